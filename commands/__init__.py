@@ -1,0 +1,1 @@
+"""Application services (eventsourcing ``Application``s): one method per command."""

@@ -1,0 +1,45 @@
+"""Commands of the ingest context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.sessions.hooks import HookFacts
+from domain.sessions.values import session_stream_id
+
+
+@dataclass(frozen=True)
+class RecordHook:
+    """Append one hook to its session, answering ``reply`` once it is durable."""
+
+    tenant_id: str
+    facts: HookFacts
+    payload_json: str
+    received_at: datetime
+    source: str
+    """Which door it came through: ``claude-code``, ``send_event``…"""
+    context_json: str = "{}"
+    """What the envelope said besides the hook (``source_app``, client timestamp…)."""
+    idempotency_key: str | None = None
+    request_sha256: str = ""
+    status: int = 200
+    reply: bytes = b""
+
+    @property
+    def stream_id(self) -> UUID:
+        return session_stream_id(self.tenant_id, self.facts.session_id)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of one command."""
+
+    status: int
+    reply: bytes
+    position: int | None
+    """Global position of the command's last event (for read-your-writes)."""
+    replayed: bool = False
+    """True when an earlier request with the same Idempotency-Key was answered instead."""
+    problem: str | None = None

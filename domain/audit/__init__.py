@@ -1,0 +1,1 @@
+"""Tamper evidence: the hash chain every stream carries."""

@@ -1,0 +1,1 @@
+"""Agent sessions: one event stream per Claude Code (or OTLP) session."""

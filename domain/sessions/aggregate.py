@@ -1,0 +1,242 @@
+"""The ``AgentSession`` aggregate: one stream per agent session, one event per hook.
+
+Invariants:
+- every event names its tenant and session, and carries the SHA-256 of the event before it
+  (``prev_hash``; the first event's is ``GENESIS``);
+- an event's ``timestamp`` is the time Observatory received the hook (hooks carry none);
+- the payload is kept exactly as the client sent it, as JSON text (``payload_json``): the event
+  store's transcoder never walks client data, so no client object can pose as a typed value;
+- unknown hook kinds are recorded as ``Observed``, never rejected.
+
+Event class paths are persisted: never rename or move one without an upcaster.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.audit.chain import GENESIS, event_digest
+from domain.sessions.attribution import Attributed, SubagentWindows
+from domain.sessions.hooks import HookFacts
+from domain.sessions.values import Attribution, SessionStatus, session_stream_id
+
+
+class AgentSession(Aggregate):
+    """An agent session as the hooks describe it."""
+
+    class Opened(Aggregate.Created):
+        """The first hook of a session arrived (whatever its kind)."""
+
+        tenant_id: str
+        session_id: str
+        prev_hash: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.head_hash = event_digest(self)
+
+    class HookRecorded(Aggregate.Event):
+        """Base of every hook event; not triggered itself."""
+
+        tenant_id: str
+        session_id: str
+        hook: str
+        source: str
+        agent_id: str | None
+        agent_type: str | None
+        attribution: str | None
+        prev_hash: str
+        payload_json: str
+        context_json: str
+
+        def apply(self, aggregate: Any) -> None:
+            windows = SubagentWindows.from_state(aggregate.subagents)
+            who = Attributed(
+                self.agent_id,
+                self.agent_type,
+                Attribution(self.attribution) if self.attribution else None,
+            )
+            windows.advance(self.hook, who)
+            aggregate.subagents = windows.to_state()
+            aggregate.status = (
+                SessionStatus.ENDED.value
+                if self.hook == "SessionEnd"
+                else SessionStatus.ACTIVE.value
+            )
+            aggregate.hook_count += 1
+            aggregate.head_hash = event_digest(self)
+
+    class ToolHookRecorded(HookRecorded):
+        """Base of hooks about one tool call."""
+
+        tool_name: str | None
+        tool_use_id: str | None
+        mcp_server: str | None
+        mcp_tool: str | None
+        duration_ms: float | None
+
+    # One class per known hook kind (see domain.sessions.hooks.KNOWN_HOOKS).
+    class Started(HookRecorded):
+        """SessionStart: startup, resume, clear, compact or fork."""
+
+    class SetupRan(HookRecorded):
+        """Setup (init or maintenance)."""
+
+    class PromptSubmitted(HookRecorded):
+        """UserPromptSubmit."""
+
+    class PromptExpanded(HookRecorded):
+        """UserPromptExpansion: a slash command or MCP prompt expanded."""
+
+    class ToolCallRequested(ToolHookRecorded):
+        """PreToolUse."""
+
+    class PermissionRequested(ToolHookRecorded):
+        """PermissionRequest (carries no tool_use_id)."""
+
+    class PermissionDenied(ToolHookRecorded):
+        """PermissionDenied (auto mode)."""
+
+    class ToolCallCompleted(ToolHookRecorded):
+        """PostToolUse."""
+
+    class ToolCallFailed(ToolHookRecorded):
+        """PostToolUseFailure."""
+
+    class ToolBatchCompleted(HookRecorded):
+        """PostToolBatch."""
+
+    class Notified(HookRecorded):
+        """Notification."""
+
+    class MessageDisplayed(HookRecorded):
+        """MessageDisplay."""
+
+    class SubagentStarted(HookRecorded):
+        """SubagentStart."""
+
+    class SubagentStopped(HookRecorded):
+        """SubagentStop."""
+
+    class TaskCreated(HookRecorded):
+        """TaskCreated."""
+
+    class TaskCompleted(HookRecorded):
+        """TaskCompleted."""
+
+    class Stopped(HookRecorded):
+        """Stop: the main agent finished its turn."""
+
+    class StopFailed(HookRecorded):
+        """StopFailure: the turn ended on an API error."""
+
+    class TeammateIdled(HookRecorded):
+        """TeammateIdle."""
+
+    class InstructionsLoaded(HookRecorded):
+        """InstructionsLoaded."""
+
+    class ConfigChanged(HookRecorded):
+        """ConfigChange."""
+
+    class CwdChanged(HookRecorded):
+        """CwdChanged."""
+
+    class DirectoryAdded(HookRecorded):
+        """DirectoryAdded."""
+
+    class FileChanged(HookRecorded):
+        """FileChanged."""
+
+    class WorktreeCreated(HookRecorded):
+        """WorktreeCreate."""
+
+    class WorktreeRemoved(HookRecorded):
+        """WorktreeRemove."""
+
+    class CompactionStarted(HookRecorded):
+        """PreCompact."""
+
+    class Compacted(HookRecorded):
+        """PostCompact."""
+
+    class ModelSwitchRequested(HookRecorded):
+        """PreModelSwitch."""
+
+    class ModelSwitched(HookRecorded):
+        """PostModelSwitch."""
+
+    class ElicitationRequested(HookRecorded):
+        """Elicitation: an MCP server asks the user for input."""
+
+    class ElicitationAnswered(HookRecorded):
+        """ElicitationResult."""
+
+    class Ended(HookRecorded):
+        """SessionEnd."""
+
+    class Observed(HookRecorded):
+        """A hook kind this version does not know, kept whole."""
+
+    @staticmethod
+    def create_id(tenant_id: str, session_id: str) -> UUID:
+        return session_stream_id(tenant_id, session_id)
+
+    def __init__(self, tenant_id: str, session_id: str, prev_hash: str) -> None:
+        self.tenant_id = tenant_id
+        self.session_id = session_id
+        self.head_hash = prev_hash
+        self.status = SessionStatus.ACTIVE.value
+        self.hook_count = 0
+        self.subagents: dict[str, Any] = SubagentWindows().to_state()
+
+    @classmethod
+    def open(cls, tenant_id: str, session_id: str, at: datetime) -> AgentSession:
+        """Starts the stream of a session seen for the first time."""
+        return cls._create(
+            cls.Opened,
+            tenant_id=tenant_id,
+            session_id=session_id,
+            prev_hash=GENESIS,
+            timestamp=at,
+        )
+
+    def record(
+        self,
+        facts: HookFacts,
+        payload_json: str,
+        *,
+        received_at: datetime,
+        source: str,
+        context_json: str = "{}",
+    ) -> None:
+        """Records one hook, attributing it to the main agent or a subagent."""
+        who = SubagentWindows.from_state(self.subagents).attribute(
+            facts.hook, facts.agent_id, facts.agent_type
+        )
+        event_class = getattr(AgentSession, facts.event_name)
+        fields: dict[str, Any] = {
+            "tenant_id": self.tenant_id,
+            "session_id": self.session_id,
+            "hook": facts.hook,
+            "source": source,
+            "agent_id": who.agent_id,
+            "agent_type": who.agent_type,
+            "attribution": who.attribution.value if who.attribution else None,
+            "prev_hash": self.head_hash,
+            "payload_json": payload_json,
+            "context_json": context_json,
+        }
+        if issubclass(event_class, AgentSession.ToolHookRecorded):
+            tool = facts.tool
+            fields.update(
+                tool_name=tool.name if tool else None,
+                tool_use_id=facts.tool_use_id,
+                mcp_server=tool.mcp_server if tool else None,
+                mcp_tool=tool.mcp_tool if tool else None,
+                duration_ms=facts.duration_ms,
+            )
+        self.trigger_event(event_class, timestamp=received_at, **fields)

@@ -1,0 +1,1 @@
+"""Settings, connections, migrations and the embedded stack (no domain logic)."""

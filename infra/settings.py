@@ -1,0 +1,117 @@
+"""Settings: every knob Observatory reads from its environment, as one frozen dataclass.
+
+Each field ``name`` is read from ``OBSERVATORY_<NAME>`` (``port`` from ``OBSERVATORY_PORT``).
+Nothing reads the environment at import time: entry points call ``Settings.from_env()``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+PREFIX = "OBSERVATORY_"
+
+
+def default_data_dir() -> Path:
+    """Per-user data dir; ``/var/lib/observatory`` for root (never opens up /root)."""
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        return Path("/var/lib/observatory")
+    return Path(platformdirs.user_data_dir("observatory", appauthor=False))
+
+
+class SettingsError(ValueError):
+    """An ``OBSERVATORY_*`` variable has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Observatory's configuration (see ``docs/configuration.md``)."""
+
+    database_url: str | None = None
+    """PostgreSQL URL of the event store and read models; unset = embedded server in data_dir."""
+    database_schema: str = "observatory"
+    """Schema holding every Observatory table (lets several instances share a database)."""
+    data_dir: Path = field(default_factory=default_data_dir)
+    """Where the embedded servers keep their data."""
+    host: str = "127.0.0.1"
+    """Address the HTTP APIs listen on."""
+    port: int = 8470
+    """Port of the HTTP APIs (hooks, GraphQL, metrics)."""
+    tenant: str = "default"
+    """Tenant that unauthenticated ingest is recorded under."""
+    max_body_bytes: int = 2 * 1024 * 1024
+    """Largest request body accepted; larger bodies get 413."""
+    max_json_depth: int = 64
+    """Deepest JSON nesting accepted in a body."""
+    ingest_max_batch: int = 500
+    """Most requests committed in one transaction."""
+    ingest_linger_ms: float = 0.0
+    """How long the writer waits to grow a small batch (0 = commit as soon as idle)."""
+    ingest_max_queue: int = 20_000
+    """Requests waiting for a commit before new ones get 503."""
+    pool_size: int = 4
+    """PostgreSQL connections per process."""
+    projector_batch: int = 1_000
+    """Events a projector applies per transaction."""
+    projector_poll_seconds: float = 0.5
+    """Fallback poll interval of projectors (LISTEN/NOTIFY wakes them sooner)."""
+    min_position_timeout_seconds: float = 5.0
+    """How long a read waits for ``minPosition`` before answering that it is not there yet."""
+    log_format: str = "console"
+    """``console`` (human) or ``json`` (one object per line)."""
+    log_level: str = "info"
+    """debug, info, warning or error."""
+    public_url: str | None = None
+    """URL that agents use to reach the API (defaults to http://host:port)."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Reads ``OBSERVATORY_*`` variables; keyword overrides (CLI flags) win."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for item in fields(cls):
+            raw = environ.get(PREFIX + item.name.upper())
+            if raw is not None and raw != "":
+                values[item.name] = _parse(item.name, str(item.type), raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if self.log_format not in ("console", "json"):
+            raise SettingsError("OBSERVATORY_LOG_FORMAT must be 'console' or 'json'")
+        if not 0 < self.port < 65536:
+            raise SettingsError("OBSERVATORY_PORT must be between 1 and 65535")
+        if not self.database_schema.isidentifier():
+            raise SettingsError("OBSERVATORY_DATABASE_SCHEMA must be a plain SQL identifier")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _parse(name: str, annotation: str, raw: str) -> Any:
+    try:
+        if annotation.startswith("int"):
+            return int(raw)
+        if annotation.startswith("float"):
+            return float(raw)
+        if annotation.startswith("Path"):
+            return Path(raw).expanduser()
+        if annotation.startswith("bool"):
+            return raw.strip().lower() in ("1", "true", "yes", "y", "on")
+    except ValueError:
+        raise SettingsError(
+            f"{PREFIX}{name.upper()}={raw!r} is not a valid {annotation.split(maxsplit=1)[0]}"
+        ) from None
+    return raw

@@ -1,0 +1,1 @@
+"""Sessions, their events, paired tool calls and subagents (PostgreSQL)."""

@@ -1,0 +1,235 @@
+"""The session timeline in PostgreSQL, written with its position in one transaction.
+
+Each batch locks the projection's position row, checks it is where the batch starts (so two
+runners can never apply the same events twice), writes all rows with merge-on-conflict SQL
+that mirrors the rules in ``view.py``, moves the position and notifies readers waiting for it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import psycopg
+
+from projections.session_timeline.view import (
+    NAME,
+    SessionChange,
+    TimelineChanges,
+    ToolCallChange,
+)
+from projections.tracking import StalePositionError
+
+NOTIFY_CHANNEL = "observatory_projections"
+TABLES = ("timeline_events", "timeline_tool_calls", "timeline_subagents", "timeline_sessions")
+
+_UPSERT_SESSION = """
+INSERT INTO timeline_sessions AS s (
+    tenant_id, session_id, stream_id, status, cwd, project, model, transcript_path,
+    permission_mode, source_app, started_at, ended_at, end_reason, first_seen_at, last_event_at,
+    first_position, last_position, event_count, prompt_count, tool_call_count,
+    failed_tool_calls, subagent_count, compaction_count)
+VALUES (%s, %s, %s, COALESCE(%s, 'ACTIVE'), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
+        %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (tenant_id, session_id) DO UPDATE SET
+    status = EXCLUDED.status,
+    cwd = COALESCE(s.cwd, EXCLUDED.cwd),
+    project = COALESCE(s.project, EXCLUDED.project),
+    model = COALESCE(EXCLUDED.model, s.model),
+    transcript_path = COALESCE(s.transcript_path, EXCLUDED.transcript_path),
+    permission_mode = COALESCE(s.permission_mode, EXCLUDED.permission_mode),
+    source_app = COALESCE(s.source_app, EXCLUDED.source_app),
+    started_at = COALESCE(s.started_at, EXCLUDED.started_at),
+    ended_at = CASE WHEN EXCLUDED.status = 'ENDED' THEN EXCLUDED.ended_at END,
+    end_reason = CASE WHEN EXCLUDED.status = 'ENDED' THEN EXCLUDED.end_reason END,
+    first_seen_at = LEAST(s.first_seen_at, EXCLUDED.first_seen_at),
+    last_event_at = GREATEST(s.last_event_at, EXCLUDED.last_event_at),
+    first_position = LEAST(s.first_position, EXCLUDED.first_position),
+    last_position = GREATEST(s.last_position, EXCLUDED.last_position),
+    event_count = s.event_count + EXCLUDED.event_count,
+    prompt_count = s.prompt_count + EXCLUDED.prompt_count,
+    tool_call_count = s.tool_call_count + EXCLUDED.tool_call_count,
+    failed_tool_calls = s.failed_tool_calls + EXCLUDED.failed_tool_calls,
+    subagent_count = s.subagent_count + EXCLUDED.subagent_count,
+    compaction_count = s.compaction_count + EXCLUDED.compaction_count
+"""
+
+_UPSERT_TOOL_CALL = """
+INSERT INTO timeline_tool_calls AS t (
+    tenant_id, session_id, tool_use_id, tool_name, mcp_server, mcp_tool, agent_id, attribution,
+    status, requested_at, completed_at, duration_ms, requested_position, completed_position,
+    error, spawned_agent_id)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, 'PENDING'), %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
+    tool_name = COALESCE(t.tool_name, EXCLUDED.tool_name),
+    mcp_server = COALESCE(t.mcp_server, EXCLUDED.mcp_server),
+    mcp_tool = COALESCE(t.mcp_tool, EXCLUDED.mcp_tool),
+    attribution = CASE WHEN t.agent_id IS NULL THEN EXCLUDED.attribution ELSE t.attribution END,
+    agent_id = COALESCE(t.agent_id, EXCLUDED.agent_id),
+    status = CASE WHEN EXCLUDED.status = 'PENDING' THEN t.status ELSE EXCLUDED.status END,
+    requested_at = COALESCE(t.requested_at, EXCLUDED.requested_at),
+    requested_position = COALESCE(t.requested_position, EXCLUDED.requested_position),
+    completed_at = COALESCE(EXCLUDED.completed_at, t.completed_at),
+    completed_position = COALESCE(EXCLUDED.completed_position, t.completed_position),
+    duration_ms = COALESCE(
+        EXCLUDED.duration_ms,
+        t.duration_ms,
+        EXTRACT(EPOCH FROM (COALESCE(EXCLUDED.completed_at, t.completed_at)
+                            - COALESCE(t.requested_at, EXCLUDED.requested_at))) * 1000),
+    error = COALESCE(EXCLUDED.error, t.error),
+    spawned_agent_id = COALESCE(EXCLUDED.spawned_agent_id, t.spawned_agent_id)
+"""
+
+_UPSERT_SUBAGENT = """
+INSERT INTO timeline_subagents AS a (
+    tenant_id, session_id, agent_id, agent_type, attribution, started_at, stopped_at,
+    first_position, tool_call_count)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (tenant_id, session_id, agent_id) DO UPDATE SET
+    agent_type = COALESCE(a.agent_type, EXCLUDED.agent_type),
+    attribution = CASE WHEN EXCLUDED.first_position < a.first_position
+                       THEN EXCLUDED.attribution ELSE a.attribution END,
+    started_at = COALESCE(a.started_at, EXCLUDED.started_at),
+    stopped_at = COALESCE(EXCLUDED.stopped_at, a.stopped_at),
+    first_position = LEAST(a.first_position, EXCLUDED.first_position),
+    tool_call_count = a.tool_call_count + EXCLUDED.tool_call_count
+"""
+
+_ABANDON = """
+UPDATE timeline_tool_calls SET status = 'ABANDONED'
+WHERE tenant_id = %s AND session_id = %s AND status = 'PENDING' AND requested_position < %s
+"""
+
+_COPY_EVENTS = (
+    "COPY timeline_events (tenant_id, session_id, position, version, event_type, hook, "
+    "received_at, agent_id, attribution, tool_name, tool_use_id, payload) FROM STDIN"
+)
+
+
+def jsonb_safe(payload_json: str) -> str:
+    """PostgreSQL's jsonb cannot hold U+0000; show it as the text ``\\u0000`` instead."""
+    if "\\u0000" not in payload_json:
+        return payload_json
+    return json.dumps(_without_nul(json.loads(payload_json)), ensure_ascii=False)
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\\u0000")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
+def computed_duration(change: ToolCallChange) -> float | None:
+    if change.duration_ms is not None:
+        return change.duration_ms
+    if change.requested_at is not None and change.completed_at is not None:
+        return _ms(change.completed_at, change.requested_at)
+    return None
+
+
+def _ms(end: datetime, start: datetime) -> float:
+    return (end - start).total_seconds() * 1000
+
+
+class PostgresSessionTimelineView:
+    """Adapter over one psycopg connection (the runner's); search_path = the schema."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+        self._conn.execute(
+            "INSERT INTO projection_positions (name) VALUES (%s) ON CONFLICT DO NOTHING", (NAME,)
+        )
+        if not self._conn.autocommit:
+            self._conn.commit()
+
+    def position(self) -> int:
+        row = self._conn.execute(
+            "SELECT position FROM projection_positions WHERE name = %s", (NAME,)
+        ).fetchone()
+        if not self._conn.autocommit:
+            self._conn.commit()
+        return int(row[0]) if row else 0
+
+    def apply(self, changes: TimelineChanges, start: int, end: int) -> None:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            self._claim(cur, start)
+            cur.executemany(_UPSERT_SESSION, [_session_row(s) for s in changes.sessions.values()])
+            if changes.events:
+                with cur.copy(_COPY_EVENTS) as copy:
+                    for e in changes.events:
+                        copy.write_row(
+                            (
+                                e.tenant_id, e.session_id, e.position, e.version, e.event_type,
+                                e.hook, e.received_at, e.agent_id, e.attribution, e.tool_name,
+                                e.tool_use_id, jsonb_safe(e.payload_json),
+                            )
+                        )  # fmt: skip
+            cur.executemany(
+                _UPSERT_TOOL_CALL,
+                [
+                    (
+                        c.tenant_id, c.session_id, c.tool_use_id, c.tool_name, c.mcp_server,
+                        c.mcp_tool, c.agent_id, c.attribution, c.outcome, c.requested_at,
+                        c.completed_at, computed_duration(c), c.requested_position,
+                        c.completed_position, c.error, c.spawned_agent_id,
+                    )
+                    for c in changes.tool_calls.values()
+                ],
+            )  # fmt: skip
+            cur.executemany(
+                _UPSERT_SUBAGENT,
+                [
+                    (
+                        a.tenant_id, a.session_id, a.agent_id, a.agent_type, a.attribution,
+                        a.started_at, a.stopped_at, a.first_position, a.tool_calls,
+                    )
+                    for a in changes.subagents.values()
+                ],
+            )  # fmt: skip
+            cur.executemany(
+                _ABANDON, [(a.tenant_id, a.session_id, a.position) for a in changes.abandonments]
+            )
+            self._advance(cur, end)
+
+    def advance_only(self, start: int, end: int) -> None:
+        """Moves the position over events this view ignores."""
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            self._claim(cur, start)
+            self._advance(cur, end)
+
+    def reset(self) -> None:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            cur.execute(
+                "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (NAME,)
+            )
+            cur.execute("TRUNCATE " + ", ".join(TABLES))
+            self._advance(cur, 0)
+
+    def _claim(self, cur: psycopg.Cursor[Any], start: int) -> None:
+        row = cur.execute(
+            "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (NAME,)
+        ).fetchone()
+        current = int(row[0]) if row else 0
+        if current != start:
+            raise StalePositionError(f"{NAME} is at {current}, batch starts at {start}")
+
+    def _advance(self, cur: psycopg.Cursor[Any], end: int) -> None:
+        cur.execute(
+            "UPDATE projection_positions SET position = %s, updated_at = now() WHERE name = %s",
+            (end, NAME),
+        )
+        cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{NAME}:{end}"))
+
+
+def _session_row(s: SessionChange) -> tuple[Any, ...]:
+    return (
+        s.tenant_id, s.session_id, s.stream_id, s.status, s.cwd, s.project, s.model,
+        s.transcript_path, s.permission_mode, s.source_app, s.started_at, s.ended_at,
+        s.end_reason, s.first_seen_at, s.last_event_at, s.first_position, s.last_position,
+        s.events, s.prompts, s.tool_calls, s.failed_tool_calls, s.subagents, s.compactions,
+    )  # fmt: skip

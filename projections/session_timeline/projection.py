@@ -1,0 +1,191 @@
+"""The session timeline projection: events in, row changes out (no I/O)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from posixpath import basename
+from typing import Any
+
+from domain.sessions.aggregate import AgentSession
+from domain.sessions.values import SUBAGENT_SPAWNING_TOOLS, ToolCallStatus
+from projections.session_timeline.view import (
+    Abandonment,
+    EventRow,
+    SessionChange,
+    SubagentChange,
+    TimelineChanges,
+    ToolCallChange,
+)
+
+PositionedEvent = tuple[int, object]
+"""(global position, domain event)"""
+
+
+class SessionTimelineProjection:
+    """Folds ``AgentSession`` events into timeline changes; ignores every other event."""
+
+    def changes(self, events: Iterable[PositionedEvent]) -> TimelineChanges:
+        changes = TimelineChanges()
+        for position, event in events:
+            if isinstance(event, AgentSession.HookRecorded):
+                self._hook(changes, position, event)
+            elif isinstance(event, AgentSession.Opened):
+                self._session(changes, position, event)
+        return changes
+
+    def _session(self, changes: TimelineChanges, position: int, event: Any) -> SessionChange:
+        key = (event.tenant_id, event.session_id)
+        session = changes.sessions.get(key)
+        if session is None:
+            session = SessionChange(
+                tenant_id=event.tenant_id,
+                session_id=event.session_id,
+                stream_id=event.originator_id,
+                first_seen_at=event.timestamp,
+                first_position=position,
+                last_event_at=event.timestamp,
+                last_position=position,
+            )
+            changes.sessions[key] = session
+        else:
+            session.last_event_at = max(session.last_event_at, event.timestamp)
+            session.last_position = position
+        return session
+
+    def _hook(self, changes: TimelineChanges, position: int, event: Any) -> None:
+        session = self._session(changes, position, event)
+        payload: dict[str, Any] | None = None
+
+        def read() -> dict[str, Any]:
+            nonlocal payload
+            if payload is None:
+                parsed = json.loads(event.payload_json)
+                payload = parsed if isinstance(parsed, dict) else {}
+            return payload
+
+        session.events += 1
+        if session.cwd is None:
+            self._describe(session, read(), event.context_json)
+        changes.events.append(
+            EventRow(
+                tenant_id=event.tenant_id,
+                session_id=event.session_id,
+                position=position,
+                version=event.originator_version,
+                event_type=type(event).__name__,
+                hook=event.hook,
+                received_at=event.timestamp,
+                agent_id=event.agent_id,
+                attribution=event.attribution,
+                tool_name=getattr(event, "tool_name", None),
+                tool_use_id=getattr(event, "tool_use_id", None),
+                payload_json=event.payload_json,
+            )
+        )
+        if event.agent_id is not None:
+            self._subagent(changes, position, event)
+
+        kind = type(event)
+        session.status = "ENDED" if kind is AgentSession.Ended else "ACTIVE"
+        if kind is AgentSession.Ended:
+            session.ended_at = event.timestamp
+            reason = read().get("reason")
+            session.end_reason = reason if isinstance(reason, str) else None
+            changes.abandonments.append(Abandonment(event.tenant_id, event.session_id, position))
+        else:
+            session.ended_at = None
+            session.end_reason = None
+        if kind is AgentSession.Started:
+            session.started_at = session.started_at or event.timestamp
+            model = read().get("model")
+            session.model = model if isinstance(model, str) else session.model
+        elif kind is AgentSession.ModelSwitched:
+            model = read().get("to_model")
+            session.model = model if isinstance(model, str) else session.model
+        elif kind is AgentSession.PromptSubmitted:
+            session.prompts += 1
+        elif kind is AgentSession.Compacted:
+            session.compactions += 1
+        elif kind is AgentSession.SubagentStarted:
+            session.subagents += 1
+        elif kind in (
+            AgentSession.ToolCallRequested,
+            AgentSession.ToolCallCompleted,
+            AgentSession.ToolCallFailed,
+        ):
+            self._tool_call(changes, session, position, event, read)
+
+    def _describe(self, session: SessionChange, payload: dict[str, Any], context: str) -> None:
+        cwd = payload.get("cwd")
+        if isinstance(cwd, str) and cwd:
+            session.cwd = cwd
+            session.project = basename(cwd.rstrip("/")) or cwd
+        path = payload.get("transcript_path")
+        session.transcript_path = path if isinstance(path, str) else session.transcript_path
+        mode = payload.get("permission_mode")
+        session.permission_mode = mode if isinstance(mode, str) else session.permission_mode
+        if context != "{}":
+            app = json.loads(context).get("source_app")
+            session.source_app = app if isinstance(app, str) else session.source_app
+
+    def _tool_call(
+        self,
+        changes: TimelineChanges,
+        session: SessionChange,
+        position: int,
+        event: Any,
+        read: Any,
+    ) -> None:
+        if event.tool_use_id is None:
+            return  # nothing to pair on
+        key = (event.tenant_id, event.session_id, event.tool_use_id)
+        call = changes.tool_calls.get(key)
+        if call is None:
+            call = ToolCallChange(event.tenant_id, event.session_id, event.tool_use_id)
+            changes.tool_calls[key] = call
+        call.tool_name = call.tool_name or event.tool_name
+        call.mcp_server = call.mcp_server or event.mcp_server
+        call.mcp_tool = call.mcp_tool or event.mcp_tool
+        if call.agent_id is None and event.agent_id is not None:
+            call.agent_id, call.attribution = event.agent_id, event.attribution
+        if isinstance(event, AgentSession.ToolCallRequested):
+            session.tool_calls += 1
+            if event.agent_id is not None:
+                changes.subagents[
+                    (event.tenant_id, event.session_id, event.agent_id)
+                ].tool_calls += 1
+            if call.requested_at is None:
+                call.requested_at, call.requested_position = event.timestamp, position
+            return
+        call.completed_at, call.completed_position = event.timestamp, position
+        call.duration_ms = event.duration_ms if event.duration_ms is not None else call.duration_ms
+        if isinstance(event, AgentSession.ToolCallFailed):
+            session.failed_tool_calls += 1
+            call.outcome = ToolCallStatus.FAILED.value
+            error = read().get("error")
+            call.error = error[:4096] if isinstance(error, str) else call.error
+        else:
+            call.outcome = ToolCallStatus.SUCCEEDED.value
+            if event.tool_name in SUBAGENT_SPAWNING_TOOLS:
+                response = read().get("tool_response")
+                agent = response.get("agentId") if isinstance(response, dict) else None
+                call.spawned_agent_id = agent if isinstance(agent, str) else call.spawned_agent_id
+
+    def _subagent(self, changes: TimelineChanges, position: int, event: Any) -> None:
+        key = (event.tenant_id, event.session_id, event.agent_id)
+        agent = changes.subagents.get(key)
+        if agent is None:
+            agent = SubagentChange(
+                tenant_id=event.tenant_id,
+                session_id=event.session_id,
+                agent_id=event.agent_id,
+                first_position=position,
+                attribution=event.attribution,
+            )
+            changes.subagents[key] = agent
+        agent.agent_type = agent.agent_type or event.agent_type
+        if isinstance(event, AgentSession.SubagentStarted):
+            agent.started_at = agent.started_at or event.timestamp
+        elif isinstance(event, AgentSession.SubagentStopped):
+            agent.stopped_at = event.timestamp

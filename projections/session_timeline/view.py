@@ -1,0 +1,132 @@
+"""What the session timeline projection writes, and the port every adapter implements.
+
+The projection folds a batch of events into *changes* keyed by row. Each field says how it
+merges with the row already stored, so applying batches in order gives the same rows whatever
+the batch boundaries were (a rebuild equals the incremental view):
+
+- ``first`` fields keep the stored value when there is one (cwd, started_at…);
+- ``latest`` fields replace it when the batch has a value (model, stopped_at…);
+- counters add.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+NAME = "session_timeline"
+
+SessionKey = tuple[str, str]
+"""(tenant_id, session_id)"""
+RowKey = tuple[str, str, str]
+"""(tenant_id, session_id, tool_use_id or agent_id)"""
+
+
+@dataclass
+class SessionChange:
+    tenant_id: str
+    session_id: str
+    stream_id: UUID
+    first_seen_at: datetime
+    first_position: int
+    last_event_at: datetime
+    last_position: int
+    status: str | None = None  # latest
+    cwd: str | None = None  # first
+    project: str | None = None  # first
+    transcript_path: str | None = None  # first
+    permission_mode: str | None = None  # latest
+    source_app: str | None = None  # first
+    model: str | None = None  # latest
+    started_at: datetime | None = None  # first
+    ended_at: datetime | None = None  # latest; cleared when the session is active again
+    end_reason: str | None = None  # latest, with ended_at
+    events: int = 0
+    prompts: int = 0
+    tool_calls: int = 0
+    failed_tool_calls: int = 0
+    subagents: int = 0
+    compactions: int = 0
+
+
+@dataclass
+class ToolCallChange:
+    tenant_id: str
+    session_id: str
+    tool_use_id: str
+    tool_name: str | None = None  # first
+    mcp_server: str | None = None  # first
+    mcp_tool: str | None = None  # first
+    agent_id: str | None = None  # first
+    attribution: str | None = None  # first
+    requested_at: datetime | None = None  # first
+    requested_position: int | None = None  # first
+    completed_at: datetime | None = None  # latest
+    completed_position: int | None = None  # latest
+    outcome: str | None = None  # latest: SUCCEEDED | FAILED
+    duration_ms: float | None = None  # latest (as the hook reported it)
+    error: str | None = None  # latest
+    spawned_agent_id: str | None = None  # latest
+
+
+@dataclass
+class SubagentChange:
+    tenant_id: str
+    session_id: str
+    agent_id: str
+    first_position: int  # first
+    attribution: str  # first
+    agent_type: str | None = None  # first
+    started_at: datetime | None = None  # first
+    stopped_at: datetime | None = None  # latest
+    tool_calls: int = 0
+
+
+@dataclass(frozen=True)
+class EventRow:
+    tenant_id: str
+    session_id: str
+    position: int
+    version: int
+    event_type: str
+    hook: str
+    received_at: datetime
+    agent_id: str | None
+    attribution: str | None
+    tool_name: str | None
+    tool_use_id: str | None
+    payload_json: str
+
+
+@dataclass(frozen=True)
+class Abandonment:
+    """Tool calls of a session still pending when it ended at ``position``."""
+
+    tenant_id: str
+    session_id: str
+    position: int
+
+
+@dataclass
+class TimelineChanges:
+    sessions: dict[SessionKey, SessionChange] = field(default_factory=dict)
+    tool_calls: dict[RowKey, ToolCallChange] = field(default_factory=dict)
+    subagents: dict[RowKey, SubagentChange] = field(default_factory=dict)
+    events: list[EventRow] = field(default_factory=list)
+    abandonments: list[Abandonment] = field(default_factory=list)
+
+
+class SessionTimelineView(Protocol):
+    """Where the timeline is kept. ``apply`` writes changes and position atomically."""
+
+    def position(self) -> int:
+        """Last global position applied (0 = nothing)."""
+
+    def apply(self, changes: TimelineChanges, start: int, end: int) -> None:
+        """Applies one batch that covers positions (start, end]; raises StalePositionError
+        unless the stored position is ``start``."""
+
+    def reset(self) -> None:
+        """Empties the view and its position, for a rebuild."""

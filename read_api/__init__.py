@@ -1,0 +1,1 @@
+"""The read side over HTTP: GraphQL (strawberry on Litestar) over read models only."""

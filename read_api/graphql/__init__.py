@@ -1,0 +1,1 @@
+"""GraphQL schema, per-request context, loaders, types and resolvers."""

@@ -1,0 +1,1 @@
+"""DataLoaders: one per file, batching per-session lookups into one query."""

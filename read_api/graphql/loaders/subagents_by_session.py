@@ -1,0 +1,18 @@
+"""Subagents of many sessions in one query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from strawberry.dataloader import DataLoader
+
+from projections.session_timeline.queries import SessionTimelineQueries, SubagentRecord
+
+
+class SubagentsBySessionLoader(DataLoader[str, list[SubagentRecord]]):
+    def __init__(self, queries: SessionTimelineQueries, tenant_id: str) -> None:
+        async def load(session_ids: Sequence[str]) -> list[list[SubagentRecord]]:
+            found = await queries.subagents_of(tenant_id, list(session_ids))
+            return [found[s] for s in session_ids]
+
+        super().__init__(load_fn=load)

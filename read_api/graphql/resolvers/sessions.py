@@ -1,0 +1,71 @@
+"""Resolvers for sessions: paging, one session, read-your-writes."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+from projections.session_timeline.queries import SessionFilter as Where
+from read_api.graphql.context import ReadInfo
+from read_api.graphql.types.paging import Connection, Edge, page_info
+from read_api.graphql.types.session import Session, SessionFilter, decode_cursor, encode_cursor
+from read_api.waiting import PositionNotReachedError
+
+MAX_PAGE = 200
+
+
+async def wait_for_position(info: ReadInfo, min_position: int | None) -> None:
+    """Blocks until the read model holds ``min_position`` (read-your-writes)."""
+    if min_position is None or min_position <= 0:
+        return
+    side = info.context.side
+    try:
+        await side.waiter.wait_for(min_position, side.min_position_timeout)
+    except PositionNotReachedError as error:
+        raise GraphQLError(
+            str(error),
+            extensions={
+                "code": "POSITION_NOT_REACHED",
+                "wanted": error.wanted,
+                "current": error.current,
+            },
+        ) from None
+
+
+async def sessions(
+    info: ReadInfo,
+    filter: SessionFilter | None = None,
+    first: int = 20,
+    after: str | None = None,
+    min_position: int | None = None,
+) -> Connection[Session]:
+    await wait_for_position(info, min_position)
+    if not 1 <= first <= MAX_PAGE:
+        raise GraphQLError(
+            f"first must be between 1 and {MAX_PAGE}", extensions={"code": "BAD_PAGE"}
+        )
+    try:
+        before = decode_cursor("session", after) if after else None
+    except ValueError as error:
+        raise GraphQLError(str(error), extensions={"code": "BAD_CURSOR"}) from None
+    f = filter or SessionFilter()
+    where = Where(
+        status=f.status.value if f.status else None,
+        project=f.project,
+        model=f.model,
+        since=f.active_since,
+        until=f.started_before,
+    )
+    records, more = await info.context.side.timeline.sessions(
+        info.context.tenant_id, where, first, before
+    )
+    edges = [
+        Edge(node=Session.of(r), cursor=encode_cursor("session", r.first_position)) for r in records
+    ]
+    cursors = [edge.cursor for edge in edges]
+    return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))
+
+
+async def session(info: ReadInfo, id: str, min_position: int | None = None) -> Session | None:
+    await wait_for_position(info, min_position)
+    record = await info.context.side.timeline.session(info.context.tenant_id, id)
+    return Session.of(record) if record else None

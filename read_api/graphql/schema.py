@@ -1,0 +1,57 @@
+"""The GraphQL schema and the Litestar controller that serves it (GraphiQL included)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+
+from read_api.graphql.context import ReadInfo
+from read_api.graphql.resolvers import sessions as session_resolvers
+from read_api.graphql.types.paging import Connection
+from read_api.graphql.types.session import Position, Session, SessionFilter
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Sessions, newest first (Relay-style paging).")
+    async def sessions(
+        self,
+        info: ReadInfo,
+        filter: SessionFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+        min_position: Annotated[
+            Position | None,  # type: ignore[valid-type]
+            strawberry.argument(description="wait until this global position is applied"),
+        ] = None,
+    ) -> Connection[Session]:
+        return await session_resolvers.sessions(info, filter, first, after, min_position)
+
+    @strawberry.field(description="One session by its id (Claude Code's session_id).")
+    async def session(
+        self,
+        info: ReadInfo,
+        id: str,
+        min_position: Annotated[
+            Position | None,  # type: ignore[valid-type]
+            strawberry.argument(description="wait until this global position is applied"),
+        ] = None,
+    ) -> Session | None:
+        return await session_resolvers.session(info, id, min_position)
+
+    @strawberry.field(description="The global position the session timeline has applied.")
+    async def timeline_position(self, info: ReadInfo) -> Position:  # type: ignore[valid-type]
+        return await info.context.side.timeline.position()
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        extensions=[
+            lambda: QueryDepthLimiter(max_depth=10),
+            lambda: MaxAliasesLimiter(max_alias_count=30),
+            lambda: MaxTokensLimiter(max_token_count=2_000),
+        ],
+    )

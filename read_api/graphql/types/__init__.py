@@ -1,0 +1,1 @@
+"""GraphQL types: built from read-model records, never from ORM rows."""

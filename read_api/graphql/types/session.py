@@ -1,0 +1,205 @@
+"""GraphQL types of the session timeline."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from enum import Enum
+from typing import Annotated, NewType
+
+import strawberry
+from strawberry.scalars import JSON
+
+from projections.session_timeline.queries import (
+    EventRecord,
+    SessionRecord,
+    SubagentRecord,
+    ToolCallRecord,
+)
+from read_api.graphql.context import ReadInfo
+from read_api.graphql.types.paging import Connection, Edge, page_info
+
+Position = strawberry.scalar(
+    NewType("Position", int),
+    serialize=int,
+    parse_value=int,
+    description="A global position in the event log (64-bit; JSON number).",
+)
+
+
+@strawberry.enum
+class SessionStatus(Enum):
+    ACTIVE = "ACTIVE"
+    ENDED = "ENDED"
+
+
+@strawberry.enum(description="How an event was tied to a subagent.")
+class Attribution(Enum):
+    EXPLICIT = "explicit"
+    INFERRED = "inferred"
+
+
+@strawberry.enum
+class ToolCallStatus(Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    ABANDONED = "ABANDONED"
+
+
+def _attribution(value: str | None) -> Attribution | None:
+    return Attribution(value) if value else None
+
+
+def encode_cursor(kind: str, position: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{position}".encode()).decode()
+
+
+def decode_cursor(kind: str, cursor: str) -> int:
+    try:
+        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        position = int(value)
+    except (ValueError, UnicodeDecodeError):
+        prefix, position = "", -1
+    if prefix != kind or position < 0:
+        raise ValueError(f"not a {kind} cursor: {cursor!r}")
+    return position
+
+
+@strawberry.type(description="One hook as recorded, with the payload as the client sent it.")
+class Event:
+    position: Position  # type: ignore[valid-type]
+    version: int
+    type: str
+    hook: str
+    received_at: datetime
+    agent_id: str | None
+    attribution: Attribution | None
+    tool_name: str | None
+    tool_use_id: str | None
+    payload: JSON
+
+    @classmethod
+    def of(cls, r: EventRecord) -> Event:
+        return cls(
+            position=r.position, version=r.version, type=r.event_type, hook=r.hook,
+            received_at=r.received_at, agent_id=r.agent_id,
+            attribution=_attribution(r.attribution), tool_name=r.tool_name,
+            tool_use_id=r.tool_use_id, payload=r.payload,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A tool call, paired from its PreToolUse and PostToolUse hooks.")
+class ToolCall:
+    tool_use_id: str
+    tool_name: str | None
+    mcp_server: str | None
+    mcp_tool: str | None
+    status: ToolCallStatus
+    duration_ms: float | None
+    agent_id: str | None = strawberry.field(description="null = the main agent")
+    attribution: Attribution | None
+    requested_at: datetime | None
+    completed_at: datetime | None
+    error: str | None
+    spawned_agent_id: str | None
+
+    @classmethod
+    def of(cls, r: ToolCallRecord) -> ToolCall:
+        return cls(
+            tool_use_id=r.tool_use_id, tool_name=r.tool_name, mcp_server=r.mcp_server,
+            mcp_tool=r.mcp_tool, status=ToolCallStatus(r.status), duration_ms=r.duration_ms,
+            agent_id=r.agent_id, attribution=_attribution(r.attribution),
+            requested_at=r.requested_at, completed_at=r.completed_at, error=r.error,
+            spawned_agent_id=r.spawned_agent_id,
+        )  # fmt: skip
+
+
+@strawberry.type
+class Subagent:
+    agent_id: str
+    agent_type: str | None
+    attribution: Attribution
+    started_at: datetime | None
+    stopped_at: datetime | None
+    tool_call_count: int
+
+    @classmethod
+    def of(cls, r: SubagentRecord) -> Subagent:
+        return cls(
+            agent_id=r.agent_id, agent_type=r.agent_type, attribution=Attribution(r.attribution),
+            started_at=r.started_at, stopped_at=r.stopped_at, tool_call_count=r.tool_call_count,
+        )  # fmt: skip
+
+
+@strawberry.type(description="An agent session (a Claude Code session id).")
+class Session:
+    id: str
+    status: SessionStatus
+    cwd: str | None
+    project: str | None
+    model: str | None
+    transcript_path: str | None
+    permission_mode: str | None
+    source_app: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    end_reason: str | None
+    first_seen_at: datetime
+    last_event_at: datetime
+    event_count: int
+    prompt_count: int
+    tool_call_count: int
+    failed_tool_call_count: int
+    subagent_count: int
+    compaction_count: int
+    last_position: Position  # type: ignore[valid-type]
+
+    @classmethod
+    def of(cls, r: SessionRecord) -> Session:
+        return cls(
+            id=r.session_id, status=SessionStatus(r.status), cwd=r.cwd, project=r.project,
+            model=r.model, transcript_path=r.transcript_path, permission_mode=r.permission_mode,
+            source_app=r.source_app, started_at=r.started_at, ended_at=r.ended_at,
+            end_reason=r.end_reason, first_seen_at=r.first_seen_at,
+            last_event_at=r.last_event_at, event_count=r.event_count,
+            prompt_count=r.prompt_count, tool_call_count=r.tool_call_count,
+            failed_tool_call_count=r.failed_tool_calls, subagent_count=r.subagent_count,
+            compaction_count=r.compaction_count, last_position=r.last_position,
+        )  # fmt: skip
+
+    @strawberry.field(description="Events in order; page with `first`/`after`.")
+    async def events(
+        self,
+        info: ReadInfo,
+        first: Annotated[int, strawberry.argument(description="1-1000")] = 100,
+        after: str | None = None,
+    ) -> Connection[Event]:
+        side = info.context.side
+        first = max(1, min(first, 1000))
+        after_position = decode_cursor("event", after) if after else None
+        records, more = await side.timeline.events(
+            info.context.tenant_id, self.id, first, after_position
+        )
+        edges = [Edge(node=Event.of(r), cursor=encode_cursor("event", r.position)) for r in records]
+        cursors = [edge.cursor for edge in edges]
+        return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))
+
+    @strawberry.field(description="Tool calls in request order.")
+    async def tool_calls(self, info: ReadInfo) -> list[ToolCall]:
+        return [ToolCall.of(r) for r in await info.context.tool_calls.load(self.id)]
+
+    @strawberry.field
+    async def subagents(self, info: ReadInfo) -> list[Subagent]:
+        return [Subagent.of(r) for r in await info.context.subagents.load(self.id)]
+
+
+@strawberry.input
+class SessionFilter:
+    status: SessionStatus | None = None
+    project: str | None = None
+    model: str | None = None
+    active_since: datetime | None = strawberry.field(
+        default=None, description="sessions with an event at or after this time"
+    )
+    started_before: datetime | None = None

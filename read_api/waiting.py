@@ -1,0 +1,83 @@
+"""Read-your-writes: wait until a read model has applied a given global position.
+
+Projectors ``NOTIFY observatory_projections, '<name>:<position>'`` when they commit; one LISTEN
+connection per process wakes every waiting request. A short timed re-check covers a lost
+notification or a dropped LISTEN connection, so a wait never depends on NOTIFY alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "observatory_projections"
+
+
+class PositionNotReachedError(Exception):
+    def __init__(self, wanted: int, current: int) -> None:
+        self.wanted, self.current = wanted, current
+        super().__init__(
+            f"the read model is at position {current}, not yet at {wanted}; retry shortly"
+        )
+
+
+class PositionWaiter:
+    def __init__(
+        self,
+        read_position: Callable[[], Awaitable[int]],
+        listen: Callable[[], Awaitable[psycopg.AsyncConnection[object]]] | None = None,
+        *,
+        recheck_seconds: float = 0.25,
+    ) -> None:
+        self._read_position = read_position
+        self._listen = listen
+        self._recheck = recheck_seconds
+        self._moved = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self._listen is not None:
+            self._task = asyncio.create_task(self._listen_forever(), name="position-listener")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def wait_for(self, position: int, within_seconds: float) -> int:
+        """Returns the read model's position once it is at least ``position``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within_seconds
+        while True:
+            moved = self._moved
+            current = await self._read_position()
+            if current >= position:
+                return current
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise PositionNotReachedError(position, current)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(moved.wait(), min(remaining, self._recheck))
+
+    async def _listen_forever(self) -> None:
+        assert self._listen is not None
+        while True:
+            try:
+                conn = await self._listen()
+                async with conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    async for _ in conn.notifies():
+                        moved, self._moved = self._moved, asyncio.Event()
+                        moved.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("position listener lost its connection; reconnecting", exc_info=True)
+                await asyncio.sleep(1.0)

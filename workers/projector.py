@@ -1,0 +1,252 @@
+"""Projector runners: read the event log in order, apply batches to a view, exactly once.
+
+A runner reads up to ``batch_size`` notifications after the view's position, decodes them with
+the event store's mapper, folds them into changes and asks the view to write changes and the
+new position in one transaction. The view refuses a batch that does not start at its stored
+position, so a second runner (a replica, or a rebuild) can never apply an event twice.
+
+Why not eventsourcing's ``ProjectionRunner``: it commits one event per transaction (about
+1,400 transactions/s here), far below the ingest rate; batching is what keeps lag low.
+
+Only one runner per projection works at a time: it holds a PostgreSQL advisory lock, and the
+others stand by and take over when its connection goes. LISTEN/NOTIFY on the event table's
+channel wakes an idle runner at once; a timed poll is the fallback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import psycopg
+from eventsourcing.persistence import Notification, OperationalError
+
+from commands.store.application import EventStoreApplication
+from infra.database import connect
+from infra.metrics import PROJECTION_LAG_EVENTS, PROJECTION_LAG_SECONDS, PROJECTION_POSITION
+from projections.tracking import StalePositionError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+"""Called with (position reached, target position)."""
+
+
+class CanProject(Protocol):
+    def changes(self, events: Any) -> Any: ...
+
+
+class CanStoreView(Protocol):
+    def position(self) -> int: ...
+    def apply(self, changes: Any, start: int, end: int) -> None: ...
+    def reset(self) -> None: ...
+
+
+@dataclass
+class RunnerStats:
+    batches: int = 0
+    events: int = 0
+
+
+class ProjectorRunner:
+    def __init__(
+        self,
+        name: str,
+        store: EventStoreApplication,
+        projection: CanProject,
+        view: CanStoreView,
+        *,
+        batch_size: int = 1_000,
+    ) -> None:
+        self.name = name
+        self._store = store
+        self._projection = projection
+        self._view = view
+        self._batch_size = batch_size
+        self._position: int | None = None
+        self.stats = RunnerStats()
+
+    @property
+    def position(self) -> int:
+        if self._position is None:
+            self._position = self._view.position()
+        return self._position
+
+    def head(self) -> int:
+        return int(self._store.recorder.max_notification_id() or 0)
+
+    def run_once(self) -> int:
+        """Applies the next batch; returns how many events it covered (0 = caught up)."""
+        start = self.position
+        notifications = self._store.recorder.select_notifications(
+            start=start, limit=self._batch_size, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        events = [(n.id, self._decode(n)) for n in notifications]
+        end = notifications[-1].id
+        try:
+            self._view.apply(self._projection.changes(events), start, end)
+        except StalePositionError:
+            log.info("%s: another runner moved on; re-reading the position", self.name)
+            self._position = None
+            return 0
+        self._position = end
+        self._observe(events, end)
+        return len(notifications)
+
+    def catch_up(self, progress: Progress | None = None, target: int | None = None) -> int:
+        """Runs batches until the position reaches ``target`` (default: the current head)."""
+        goal = self.head() if target is None else target
+        while self.position < goal:
+            # Positions can have gaps (rolled-back inserts); stop when nothing is left.
+            if self.run_once() == 0 and self.head() <= self.position:
+                break
+            if progress is not None:
+                progress(self.position, goal)
+        return self.position
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Empties the view and replays the whole log into it."""
+        self._view.reset()
+        self._position = 0
+        return self.catch_up(progress)
+
+    def _decode(self, notification: Notification) -> object:
+        return self._store.mapper.to_domain_event(notification)
+
+    def _observe(self, events: list[tuple[int, Any]], end: int) -> None:
+        self.stats.batches += 1
+        self.stats.events += len(events)
+        PROJECTION_POSITION.labels(self.name).set(end)
+        now = datetime.now(UTC)
+        _, last = events[-1]
+        arrived = getattr(last, "timestamp", None)
+        if isinstance(arrived, datetime):
+            PROJECTION_LAG_SECONDS.labels(self.name).observe(
+                max(0.0, (now - arrived).total_seconds())
+            )
+
+
+class Wakeup:
+    """LISTEN on the event table's channel; ``wait`` returns early when events are appended."""
+
+    def __init__(self, conninfo: str, channel: str) -> None:
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        self._conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
+
+    def wait(self, timeout: float) -> None:
+        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+            pass
+        # Drain the backlog: one wake-up per burst is enough.
+        for _ in self._conn.notifies(timeout=0.0):
+            pass
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class Leadership:
+    """A session-level advisory lock: whoever holds it runs the projection."""
+
+    def __init__(self, conn: psycopg.Connection[Any], key: str) -> None:
+        self._conn = conn
+        self._key = key
+
+    def try_acquire(self) -> bool:
+        row = self._conn.execute(
+            "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (self._key,)
+        ).fetchone()
+        return bool(row and row[0])
+
+
+ViewFactory = Callable[[psycopg.Connection[Any]], CanStoreView]
+
+
+class ProjectionWorker:
+    """Keeps one projection current until stopped; survives database restarts.
+
+    Each (re)connection builds a fresh view connection, leadership lock and LISTEN
+    connection; the runner resumes from the position stored with the view.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        store: EventStoreApplication,
+        projection: CanProject,
+        view_factory: ViewFactory,
+        *,
+        url: str,
+        schema: str,
+        batch_size: int = 1_000,
+        poll_seconds: float = 0.5,
+    ) -> None:
+        self.name = name
+        self._store = store
+        self._projection = projection
+        self._view_factory = view_factory
+        self._url = url
+        self._schema = schema
+        self._batch_size = batch_size
+        self._poll = poll_seconds
+        self.runner: ProjectorRunner | None = None
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            conn: psycopg.Connection[Any] | None = None
+            wakeup: Wakeup | None = None
+            try:
+                conn = connect(self._url, self._schema, autocommit=True)
+                wakeup = Wakeup(self._url, events_channel(self._store))
+                self.runner = ProjectorRunner(
+                    self.name,
+                    self._store,
+                    self._projection,
+                    self._view_factory(conn),
+                    batch_size=self._batch_size,
+                )
+                self._lead_and_run(self.runner, Leadership(conn, self._lock_key), wakeup, stop)
+            except (psycopg.OperationalError, OperationalError):
+                log.warning("%s: database unavailable; reconnecting", self.name, exc_info=True)
+                stop.wait(min(5.0, self._poll * 4))
+            except Exception:
+                log.exception("%s: batch failed; retrying (the position did not move)", self.name)
+                stop.wait(min(5.0, self._poll * 4))
+            finally:
+                for closable in (wakeup, conn):
+                    if closable is not None:
+                        with contextlib.suppress(Exception):
+                            closable.close()
+
+    @property
+    def _lock_key(self) -> str:
+        return f"observatory:projection:{self._schema}:{self.name}"
+
+    def _lead_and_run(
+        self,
+        runner: ProjectorRunner,
+        leadership: Leadership,
+        wakeup: Wakeup,
+        stop: threading.Event,
+    ) -> None:
+        while not stop.is_set() and not leadership.try_acquire():
+            wakeup.wait(self._poll * 4)
+        if stop.is_set():
+            return
+        log.info("%s: leading from position %d", runner.name, runner.position)
+        while not stop.is_set():
+            applied = runner.run_once()
+            PROJECTION_LAG_EVENTS.labels(runner.name).set(max(0, runner.head() - runner.position))
+            if applied == 0:
+                wakeup.wait(self._poll)
+
+
+def events_channel(store: EventStoreApplication) -> str:
+    """The channel eventsourcing's recorder NOTIFYs on every insert."""
+    return str(getattr(store.recorder, "channel_name", "observatory_events"))

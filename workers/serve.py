@@ -1,0 +1,154 @@
+"""The HTTP processes: the composition root that wires settings into both APIs.
+
+``create_app`` builds one Litestar app serving the write side (ingest), the read side
+(GraphQL) or both, plus ``/healthz``, ``/readyz``, ``/metrics`` and the OpenAPI docs at
+``/schema``. Connections are opened in the app's lifespan, never at import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Litestar, get
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
+from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
+from psycopg.conninfo import make_conninfo
+from psycopg_pool import AsyncConnectionPool
+
+from commands.ingest.group_commit import GroupCommitter
+from commands.ingest.service import Ingestor
+from infra.database import connect_async, create_read_engine, eventsourcing_env
+from infra.metrics import observe_batch
+from infra.settings import Settings
+from projections.session_timeline.queries import SessionTimelineQueries
+from read_api.app import read_handlers
+from read_api.graphql.context import ReadSide
+from read_api.waiting import PositionWaiter
+from write_api.app import write_dependencies, write_handlers
+from write_api.gate import IngestGate
+from write_api.quarantine import PostgresQuarantine
+
+VERSION = "0.1.0"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@get("/healthz", summary="Liveness", tags=["operations"], sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": VERSION}
+
+
+@get("/readyz", summary="Readiness: the database answers", tags=["operations"])
+async def readyz(state: State) -> dict[str, str]:
+    from litestar.exceptions import HTTPException
+
+    ping: Callable[[], Any] = state.ping
+    try:
+        await asyncio.wait_for(ping(), timeout=2.0)
+    except Exception as error:  # noqa: BLE001 - any failure means not ready
+        raise HTTPException(status_code=503, detail=f"database unavailable: {error}") from None
+    return {"status": "ready"}
+
+
+def create_app(
+    settings: Settings,
+    database_url: str,
+    *,
+    write: bool = True,
+    read: bool = True,
+    clock: Callable[[], datetime] = utc_now,
+) -> Litestar:
+    schema = settings.database_schema
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+                make_conninfo(database_url, options=f"-c search_path={schema}"),
+                min_size=1, max_size=4, open=False, kwargs={"autocommit": True},
+            )  # fmt: skip
+            await pool.open(wait=True, timeout=30)
+            stack.push_async_callback(pool.close)
+
+            async def ping() -> None:
+                async with pool.connection() as conn:
+                    await conn.execute("SELECT 1")
+
+            app.state.ping = ping
+            if write:
+                env = eventsourcing_env(database_url, schema, settings.pool_size)
+                ingestor = await asyncio.to_thread(Ingestor, env)
+                stack.callback(ingestor.close)
+                committer = GroupCommitter(
+                    ingestor.record,
+                    max_batch=settings.ingest_max_batch,
+                    max_queue=settings.ingest_max_queue,
+                    linger=settings.ingest_linger_ms / 1000,
+                    observe=observe_batch,
+                )
+                await committer.start()
+                stack.push_async_callback(committer.stop)
+                app.state.gate = IngestGate(
+                    committer,
+                    PostgresQuarantine(pool),
+                    tenant_id=settings.tenant,
+                    max_body_bytes=settings.max_body_bytes,
+                    max_depth=settings.max_json_depth,
+                    clock=clock,
+                )
+            if read:
+                engine = create_read_engine(database_url, schema, settings.pool_size)
+                stack.push_async_callback(engine.dispose)
+                timeline = SessionTimelineQueries(engine)
+                waiter = PositionWaiter(
+                    timeline.position, listen=lambda: connect_async(database_url, schema)
+                )
+                await waiter.start()
+                stack.push_async_callback(waiter.stop)
+                app.state.read_side = ReadSide(
+                    timeline, waiter, settings.tenant, settings.min_position_timeout_seconds
+                )
+            yield
+
+    handlers: list[Any] = [healthz, readyz, PrometheusController]
+    if write:
+        handlers += write_handlers()
+    if read:
+        handlers += read_handlers()
+    prometheus = PrometheusConfig(
+        app_name="observatory", prefix="observatory_http", exclude=["/metrics", "/healthz"],
+        group_path=True,
+    )  # fmt: skip
+    return Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan],
+        dependencies=write_dependencies() if write else {},
+        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
+        middleware=[prometheus.middleware],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(title="Observatory", version=VERSION, path="/schema"),
+        debug=False,
+    )
+
+
+def app_from_env() -> Litestar:
+    """Factory for ``uvicorn --factory`` (compose services, ``serve --workers``)."""
+    settings = Settings.from_env()
+    role = os.environ.get("OBSERVATORY_ROLE", "all")
+    if settings.database_url is None:
+        raise RuntimeError("set OBSERVATORY_DATABASE_URL for `serve` (`up` runs its own server)")
+    return create_app(
+        settings,
+        settings.database_url,
+        write=role in ("all", "write"),
+        read=role in ("all", "read"),
+    )

@@ -1,0 +1,1 @@
+"""The write side over HTTP: ingest endpoints (Claude Code hooks, send_event envelopes)."""

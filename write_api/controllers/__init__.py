@@ -1,0 +1,1 @@
+"""HTTP controllers of the write side, one per ingest door."""

@@ -1,0 +1,43 @@
+"""``POST /v1/hooks/claude-code``: the hook JSON exactly as Claude Code sends it.
+
+Answers 200 once the event is durable, with the hook output JSON, or an empty body when there
+is nothing to say. A refused body is a 4xx problem and never a block: Claude Code treats any
+non-2xx as a non-blocking error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+
+from write_api.gate import IngestGate
+from write_api.responses import receipt_response
+
+ENDPOINT = "/v1/hooks/claude-code"
+
+
+class ClaudeCodeHooksController(Controller):
+    path = ENDPOINT
+    tags = ["ingest"]
+
+    @post(
+        "/",
+        summary="Record a Claude Code hook",
+        description=(
+            "Body: the hook input JSON as Claude Code posts it to an `http` hook (the same JSON "
+            "a `command` hook reads on stdin). Send `Idempotency-Key` to make redelivery safe. "
+            "The response header `Observatory-Position` is the global position of the "
+            "recorded event (pass it as `minPosition` to read your own write)."
+        ),
+        status_code=200,
+    )
+    async def record_hook(
+        self, request: Request[Any, Any, Any], gate: IngestGate
+    ) -> Response[bytes]:
+        accepted = await gate.accept(request, ENDPOINT)
+        facts = await gate.check_hook(request, ENDPOINT, accepted, accepted.payload)
+        receipt = await gate.record(
+            request, accepted, facts, source="claude-code", payload_json=accepted.text
+        )
+        return receipt_response(receipt)

@@ -1,0 +1,109 @@
+"""``POST /events``: the envelope posted by the popular ``send_event.py`` hook script.
+
+Envelope: ``source_app``, ``session_id``, ``hook_event_type``, ``payload`` (all required, as in
+the reference server), optional ``timestamp`` (ms since epoch), ``summary``, ``chat``,
+``model_name``… The payload is the hook JSON; its ``hook_event_name`` is authoritative
+(``hook_event_type`` is only the script's command-line argument). Everything else of the
+envelope is kept beside the hook as its context.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+
+from write_api.gate import IngestGate
+from write_api.responses import POSITION_HEADER
+
+ENDPOINT = "/events"
+REQUIRED = ("source_app", "session_id", "hook_event_type", "payload")
+
+
+class EnvelopesController(Controller):
+    path = ENDPOINT
+    tags = ["ingest"]
+
+    @post(
+        "/",
+        summary="Record a send_event.py envelope",
+        description=(
+            "Accepts the envelope of the widely used `send_event.py` hook script unchanged, so "
+            "existing hook set-ups can point at Observatory. Returns the recorded event's "
+            "position, session and hook name."
+        ),
+        status_code=200,
+    )
+    async def record_envelope(
+        self, request: Request[Any, Any, Any], gate: IngestGate
+    ) -> Response[dict[str, Any]]:
+        accepted = await gate.accept(request, ENDPOINT)
+        envelope = accepted.payload
+        missing = [name for name in REQUIRED if envelope.get(name) is None]
+        if missing:
+            await gate.refuse(
+                request, ENDPOINT, accepted.received_at, accepted.body, "missing_fields",
+                f"missing: {', '.join(missing)}", error="Missing required fields",
+                missing=missing,
+            )  # fmt: skip
+        problems = _envelope_problems(envelope)
+        if problems:
+            await gate.refuse(
+                request, ENDPOINT, accepted.received_at, accepted.body, "invalid_envelope",
+                "; ".join(problems), problems=problems,
+            )  # fmt: skip
+        payload: dict[str, Any] = dict(envelope["payload"])
+        payload.setdefault("session_id", envelope["session_id"])
+        payload.setdefault("hook_event_name", envelope["hook_event_type"])
+        facts = await gate.check_hook(request, ENDPOINT, accepted, payload)
+        receipt = await gate.record(
+            request,
+            accepted,
+            facts,
+            source="send_event",
+            payload_json=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            context_json=json.dumps(_context(envelope), ensure_ascii=False, separators=(",", ":")),
+        )
+        return Response(
+            {
+                "position": receipt.position,
+                "session_id": facts.session_id,
+                "hook_event_name": facts.hook,
+            },
+            status_code=200,
+            headers={POSITION_HEADER: str(receipt.position)},
+        )
+
+
+def _envelope_problems(envelope: dict[str, Any]) -> list[str]:
+    problems = [
+        f"{name}: expected a string"
+        for name in ("source_app", "session_id", "hook_event_type")
+        if not isinstance(envelope[name], str)
+    ]
+    payload = envelope["payload"]
+    if not isinstance(payload, dict):
+        problems.append("payload: expected an object")
+    elif "session_id" in payload and payload["session_id"] != envelope["session_id"]:
+        problems.append("payload.session_id differs from the envelope's session_id")
+    timestamp = envelope.get("timestamp")
+    if timestamp is not None and (
+        isinstance(timestamp, bool) or not isinstance(timestamp, (int, float))
+    ):
+        problems.append("timestamp: expected milliseconds since the epoch")
+    return problems
+
+
+def _context(envelope: dict[str, Any]) -> dict[str, Any]:
+    context = {k: v for k, v in envelope.items() if k != "payload"}
+    timestamp = envelope.get("timestamp")
+    if isinstance(timestamp, (int, float)) and not isinstance(timestamp, bool):
+        try:
+            sent = datetime.fromtimestamp(timestamp / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            pass
+        else:
+            context["client_time"] = sent.isoformat()
+    return context

@@ -1,0 +1,59 @@
+"""Problem details (RFC 9457) for everything the write side refuses.
+
+    IngestRefused (a ProblemDetailsException)
+    ├── 400 a body we cannot record (reason: invalid_json, invalid_utf8, invalid_unicode,
+    │       duplicate_keys, nesting_too_deep, non_finite_number, not_an_object, invalid_hook,
+    │       missing_fields, invalid_envelope, invalid_idempotency_key)
+    ├── 413 too_large
+    ├── 422 idempotency_key_reused
+    └── 503 overloaded | unavailable (nothing was appended; safe to retry)
+
+Every problem carries ``reason`` (stable, for machines) and ``detail`` (for people).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.plugins.problem_details import ProblemDetailsException
+
+PROBLEM_TYPE = "https://github.com/observatory/observatory/blob/main/docs/problems.md#"
+
+TITLES = {
+    "invalid_json": "The body is not valid JSON",
+    "invalid_utf8": "The body is not UTF-8",
+    "invalid_unicode": "The body holds text that cannot be stored",
+    "duplicate_keys": "The body repeats a key in one object",
+    "nesting_too_deep": "The body is nested too deeply",
+    "non_finite_number": "The body holds a number JSON cannot represent",
+    "not_an_object": "The body is not a JSON object",
+    "invalid_hook": "The body is not a Claude Code hook payload",
+    "missing_fields": "The envelope misses required fields",
+    "invalid_envelope": "The envelope is not a send_event.py envelope",
+    "invalid_idempotency_key": "The Idempotency-Key header is not usable",
+    "too_large": "The body is larger than this server accepts",
+    "idempotency_key_reused": "The Idempotency-Key was used for a different request",
+    "overloaded": "Observatory is busy; nothing was recorded",
+    "unavailable": "The event store is unavailable; nothing was recorded",
+}
+
+
+class IngestRefusedError(ProblemDetailsException):
+    def __init__(
+        self,
+        status: int,
+        reason: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(
+            detail=detail,
+            status_code=status,
+            title=TITLES.get(reason, reason),
+            type_=PROBLEM_TYPE + reason,
+            headers=headers,
+            extra={"reason": reason, **extra},
+        )
+        self.reason = reason

@@ -1,0 +1,210 @@
+"""The ingest gate: read, check, record — the same steps for every ingest door.
+
+Order of work for one request: read the body within the size limit; parse it strictly; check
+it is a hook we can record; build the command; wait for the group-commit writer to make it
+durable; answer. Anything refused before the writer is kept in quarantine and answered 4xx;
+nothing of it reaches a session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NoReturn
+
+from eventsourcing.persistence import PersistenceError
+from litestar import Request
+from litestar.exceptions import HTTPException
+
+from commands.ingest.group_commit import (
+    GroupCommitter,
+    IngestOverloadedError,
+    IngestStoppedError,
+)
+from commands.ingest.messages import Receipt, RecordHook
+from commands.ingest.service import IngestConflictError
+from domain.sessions.errors import HookPayloadInvalidError
+from domain.sessions.hooks import HookFacts
+from infra.metrics import INGEST_QUEUE, INGEST_REJECTED, INGEST_REPLAYED, INGESTED_EVENTS
+from write_api.errors import IngestRefusedError
+from write_api.parsing import BodyRejectedError, parse_object
+from write_api.quarantine import CanQuarantine, Quarantined
+
+log = logging.getLogger(__name__)
+
+_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A checked body: the payload, its JSON text and what the domain read from it."""
+
+    payload: dict[str, Any]
+    text: str
+    body: bytes
+    received_at: datetime
+
+
+class IngestGate:
+    def __init__(
+        self,
+        committer: GroupCommitter,
+        quarantine: CanQuarantine,
+        *,
+        tenant_id: str,
+        max_body_bytes: int,
+        max_depth: int,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.committer = committer
+        self.quarantine = quarantine
+        self.tenant_id = tenant_id
+        self.max_body_bytes = max_body_bytes
+        self.max_depth = max_depth
+        self.clock = clock
+
+    async def accept(self, request: Request[Any, Any, Any], endpoint: str) -> Accepted:
+        """Reads and parses the body, or quarantines it and raises a 4xx problem."""
+        received_at = self.clock()
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._refuse_too_large(request, endpoint, received_at, int(declared))
+        try:
+            body = await request.body()
+        except HTTPException as error:
+            if error.status_code == 413:
+                await self._refuse_too_large(request, endpoint, received_at, -1)
+            raise
+        if len(body) > self.max_body_bytes:
+            await self._refuse_too_large(request, endpoint, received_at, len(body))
+        try:
+            payload = parse_object(body, self.max_depth)
+        except BodyRejectedError as error:
+            await self.refuse(request, endpoint, received_at, body, error.reason, error.detail)
+        text = body.decode("utf-8").removeprefix("\ufeff")
+        return Accepted(payload, text, body, received_at)
+
+    async def check_hook(
+        self, request: Request[Any, Any, Any], endpoint: str, accepted: Accepted,
+        payload: dict[str, Any],
+    ) -> HookFacts:  # fmt: skip
+        try:
+            return HookFacts.from_payload(payload)
+        except HookPayloadInvalidError as error:
+            await self.refuse(
+                request, endpoint, accepted.received_at, accepted.body, "invalid_hook",
+                "; ".join(error.problems), problems=error.problems,
+            )  # fmt: skip
+
+    def idempotency_key(self, request: Request[Any, Any, Any]) -> str | None:
+        key = request.headers.get("idempotency-key")
+        if key is None:
+            return None
+        key = key.strip().strip('"')
+        if not _KEY.match(key):
+            INGEST_REJECTED.labels("invalid_idempotency_key").inc()
+            raise IngestRefusedError(
+                400, "invalid_idempotency_key",
+                "use 1-255 visible ASCII characters, e.g. a UUID; nothing was recorded",
+            )  # fmt: skip
+        return key
+
+    async def record(
+        self,
+        request: Request[Any, Any, Any],
+        accepted: Accepted,
+        facts: HookFacts,
+        *,
+        source: str,
+        payload_json: str,
+        context_json: str = "{}",
+        reply: bytes = b"",
+        status: int = 200,
+    ) -> Receipt:
+        command = RecordHook(
+            tenant_id=self.tenant_id,
+            facts=facts,
+            payload_json=payload_json,
+            received_at=accepted.received_at,
+            source=source,
+            context_json=context_json,
+            idempotency_key=self.idempotency_key(request),
+            request_sha256=hashlib.sha256(accepted.body).hexdigest(),
+            status=status,
+            reply=reply,
+        )
+        INGEST_QUEUE.set(self.committer.queued)
+        try:
+            receipt = await self.committer.submit(command)
+        except IngestOverloadedError:
+            INGEST_REJECTED.labels("overloaded").inc()
+            raise IngestRefusedError(
+                503, "overloaded", "too many requests are waiting; retry in a second",
+                headers={"Retry-After": "1"},
+            ) from None  # fmt: skip
+        except (IngestStoppedError, IngestConflictError, PersistenceError) as error:
+            log.warning("ingest failed: %s", error)
+            INGEST_REJECTED.labels("unavailable").inc()
+            raise IngestRefusedError(
+                503, "unavailable", "the event store could not record this; retry later",
+                headers={"Retry-After": "2"},
+            ) from None  # fmt: skip
+        if receipt.problem is not None:
+            INGEST_REJECTED.labels("idempotency_key_reused").inc()
+            raise IngestRefusedError(receipt.status, "idempotency_key_reused", receipt.problem)
+        if receipt.replayed:
+            INGEST_REPLAYED.inc()
+        else:
+            INGESTED_EVENTS.labels(source).inc()
+        return receipt
+
+    async def refuse(
+        self,
+        request: Request[Any, Any, Any],
+        endpoint: str,
+        received_at: datetime,
+        body: bytes,
+        reason: str,
+        detail: str,
+        *,
+        status: int = 400,
+        **extra: Any,
+    ) -> NoReturn:
+        """Keeps the body in quarantine, then raises the problem."""
+        INGEST_REJECTED.labels(reason).inc()
+        await self.quarantine.keep(
+            Quarantined(
+                tenant_id=self.tenant_id,
+                received_at=received_at,
+                endpoint=endpoint,
+                reason=reason,
+                detail=detail,
+                content_type=request.headers.get("content-type"),
+                size_bytes=len(body),
+                body=body,
+                client=request.client.host if request.client else None,
+            )
+        )
+        raise IngestRefusedError(status, reason, f"{detail}; nothing was recorded", **extra)
+
+    async def _refuse_too_large(
+        self, request: Request[Any, Any, Any], endpoint: str, received_at: datetime, size: int
+    ) -> NoReturn:
+        INGEST_REJECTED.labels("too_large").inc()
+        await self.quarantine.keep(
+            Quarantined(
+                tenant_id=self.tenant_id, received_at=received_at, endpoint=endpoint,
+                reason="too_large", detail=f"{size} bytes over a limit of {self.max_body_bytes}",
+                content_type=request.headers.get("content-type"), size_bytes=max(size, 0),
+                body=b"", client=request.client.host if request.client else None,
+            )
+        )  # fmt: skip
+        raise IngestRefusedError(
+            413, "too_large",
+            f"bodies are limited to {self.max_body_bytes} bytes; nothing was recorded",
+            limit=self.max_body_bytes,
+        )  # fmt: skip

@@ -87,6 +87,8 @@ class ProjectorRunner:
             start=start, limit=self._batch_size, inclusive_of_start=False
         )
         if not notifications:
+            # Idle: forget the cached position so a reset by another process is noticed.
+            self._position = None
             return 0
         events = [(n.id, self._decode(n)) for n in notifications]
         end = notifications[-1].id
@@ -111,10 +113,18 @@ class ProjectorRunner:
                 progress(self.position, goal)
         return self.position
 
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Empties the view and replays the whole log into it."""
+    def reset(self) -> None:
+        """Empties the view; whichever runner leads replays it from the start."""
         self._view.reset()
         self._position = 0
+
+    def stored_position(self) -> int:
+        """The position as stored now (another runner may be moving it)."""
+        return self._view.position()
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Empties the view and replays the whole log into it."""
+        self.reset()
         return self.catch_up(progress)
 
     def _decode(self, notification: Notification) -> object:

@@ -136,6 +136,7 @@ def create_app(
         middleware=[prometheus.middleware],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Observatory", version=VERSION, path="/schema"),
+        logging_config=None,  # the entry point configured structured logging
         debug=False,
     )
 

@@ -95,7 +95,7 @@ class EmbeddedPostgres:
                 ],
                 user,
             )  # fmt: skip
-        running = self._running_port()
+        running = self.running_port()
         if running is not None:
             self.port = running
             return self.url()
@@ -128,7 +128,7 @@ class EmbeddedPostgres:
             check=False,
         )
 
-    def _running_port(self) -> int | None:
+    def running_port(self) -> int | None:
         pid_file = self.pgdata / "postmaster.pid"
         if not pid_file.exists():
             return None

@@ -1,0 +1,37 @@
+"""The ``observatory`` command line.
+
+Every command reads ``OBSERVATORY_*`` settings (``--port`` / ``OBSERVATORY_PORT`` and friends);
+flags win over the environment. Heavy modules are imported inside commands so that the hook
+shim (``observatory hook``, run on every hook) starts fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from workers.cli.hooks import hook, hooks
+from workers.cli.projections import projections
+from workers.cli.replay import replay
+from workers.cli.run import migrate, project, serve, up
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option("0.1.0", prog_name="observatory")
+def main() -> None:
+    """Observatory: watch, record and guard fleets of AI coding agents.
+
+    \b
+    Start everything on this machine:   observatory up
+    Point Claude Code at it:            observatory hooks install
+    Replay a folder of hook payloads:   observatory replay DIR
+    """
+
+
+main.add_command(up)
+main.add_command(serve)
+main.add_command(project)
+main.add_command(migrate)
+main.add_command(projections)
+main.add_command(hooks)
+main.add_command(hook)
+main.add_command(replay)

@@ -32,15 +32,21 @@ COMMIT_SECONDS = Histogram(
     buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
 INGEST_QUEUE = Gauge(
-    "observatory_ingest_queue_depth", "Requests waiting for the group-commit writer."
+    "observatory_ingest_queue_depth",
+    "Requests waiting for the group-commit writer.",
+    multiprocess_mode="livesum",
 )
 PROJECTION_POSITION = Gauge(
-    "observatory_projection_position", "Last global position applied, per projection.", ["name"]
+    "observatory_projection_position",
+    "Last global position applied, per projection.",
+    ["name"],
+    multiprocess_mode="livemax",
 )
 PROJECTION_LAG_EVENTS = Gauge(
     "observatory_projection_lag_events",
     "Events in the store not yet applied, per projection.",
     ["name"],
+    multiprocess_mode="livemin",
 )
 PROJECTION_LAG_SECONDS = Histogram(
     "observatory_projection_lag_seconds",

@@ -55,6 +55,10 @@ class Settings:
     """How long the writer waits to grow a small batch (0 = commit as soon as idle)."""
     ingest_max_queue: int = 20_000
     """Requests waiting for a commit before new ones get 503."""
+    gil_switch_interval_ms: float = 0.5
+    """Python's thread switch interval in API processes (default 5 ms delays the writer)."""
+    ingest_socket: str | None = None
+    """Unix socket of this host's ingest writer (``serve --workers N`` sets it)."""
     pool_size: int = 4
     """PostgreSQL connections per process."""
     projector_batch: int = 1_000

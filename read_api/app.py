@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request
+from litestar.datastructures import State
 from strawberry.litestar import make_graphql_controller
 
 from read_api.graphql.context import ReadContext
@@ -15,8 +15,8 @@ from read_api.graphql.schema import build_schema
 
 
 def read_handlers() -> list[Any]:
-    async def context(request: Request[Any, Any, Any]) -> ReadContext:
-        return ReadContext.build(request.app.state.read_side)
+    async def context(state: State) -> ReadContext:
+        return ReadContext.build(state.read_side)
 
     return [
         make_graphql_controller(

@@ -1,10 +1,12 @@
 """Group commit: many concurrent requests, one transaction.
 
-Requests put their command on a queue and wait. One writer task takes everything queued (up to
-``max_batch``), hands it to the Ingestor in a worker thread (one transaction), and resolves
-each request's future once the transaction has committed. While a transaction runs, new
-requests queue up, so batches grow with load by themselves: one event per transaction when
-idle, hundreds under load. ``linger`` optionally waits a little to grow small batches.
+Requests put their command on a queue and wait. One writer task takes everything queued (up
+to ``max_batch``), hands it to the recorder (one transaction), and resolves each request's
+future once the transaction has committed. The recorder is either the Ingestor itself, run
+in a worker thread (``in_thread``), or a client of the host's ingest writer process. While a
+transaction runs, new requests queue up, so batches grow with load by themselves: one event
+per transaction when idle, hundreds under load. ``linger`` optionally waits a little to grow
+small batches.
 
 A full queue refuses new work at once (the caller answers 503 with Retry-After) instead of
 letting latency grow without bound.
@@ -15,14 +17,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from commands.ingest.messages import Receipt, RecordHook
 
-RecordBatch = Callable[[Sequence[RecordHook]], list[Receipt]]
+RecordBatch = Callable[[Sequence[RecordHook]], Awaitable[list[Receipt]]]
 BatchObserver = Callable[[int, float], None]
 """Called after each committed batch with its size and its commit time in seconds."""
+
+
+def in_thread(
+    record: Callable[[Sequence[RecordHook]], list[Receipt]],
+) -> tuple[RecordBatch, Callable[[], None]]:
+    """Runs a blocking recorder (the Ingestor) in one dedicated thread; returns the async
+    recorder and a function that shuts the thread down."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-commit")
+
+    async def run(commands: Sequence[RecordHook]) -> list[Receipt]:
+        return await asyncio.get_running_loop().run_in_executor(executor, record, commands)
+
+    return run, lambda: executor.shutdown(wait=True)
 
 
 class IngestOverloadedError(Exception):
@@ -51,7 +66,6 @@ class GroupCommitter:
         self._linger = linger
         self._observe = observe
         self._queue: asyncio.Queue[_Item] = asyncio.Queue(maxsize=max_queue)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-commit")
         self._task: asyncio.Task[None] | None = None
         self._accepting = False
 
@@ -67,7 +81,6 @@ class GroupCommitter:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        self._executor.shutdown(wait=True)
 
     @property
     def queued(self) -> int:
@@ -75,6 +88,10 @@ class GroupCommitter:
 
     async def submit(self, command: RecordHook) -> Receipt:
         """Returns once the command's events are committed (or raises why not)."""
+        return await self.enqueue(command)
+
+    def enqueue(self, command: RecordHook) -> asyncio.Future[Receipt]:
+        """Queues a command now; the future resolves once it is committed."""
         if not self._accepting:
             raise IngestStoppedError("the writer is shutting down")
         future: asyncio.Future[Receipt] = asyncio.get_running_loop().create_future()
@@ -82,10 +99,9 @@ class GroupCommitter:
             self._queue.put_nowait((command, future))
         except asyncio.QueueFull:
             raise IngestOverloadedError("ingest queue is full") from None
-        return await future
+        return future
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             batch = [await self._queue.get()]
             if self._linger and self._queue.qsize() < self._max_batch:
@@ -95,7 +111,7 @@ class GroupCommitter:
             commands = [command for command, _ in batch]
             started = time.perf_counter()
             try:
-                receipts = await loop.run_in_executor(self._executor, self._record, commands)
+                receipts = await self._record(commands)
             except Exception as error:  # noqa: BLE001 - every waiter must hear why
                 for _, future in batch:
                     if not future.done():

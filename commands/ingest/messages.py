@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -26,10 +26,13 @@ class RecordHook:
     request_sha256: str = ""
     status: int = 200
     reply: bytes = b""
+    stream_id: UUID = field(init=False, repr=False)
+    """The session's event stream (derived from tenant and session id)."""
 
-    @property
-    def stream_id(self) -> UUID:
-        return session_stream_id(self.tenant_id, self.facts.session_id)
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "stream_id", session_stream_id(self.tenant_id, self.facts.session_id)
+        )
 
 
 @dataclass(frozen=True)

@@ -4,28 +4,38 @@
 its session aggregate in arrival order and saves all of them in one eventsourcing ``save`` —
 one transaction, together with the batch's idempotency records.
 
+Round trips per batch: one read (stored replies for the batch's keys, events other writers
+appended to cached sessions, snapshot + events of sessions not cached) and the insert.
+
 Aggregates stay cached between batches. Another writer (an API replica) may append to the same
-session meanwhile, so before each batch the cached aggregates are brought up to date with one
-query; if another writer still wins a race, the insert fails on the stream's version key, the
-batch's aggregates are reloaded and the batch is applied again.
+session meanwhile; the read above brings cached aggregates up to date. If another writer still
+wins a race, the insert fails on the stream's version key: the batch's aggregates are dropped
+from the cache (they hold uncommitted changes) and the batch is applied again after a short
+random pause.
+
+Snapshots are taken from the in-memory aggregates right after a batch commits (every
+``snapshot_every`` events of a session), so loading a long session reads a snapshot and at most
+that many events.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import random
+import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import CanMutateAggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import EnvType
 
 from commands.ingest.messages import Receipt, RecordHook
 from commands.store.application import EventStoreApplication
-from commands.store.replies import CanKeepReplies, IdempotencyRecord, StoredReply
+from commands.store.replies import CanPrefetch, IdempotencyRecord, StoredReply
 from domain.sessions.aggregate import AgentSession
 
 log = logging.getLogger(__name__)
@@ -42,16 +52,22 @@ class IngestConflictError(Exception):
 
 class Ingestor(EventStoreApplication):
     def __init__(
-        self, env: EnvType | None = None, *, cache_size: int = 10_000, max_attempts: int = 5
+        self,
+        env: EnvType | None = None,
+        *,
+        cache_size: int = 10_000,
+        max_attempts: int = 12,
+        snapshot_every: int = 200,
     ) -> None:
         super().__init__(env)
         self._cache: OrderedDict[UUID, AgentSession] = OrderedDict()
         self._cache_size = cache_size
         self._max_attempts = max_attempts
+        self._snapshot_every = snapshot_every
 
     @property
-    def replies(self) -> CanKeepReplies:
-        return cast(CanKeepReplies, self.recorder)
+    def log_store(self) -> CanPrefetch:
+        return cast(CanPrefetch, self.recorder)
 
     def record(self, commands: Sequence[RecordHook]) -> list[Receipt]:
         """Appends every command's event durably; one receipt per command, in order."""
@@ -61,16 +77,17 @@ class Ingestor(EventStoreApplication):
             except IntegrityError:
                 log.info("ingest batch lost a race with another writer (attempt %d)", attempt)
                 self._forget(c.stream_id for c in commands)
+                # Back off a little, randomly, so racing replicas stop colliding.
+                time.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311 - jitter, not crypto
             except BaseException:
                 self._forget(c.stream_id for c in commands)
                 raise
         raise IngestConflictError(f"gave up after {self._max_attempts} attempts")
 
     def _record_once(self, commands: Sequence[RecordHook]) -> list[Receipt]:
+        keys = sorted({(c.tenant_id, c.idempotency_key) for c in commands if c.idempotency_key})
+        sessions, stored = self._load({c.stream_id for c in commands}, keys)
         receipts: list[Receipt | None] = [None] * len(commands)
-        stored = self.replies.lookup_replies(
-            sorted({(c.tenant_id, c.idempotency_key) for c in commands if c.idempotency_key})
-        )
         first_with_key: dict[tuple[str, str], int] = {}
         todo: list[int] = []
         for index, command in enumerate(commands):
@@ -84,7 +101,6 @@ class Ingestor(EventStoreApplication):
                 first_with_key[key] = index
             todo.append(index)
 
-        sessions = self._load({commands[i].stream_id for i in todo})
         last_event: dict[int, tuple[UUID, int]] = {}
         for index in todo:
             command = commands[index]
@@ -103,6 +119,8 @@ class Ingestor(EventStoreApplication):
             )
             last_event[index] = (session.id, session.version)
 
+        touched = [s for s in sessions.values() if s.pending_events]
+        due = [s for s in touched if self._snapshot_due(s)]
         records = [
             IdempotencyRecord(
                 tenant_id=commands[i].tenant_id,
@@ -117,42 +135,53 @@ class Ingestor(EventStoreApplication):
             for i in todo
             if commands[i].idempotency_key
         ]
-        touched = [s for s in sessions.values() if s.pending_events]
-        recordings = self.save(*touched, idempotency=records) if touched else []
+        # EventStore.put, not Application.save: save() type-checks every aggregate against
+        # typing Protocols (slow on Python 3.11) and we keep our own cache and snapshots.
+        pending = [event for session in touched for event in session.collect_events()]
+        recordings = self.events.put(pending, idempotency=records) if pending else []
         positions = {
             (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
             for r in recordings
         }
-        for session in touched:
+        for session in sessions.values():
             self._remember(session)
+        self._snapshot(due)
         for index in todo:
             command = commands[index]
             receipts[index] = Receipt(command.status, command.reply, positions[last_event[index]])
         for index, command in enumerate(commands):
             if receipts[index] is None:
-                assert command.idempotency_key is not None
-                first = commands[first_with_key[(command.tenant_id, command.idempotency_key)]]
-                receipts[index] = _same_key_again(
-                    first,
-                    receipts[first_with_key[(command.tenant_id, command.idempotency_key)]],
-                    command,
-                )
+                key = (command.tenant_id, str(command.idempotency_key))
+                first = first_with_key[key]
+                receipts[index] = _same_key_again(commands[first], receipts[first], command)
         return [r for r in receipts if r is not None]
 
-    def _load(self, stream_ids: set[UUID]) -> dict[UUID, AgentSession]:
-        """Cached sessions brought up to date (one query), plus cold loads from the store."""
-        loaded = {i: self._cache[i] for i in stream_ids if i in self._cache}
-        if loaded:
-            heads = [(i, s.version) for i, s in loaded.items()]
-            for stored in self.replies.select_events_after(heads):
-                event = cast(CanMutateAggregate[UUID], self.mapper.to_domain_event(stored))
-                event.mutate(loaded[event.originator_id])
-        for stream_id in stream_ids - loaded.keys():
-            try:
-                loaded[stream_id] = self.repository.get(stream_id)
-            except AggregateNotFoundError:
-                continue
-        return loaded
+    def _load(
+        self, stream_ids: set[UUID], keys: list[tuple[str, str]]
+    ) -> tuple[dict[UUID, AgentSession], dict[tuple[str, str], StoredReply]]:
+        cached = {i: self._cache[i] for i in stream_ids if i in self._cache}
+        cold = sorted(stream_ids - cached.keys())
+        fetched = self.log_store.prefetch(keys, [(i, s.version) for i, s in cached.items()], cold)
+        for stored in fetched.newer:
+            self._decode(stored).mutate(cached[UUID(str(stored.originator_id))])
+        loaded: dict[UUID, Any] = {}
+        for stored in fetched.cold:  # a snapshot (or the first event), then what follows
+            stream_id = UUID(str(stored.originator_id))
+            loaded[stream_id] = self._decode(stored).mutate(loaded.get(stream_id))
+        return {**cached, **loaded}, fetched.replies
+
+    def _decode(self, stored: StoredEvent) -> Any:
+        return self.mapper.to_domain_event(stored)
+
+    def _snapshot_due(self, session: AgentSession) -> bool:
+        before = session.version - len(session.pending_events)
+        return session.version // self._snapshot_every > before // self._snapshot_every
+
+    def _snapshot(self, sessions: list[AgentSession]) -> None:
+        if sessions and self.snapshots is not None:
+            # IntegrityError: another writer snapshotted this version already.
+            with contextlib.suppress(IntegrityError):
+                self.snapshots.put([Snapshot.take(s) for s in sessions])
 
     def _remember(self, session: AgentSession) -> None:
         self._cache[session.id] = session

@@ -20,7 +20,6 @@ from eventsourcing.popo import POPOFactory
 from eventsourcing.utils import Environment, EnvType
 
 from commands.store.memory import InMemoryEventLog
-from domain.sessions.aggregate import AgentSession
 
 STORE_NAME = "Observatory"
 IN_MEMORY_ENV: dict[str, str] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -32,7 +31,8 @@ class EventStoreApplication(Application[UUID]):
         "APPLICATION_RECORDER_TOPIC": "commands.store.postgres:PostgresEventLog",
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {AgentSession: 100}
+    is_snapshotting_enabled = True
+    """Snapshots are taken by the writers themselves (see Ingestor), from state in memory."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -43,7 +43,7 @@ class EventStoreApplication(Application[UUID]):
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         values = dict(type(self).env)
-        if type(self).snapshotting_intervals:
+        if type(self).is_snapshotting_enabled or type(self).snapshotting_intervals:
             values["IS_SNAPSHOTTING_ENABLED"] = "y"
         values.update(env or {})
         return Environment(name, values)
@@ -52,3 +52,9 @@ class EventStoreApplication(Application[UUID]):
         if isinstance(self.factory, POPOFactory):
             return InMemoryEventLog()
         return super().construct_recorder()
+
+    def construct_snapshot_store(self) -> Any:
+        store = super().construct_snapshot_store()
+        if isinstance(self.recorder, InMemoryEventLog):
+            self.recorder.snapshot_recorder = store.recorder
+        return store

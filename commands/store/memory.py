@@ -6,16 +6,18 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import AggregateRecorder, IntegrityError, StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder
 
-from commands.store.replies import IdempotencyRecord, StoredReply
+from commands.store.replies import IdempotencyRecord, Prefetched, StoredReply
 
 
 class InMemoryEventLog(POPOApplicationRecorder):
     def __init__(self) -> None:
         super().__init__()
         self._replies: dict[tuple[str, str], StoredReply] = {}
+        self.snapshot_recorder: AggregateRecorder | None = None
+        """Where snapshots live (eventsourcing keeps them in a separate recorder)."""
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -40,12 +42,25 @@ class InMemoryEventLog(POPOApplicationRecorder):
                 )
             return ids
 
-    def lookup_replies(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], StoredReply]:
+    def prefetch(
+        self,
+        keys: list[tuple[str, str]],
+        heads: list[tuple[UUID, int]],
+        cold: list[UUID],
+    ) -> Prefetched:
         with self._database_lock:
-            return {key: self._replies[key] for key in keys if key in self._replies}
-
-    def select_events_after(self, heads: list[tuple[UUID, int]]) -> list[StoredEvent]:
-        events: list[StoredEvent] = []
+            replies = {key: self._replies[key] for key in keys if key in self._replies}
+        newer: list[StoredEvent] = []
         for stream_id, version in heads:
-            events.extend(self.select_events(stream_id, gt=version))
-        return events
+            newer.extend(self.select_events(stream_id, gt=version))
+        loaded: list[StoredEvent] = []
+        for stream_id in cold:
+            snapshots = (
+                self.snapshot_recorder.select_events(stream_id, desc=True, limit=1)
+                if self.snapshot_recorder is not None
+                else []
+            )
+            loaded.extend(snapshots)
+            after = snapshots[0].originator_version if snapshots else None
+            loaded.extend(self.select_events(stream_id, gt=after))
+        return Prefetched(replies, newer, loaded)

@@ -39,11 +39,24 @@ class StoredReply:
     position: int
 
 
-class CanKeepReplies(Protocol):
+@dataclass(frozen=True)
+class Prefetched:
+    """Everything a writer reads before applying a batch, read in one round trip."""
+
+    replies: dict[tuple[str, str], StoredReply]
+    """Stored replies for the (tenant, key) pairs that have one."""
+    newer: list[StoredEvent]
+    """Events of cached streams newer than the cached versions, in stream order."""
+    cold: list[StoredEvent]
+    """For streams not cached: the latest snapshot (if any) then the events after it."""
+
+
+class CanPrefetch(Protocol):
     """What the Ingestor needs of the event log beyond eventsourcing's recorder."""
 
-    def lookup_replies(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], StoredReply]:
-        """Stored replies for (tenant, key) pairs that have one."""
-
-    def select_events_after(self, heads: list[tuple[UUID, int]]) -> list[StoredEvent]:
-        """Events of the given streams newer than the given versions, in stream order."""
+    def prefetch(
+        self,
+        keys: list[tuple[str, str]],
+        heads: list[tuple[UUID, int]],
+        cold: list[UUID],
+    ) -> Prefetched: ...

@@ -60,12 +60,16 @@ class InMemorySessionTimelineView:
                     "last_event_at": s.last_event_at, "first_position": s.first_position,
                     "last_position": s.last_position, "event_count": 0, "prompt_count": 0,
                     "tool_call_count": 0, "failed_tool_calls": 0, "subagent_count": 0,
-                    "compaction_count": 0,
+                    "compaction_count": 0, "cwd": None, "project": None, "transcript_path": None,
+                    "permission_mode": None, "source_app": None, "model": None,
+                    "started_at": None,
                 },
             )  # fmt: skip
             row["status"] = status
-            for column in ("cwd", "project", "transcript_path", "permission_mode", "source_app"):
-                _first(row, column, getattr(s, column))
+            if row.get("cwd") is None:
+                for column in ("cwd", "project", "transcript_path", "permission_mode"):
+                    row[column] = getattr(s, column)
+            _first(row, "source_app", s.source_app)
             _first(row, "started_at", s.started_at)
             _latest(row, "model", s.model)
             row["ended_at"] = s.ended_at if status == "ENDED" else None

@@ -35,10 +35,12 @@ VALUES (%s, %s, %s, COALESCE(%s, 'ACTIVE'), %s, %s, %s, %s, %s, %s, %s, %s, %s, 
 ON CONFLICT (tenant_id, session_id) DO UPDATE SET
     status = EXCLUDED.status,
     cwd = COALESCE(s.cwd, EXCLUDED.cwd),
-    project = COALESCE(s.project, EXCLUDED.project),
+    project = CASE WHEN s.cwd IS NULL THEN EXCLUDED.project ELSE s.project END,
+    transcript_path = CASE WHEN s.cwd IS NULL THEN EXCLUDED.transcript_path
+                           ELSE s.transcript_path END,
+    permission_mode = CASE WHEN s.cwd IS NULL THEN EXCLUDED.permission_mode
+                           ELSE s.permission_mode END,
     model = COALESCE(EXCLUDED.model, s.model),
-    transcript_path = COALESCE(s.transcript_path, EXCLUDED.transcript_path),
-    permission_mode = COALESCE(s.permission_mode, EXCLUDED.permission_mode),
     source_app = COALESCE(s.source_app, EXCLUDED.source_app),
     started_at = COALESCE(s.started_at, EXCLUDED.started_at),
     ended_at = CASE WHEN EXCLUDED.status = 'ENDED' THEN EXCLUDED.ended_at END,

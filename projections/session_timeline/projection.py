@@ -49,6 +49,8 @@ class SessionTimelineProjection:
             )
             changes.sessions[key] = session
         else:
+            # Arrival times need not follow positions (several API replicas): min and max.
+            session.first_seen_at = min(session.first_seen_at, event.timestamp)
             session.last_event_at = max(session.last_event_at, event.timestamp)
             session.last_position = position
         return session
@@ -66,7 +68,10 @@ class SessionTimelineProjection:
 
         session.events += 1
         if session.cwd is None:
-            self._describe(session, read(), event.context_json)
+            self._describe(session, read())
+        if session.source_app is None and event.context_json != "{}":
+            app = json.loads(event.context_json).get("source_app")
+            session.source_app = app if isinstance(app, str) else None
         changes.events.append(
             EventRow(
                 tenant_id=event.tenant_id,
@@ -116,18 +121,18 @@ class SessionTimelineProjection:
         ):
             self._tool_call(changes, session, position, event, read)
 
-    def _describe(self, session: SessionChange, payload: dict[str, Any], context: str) -> None:
+    def _describe(self, session: SessionChange, payload: dict[str, Any]) -> None:
+        """The first event that names a cwd describes the session (cwd, project, transcript,
+        permission mode); the view keeps those four together."""
         cwd = payload.get("cwd")
-        if isinstance(cwd, str) and cwd:
-            session.cwd = cwd
-            session.project = basename(cwd.rstrip("/")) or cwd
+        if not isinstance(cwd, str) or not cwd:
+            return
+        session.cwd = cwd
+        session.project = basename(cwd.rstrip("/")) or cwd
         path = payload.get("transcript_path")
-        session.transcript_path = path if isinstance(path, str) else session.transcript_path
+        session.transcript_path = path if isinstance(path, str) else None
         mode = payload.get("permission_mode")
-        session.permission_mode = mode if isinstance(mode, str) else session.permission_mode
-        if context != "{}":
-            app = json.loads(context).get("source_app")
-            session.source_app = app if isinstance(app, str) else session.source_app
+        session.permission_mode = mode if isinstance(mode, str) else None
 
     def _tool_call(
         self,

@@ -34,10 +34,10 @@ class SessionChange:
     last_event_at: datetime
     last_position: int
     status: str | None = None  # latest
-    cwd: str | None = None  # first
-    project: str | None = None  # first
-    transcript_path: str | None = None  # first
-    permission_mode: str | None = None  # latest
+    cwd: str | None = None  # first (with project, transcript_path, permission_mode)
+    project: str | None = None
+    transcript_path: str | None = None
+    permission_mode: str | None = None
     source_app: str | None = None  # first
     model: str | None = None  # latest
     started_at: datetime | None = None  # first

@@ -6,11 +6,12 @@ from typing import Annotated
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.schema.config import StrawberryConfig
 
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.resolvers import sessions as session_resolvers
 from read_api.graphql.types.paging import Connection
-from read_api.graphql.types.session import Position, Session, SessionFilter
+from read_api.graphql.types.session import POSITION_SCALAR, Position, Session, SessionFilter
 
 
 @strawberry.type
@@ -23,7 +24,7 @@ class Query:
         first: int = 20,
         after: str | None = None,
         min_position: Annotated[
-            Position | None,  # type: ignore[valid-type]
+            Position | None,
             strawberry.argument(description="wait until this global position is applied"),
         ] = None,
     ) -> Connection[Session]:
@@ -35,20 +36,21 @@ class Query:
         info: ReadInfo,
         id: str,
         min_position: Annotated[
-            Position | None,  # type: ignore[valid-type]
+            Position | None,
             strawberry.argument(description="wait until this global position is applied"),
         ] = None,
     ) -> Session | None:
         return await session_resolvers.session(info, id, min_position)
 
     @strawberry.field(description="The global position the session timeline has applied.")
-    async def timeline_position(self, info: ReadInfo) -> Position:  # type: ignore[valid-type]
-        return await info.context.side.timeline.position()
+    async def timeline_position(self, info: ReadInfo) -> Position:
+        return Position(await info.context.side.timeline.position())
 
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        config=StrawberryConfig(scalar_map={Position: POSITION_SCALAR}),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=10),
             lambda: MaxAliasesLimiter(max_alias_count=30),

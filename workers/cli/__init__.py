@@ -12,7 +12,7 @@ import click
 from workers.cli.hooks import hook, hooks
 from workers.cli.projections import projections
 from workers.cli.replay import replay
-from workers.cli.run import migrate, project, serve, up
+from workers.cli.run import ingest_writer, migrate, project, serve, up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -35,3 +35,4 @@ main.add_command(projections)
 main.add_command(hooks)
 main.add_command(hook)
 main.add_command(replay)
+main.add_command(ingest_writer)

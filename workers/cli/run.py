@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -169,12 +173,86 @@ def serve(
 
     settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
     configure_logging(settings.log_format, settings.log_level)
-    os.environ["OBSERVATORY_DATABASE_URL"] = resolve_database(settings)
+    url = resolve_database(settings)
+    os.environ["OBSERVATORY_DATABASE_URL"] = url
     os.environ["OBSERVATORY_ROLE"] = role
-    uvicorn.run(
-        "workers.serve:app_from_env", factory=True, host=settings.host, port=settings.port,
-        workers=workers, log_config=None, access_log=False,
-    )  # fmt: skip
+    writer = None
+    if workers > 1 and role in ("all", "write"):
+        # Several HTTP workers share one ingest writer (one group commit for the host) and
+        # one Prometheus registry on disk.
+        scratch = Path(tempfile.mkdtemp(prefix="observatory-serve-"))
+        os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(scratch / "metrics"))
+        Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(exist_ok=True)
+        os.environ["OBSERVATORY_INGEST_SOCKET"] = str(scratch / "ingest.sock")
+        writer = WriterSupervisor(os.environ["OBSERVATORY_INGEST_SOCKET"])
+        writer.start()
+    try:
+        uvicorn.run(
+            "workers.serve:app_from_env", factory=True, host=settings.host, port=settings.port,
+            workers=workers, log_config=None, access_log=False,
+        )  # fmt: skip
+    finally:
+        if writer is not None:
+            writer.stop()
+
+
+class WriterSupervisor:
+    """Runs `observatory ingest-writer` and restarts it if it dies."""
+
+    def __init__(self, socket_path: str) -> None:
+        self.socket_path = socket_path
+        self._process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._supervise, name="ingest-writer", daemon=True)
+
+    def start(self) -> None:
+        self._spawn()
+        self._thread.start()
+
+    def _spawn(self) -> None:
+        import socket as sockets
+        import time
+
+        argv = [sys.executable, "-m", "workers.cli", "ingest-writer", "--socket", self.socket_path]
+        self._process = subprocess.Popen(argv)  # noqa: S603 - our own interpreter and module
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self._process.poll() is None:
+            with contextlib.suppress(OSError), sockets.socket(sockets.AF_UNIX) as probe:
+                probe.connect(self.socket_path)
+                return
+            time.sleep(0.05)
+        raise click.ClickException("the ingest writer did not start; see the log above")
+
+    def _supervise(self) -> None:
+        while not self._stopping.is_set():
+            assert self._process is not None
+            code = self._process.wait()
+            if self._stopping.is_set():
+                return
+            log.error("ingest writer exited with %s; restarting it", code)
+            with contextlib.suppress(click.ClickException):
+                self._spawn()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._process is not None and self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(30)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+
+
+@click.command("ingest-writer", hidden=True)
+@click.option("--socket", "socket_path", required=True)
+def ingest_writer(socket_path: str) -> None:
+    """The host's ingest writer (started by `serve --workers N`)."""
+    from infra.logging import configure_logging
+    from workers.ingest_writer import run_writer
+
+    settings = load_settings()
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(run_writer(settings, resolve_database(settings), socket_path))
 
 
 @click.command()

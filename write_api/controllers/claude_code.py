@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, post
 
-from write_api.gate import IngestGate
+from write_api.app_state import gate_of
 from write_api.responses import receipt_response
 
 ENDPOINT = "/v1/hooks/claude-code"
@@ -32,9 +32,8 @@ class ClaudeCodeHooksController(Controller):
         ),
         status_code=200,
     )
-    async def record_hook(
-        self, request: Request[Any, Any, Any], gate: IngestGate
-    ) -> Response[bytes]:
+    async def record_hook(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        gate = gate_of(request)
         accepted = await gate.accept(request, ENDPOINT)
         facts = await gate.check_hook(request, ENDPOINT, accepted, accepted.payload)
         receipt = await gate.record(

@@ -15,7 +15,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, post
 
-from write_api.gate import IngestGate
+from write_api.app_state import gate_of
 from write_api.responses import POSITION_HEADER
 
 ENDPOINT = "/events"
@@ -36,9 +36,8 @@ class EnvelopesController(Controller):
         ),
         status_code=200,
     )
-    async def record_envelope(
-        self, request: Request[Any, Any, Any], gate: IngestGate
-    ) -> Response[dict[str, Any]]:
+    async def record_envelope(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        gate = gate_of(request)
         accepted = await gate.accept(request, ENDPOINT)
         envelope = accepted.payload
         missing = [name for name in REQUIRED if envelope.get(name) is None]

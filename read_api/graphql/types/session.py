@@ -19,8 +19,11 @@ from projections.session_timeline.queries import (
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.types.paging import Connection, Edge, page_info
 
-Position = strawberry.scalar(
-    NewType("Position", int),
+Position = NewType("Position", int)
+"""A global position in the event log: 64-bit, so not GraphQL's 32-bit Int."""
+
+POSITION_SCALAR = strawberry.scalar(
+    name="Position",
     serialize=int,
     parse_value=int,
     description="A global position in the event log (64-bit; JSON number).",
@@ -68,7 +71,7 @@ def decode_cursor(kind: str, cursor: str) -> int:
 
 @strawberry.type(description="One hook as recorded, with the payload as the client sent it.")
 class Event:
-    position: Position  # type: ignore[valid-type]
+    position: Position
     version: int
     type: str
     hook: str
@@ -82,7 +85,7 @@ class Event:
     @classmethod
     def of(cls, r: EventRecord) -> Event:
         return cls(
-            position=r.position, version=r.version, type=r.event_type, hook=r.hook,
+            position=Position(r.position), version=r.version, type=r.event_type, hook=r.hook,
             received_at=r.received_at, agent_id=r.agent_id,
             attribution=_attribution(r.attribution), tool_name=r.tool_name,
             tool_use_id=r.tool_use_id, payload=r.payload,
@@ -153,7 +156,7 @@ class Session:
     failed_tool_call_count: int
     subagent_count: int
     compaction_count: int
-    last_position: Position  # type: ignore[valid-type]
+    last_position: Position
 
     @classmethod
     def of(cls, r: SessionRecord) -> Session:
@@ -165,7 +168,7 @@ class Session:
             last_event_at=r.last_event_at, event_count=r.event_count,
             prompt_count=r.prompt_count, tool_call_count=r.tool_call_count,
             failed_tool_call_count=r.failed_tool_calls, subagent_count=r.subagent_count,
-            compaction_count=r.compaction_count, last_position=r.last_position,
+            compaction_count=r.compaction_count, last_position=Position(r.last_position),
         )  # fmt: skip
 
     @strawberry.field(description="Events in order; page with `first`/`after`.")

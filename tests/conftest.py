@@ -1,0 +1,85 @@
+"""Fixtures shared by every test layer: the sample corpus and an isolated database schema.
+
+The corpus is a copy of ``shared/corpus`` kept in ``tests/corpus`` so a clean checkout tests
+the same bytes everywhere (``OBSERVATORY_CORPUS`` points the tests at another copy).
+
+Integration tests talk to the machine's PostgreSQL (``OBSERVATORY_TEST_DATABASE_URL``,
+default ``postgresql://postgres@127.0.0.1:5432/postgres``). Each test module gets its own
+schema, dropped afterwards, so tests never depend on each other or on order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _corpus_dir() -> Path:
+    configured = os.environ.get("OBSERVATORY_CORPUS")
+    candidates = [Path(configured)] if configured else []
+    candidates += [ROOT / "tests" / "corpus", ROOT.parent / "shared" / "corpus"]
+    for candidate in candidates:
+        if (candidate / "manifest.json").exists():
+            return candidate
+    raise RuntimeError("sample corpus not found; set OBSERVATORY_CORPUS to shared/corpus")
+
+
+CORPUS = _corpus_dir()
+SESSION_DIR = CORPUS / "claude_hooks" / "s1_ledger_api"
+MALFORMED_DIR = CORPUS / "claude_hooks" / "malformed"
+MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text())
+S1 = MANIFEST["sessions"]["S1"]
+SUB1 = MANIFEST["subagents"]["SUB1"]
+
+
+def session_files() -> list[Path]:
+    return sorted(SESSION_DIR.glob("*.json"))
+
+
+def malformed_files() -> list[Path]:
+    return sorted(MALFORMED_DIR.glob("*.json"))
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    url = os.environ.get(
+        "OBSERVATORY_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    try:
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {url} ({error}); start it (see .ci/run) or set "
+            "OBSERVATORY_TEST_DATABASE_URL"
+        )
+    return url
+
+
+def drop_schema(url: str, schema: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            psycopg.sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                psycopg.sql.Identifier(schema)
+            )
+        )
+
+
+@pytest.fixture
+def schema(pg_url: str) -> Iterator[str]:
+    """A fresh, migrated schema for one test."""
+    from infra.migrate import migrate
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    migrate(pg_url, name)
+    yield name
+    drop_schema(pg_url, name)

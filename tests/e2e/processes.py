@@ -1,0 +1,63 @@
+"""Starting Observatory processes the way users do, and waiting for them properly."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+OBSERVATORY = str(Path(sys.executable).with_name("observatory"))
+
+
+def env(**values: str) -> dict[str, str]:
+    merged = {k: v for k, v in os.environ.items() if not k.startswith("OBSERVATORY_")}
+    merged.update(values)
+    return merged
+
+
+def start(args: list[str], environment: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as handle:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            [OBSERVATORY, *args],
+            env=environment,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def kill_group(process: subprocess.Popen[bytes], sig: int) -> None:
+    """Signals the process and everything it started (uvicorn workers, the ingest writer)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+
+
+def wait_until_ready(
+    base_url: str, process: subprocess.Popen[bytes], log: Path, limit: float = 60.0
+) -> None:
+    """Polls /readyz until the server answers (it is starting, not converging)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the process exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if httpx.get(base_url + "/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"not ready after {limit}s:\n{log.read_text()}")
+
+
+def graphql(base_url: str, query: str, **variables: object) -> dict:
+    response = httpx.post(
+        base_url + "/graphql", json={"query": query, "variables": variables}, timeout=30
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    return body["data"]

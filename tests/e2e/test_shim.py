@@ -1,0 +1,68 @@
+"""The command-hook shim: posts stdin, prints the reply; fails open, or closed when asked."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+from infra.embedded.postgres import free_port
+from tests.conftest import SESSION_DIR
+from tests.e2e.processes import OBSERVATORY, env
+
+
+def run_shim(stdin: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [OBSERVATORY, "hook", *args],
+        input=stdin,
+        capture_output=True,
+        timeout=30,
+        env=env(),
+        check=False,
+    )
+
+
+def test_the_shim_records_a_hook_and_prints_the_reply(live_server, store):
+    body = (SESSION_DIR / "004_PreToolUse_Grep.json").read_bytes()
+    result = run_shim(body, "--url", live_server.base_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b""
+    assert store.recorder.max_notification_id() == 2
+
+
+def test_a_refused_body_never_blocks(live_server):
+    result = run_shim(b"{not json", "--url", live_server.base_url, "--fail-closed")
+    assert result.returncode == 0
+    assert b"refused (400)" in result.stderr
+
+
+def dead_url() -> str:
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def test_unreachable_fails_open_by_default():
+    body = (SESSION_DIR / "022_PreToolUse_Bash_force_push_main.json").read_bytes()
+    result = run_shim(body, "--url", dead_url())
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert b"fail-open" in result.stderr
+
+
+def test_unreachable_blocks_tool_calls_when_failing_closed():
+    body = (SESSION_DIR / "022_PreToolUse_Bash_force_push_main.json").read_bytes()
+    result = run_shim(body, "--url", dead_url(), "--fail-closed")
+    assert result.returncode == 2
+    assert b"fail closed" in result.stderr
+
+
+def test_failing_closed_denies_a_permission_request_with_json():
+    body = (SESSION_DIR / "023_PermissionRequest_Bash.json").read_bytes()
+    result = run_shim(body, "--url", dead_url(), "--fail-closed")
+    assert result.returncode == 0
+    output = json.loads(result.stdout)["hookSpecificOutput"]
+    assert output["hookEventName"] == "PermissionRequest"
+    assert output["decision"]["behavior"] == "deny"
+
+
+def test_failing_closed_never_blocks_hooks_that_are_not_decisions():
+    body = (SESSION_DIR / "046_Stop.json").read_bytes()
+    result = run_shim(body, "--url", dead_url(), "--fail-closed")
+    assert result.returncode == 0

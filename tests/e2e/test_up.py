@@ -1,0 +1,68 @@
+"""The README's main command: `observatory up` on the embedded default, a replay of the sample
+corpus, the session in GraphQL, then Ctrl-C stops everything (embedded PostgreSQL included)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from infra.embedded.postgres import free_port
+from tests.conftest import S1, SESSION_DIR
+from tests.e2e.processes import OBSERVATORY, env, graphql, start, wait_until_ready
+
+
+@pytest.fixture
+def data_dir():
+    # Under /tmp and world-traversable: as root the embedded server runs as its own user.
+    path = Path("/tmp") / f"observatory-up-{uuid.uuid4().hex[:8]}"
+    path.mkdir(mode=0o755)
+    os.chmod(path, 0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_up_replay_query_and_ctrl_c(data_dir, tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    environment = env(OBSERVATORY_DATA_DIR=str(data_dir), OBSERVATORY_PORT=str(port))
+    log = tmp_path / "up.log"
+    up = start(["up"], environment, log)
+    try:
+        wait_until_ready(base, up, log, limit=120)
+        replay = subprocess.run(
+            [OBSERVATORY, "replay", str(SESSION_DIR)],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert replay.returncode == 0, replay.stderr
+        assert "Posted 48 files: 48 recorded." in replay.stdout
+        position = int(replay.stdout.split("minPosition: ")[1].split(")")[0])
+        data = graphql(
+            base,
+            "query($id: String!, $p: Position) { session(id: $id, minPosition: $p) "
+            "{ status eventCount subagents { agentId } } }",
+            id=S1["id"],
+            p=position,
+        )
+        assert data["session"] == {
+            "status": "ENDED",
+            "eventCount": 48,
+            "subagents": [{"agentId": "a3f9c1e07b2d4856"}],
+        }
+    finally:
+        up.send_signal(signal.SIGINT)
+        code = up.wait(60)
+    output = log.read_text()
+    assert code == 0, output
+    assert "Observatory is running." in output
+    assert "Observatory stopped." in output
+    assert not (data_dir / "postgres" / "pgdata" / "postmaster.pid").exists()

@@ -1,0 +1,97 @@
+"""GraphQL paging, filters, read-your-writes and query limits."""
+
+from __future__ import annotations
+
+import json
+
+from tests.unit.timeline_fixtures import hook_command
+
+QUERY = """query($first: Int!, $after: String, $filter: SessionFilter) {
+  sessions(first: $first, after: $after, filter: $filter) {
+    edges { cursor node { id status project } } pageInfo { hasNextPage endCursor } } }"""
+
+
+def post(client, query: str, **variables):
+    return client.post("/graphql", json={"query": query, "variables": variables}).json()
+
+
+def seed(client, n: int) -> int:
+    position = 0
+    for i in range(n):
+        body = {
+            "session_id": f"page-{i:02d}",
+            "hook_event_name": "SessionStart",
+            "cwd": f"/src/p{i % 2}",
+        }
+        if i % 3 == 0:
+            body["hook_event_name"] = "SessionEnd"
+        response = client.post("/v1/hooks/claude-code", content=json.dumps(body))
+        position = int(response.headers["observatory-position"])
+    return position
+
+
+def test_sessions_page_newest_first_with_cursors(client, timeline):
+    seed(client, 7)
+    timeline.catch_up()
+    seen, after = [], None
+    while True:
+        page = post(client, QUERY, first=3, after=after)["data"]["sessions"]
+        seen += [edge["node"]["id"] for edge in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [f"page-{i:02d}" for i in reversed(range(7))]
+
+
+def test_sessions_filter_by_status_and_project(client, timeline):
+    seed(client, 7)
+    timeline.catch_up()
+    page = post(client, QUERY, first=50, filter={"status": "ENDED", "project": "p0"})["data"][
+        "sessions"
+    ]
+    assert [e["node"]["id"] for e in page["edges"]] == ["page-06", "page-00"]
+
+
+def test_min_position_waits_for_the_projection_and_says_when_it_is_not_there(client, timeline):
+    position = seed(client, 1)
+    answer = post(
+        client,
+        'query($p: Position) { session(id: "page-00", minPosition: $p) { id } }',
+        p=position + 100,
+    )
+    assert answer["errors"][0]["extensions"]["code"] == "POSITION_NOT_REACHED"
+    timeline.catch_up()
+    answer = post(
+        client, 'query($p: Position) { session(id: "page-00", minPosition: $p) { id } }', p=position
+    )
+    assert answer["data"]["session"]["id"] == "page-00"
+
+
+def test_bad_cursors_and_page_sizes_are_client_errors(client):
+    assert (
+        post(client, QUERY, first=3, after="bm9wZQ==")["errors"][0]["extensions"]["code"]
+        == "BAD_CURSOR"
+    )
+    assert post(client, QUERY, first=0)["errors"][0]["extensions"]["code"] == "BAD_PAGE"
+
+
+def test_queries_nested_too_deeply_are_refused(client):
+    deep = "{ sessions { edges { node { events { edges { node { payload } } } toolCalls { toolName } } } } }"
+    assert "errors" not in post(client, deep)
+    too_deep = (
+        "{ a: sessions { edges { node { id } } } "
+        + " ".join(f"x{i}: sessions {{ edges {{ node {{ id }} }} }}" for i in range(40))
+        + " }"
+    )
+    assert post(client, too_deep)["errors"]
+
+
+def test_an_unknown_session_is_null(client):
+    assert post(client, '{ session(id: "nope") { id } }')["data"]["session"] is None
+
+
+def test_hook_command_fixture_is_usable():
+    assert (
+        hook_command(json.dumps({"session_id": "s", "hook_event_name": "Stop"}), 0).facts.hook
+        == "Stop"
+    )

@@ -1,0 +1,98 @@
+"""Fixtures for tests on real servers: an event store, an in-process app, a live HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+import uvicorn
+from litestar.testing import TestClient
+
+from commands.store.application import EventStoreApplication
+from infra.database import connect, eventsourcing_env
+from infra.embedded.postgres import free_port
+from infra.settings import Settings
+from projections.session_timeline.postgres import PostgresSessionTimelineView
+from projections.session_timeline.projection import SessionTimelineProjection
+from projections.session_timeline.view import NAME
+from workers.projector import ProjectorRunner
+from workers.serve import create_app
+
+
+@pytest.fixture
+def settings(pg_url: str, schema: str) -> Settings:
+    return Settings(database_url=pg_url, database_schema=schema, port=free_port())
+
+
+@pytest.fixture
+def store(pg_url: str, schema: str) -> Iterator[EventStoreApplication]:
+    app = EventStoreApplication(eventsourcing_env(pg_url, schema, 2))
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def db(pg_url: str, schema: str) -> Iterator[psycopg.Connection[Any]]:
+    with connect(pg_url, schema, autocommit=True) as conn:
+        yield conn
+
+
+@pytest.fixture
+def timeline(pg_url: str, schema: str, store: EventStoreApplication) -> Iterator[ProjectorRunner]:
+    """A runner the test drives itself: ``catch_up()`` applies everything stored so far."""
+    with connect(pg_url, schema, autocommit=True) as conn:
+        yield ProjectorRunner(
+            NAME,
+            store,
+            SessionTimelineProjection(),
+            PostgresSessionTimelineView(conn),
+            batch_size=17,  # small on purpose: many batch boundaries
+        )
+
+
+@pytest.fixture
+def client(settings: Settings, pg_url: str) -> Iterator[TestClient[Any]]:
+    with TestClient(create_app(settings, pg_url), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+class LiveServer:
+    """The app served by uvicorn on a free port, in a thread (for real-HTTP tests)."""
+
+    def __init__(self, settings: Settings, url: str) -> None:
+        self.settings = settings
+        self.base_url = f"http://127.0.0.1:{settings.port}"
+        started = threading.Event()
+
+        class Server(uvicorn.Server):
+            async def startup(self, sockets: Any = None) -> None:
+                await super().startup(sockets=sockets)
+                started.set()
+
+        config = uvicorn.Config(
+            create_app(settings, url),
+            host="127.0.0.1",
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+        )
+        self._server = Server(config)
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve()))
+        self._thread.start()
+        if not started.wait(30):
+            raise RuntimeError("the test server did not start")
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(30)
+
+
+@pytest.fixture
+def live_server(settings: Settings, pg_url: str) -> Iterator[LiveServer]:
+    server = LiveServer(settings, pg_url)
+    yield server
+    server.stop()

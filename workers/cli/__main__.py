@@ -1,0 +1,5 @@
+"""``python -m workers.cli`` runs the same CLI as ``observatory``."""
+
+from workers.cli import main
+
+main()

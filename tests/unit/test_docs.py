@@ -52,8 +52,12 @@ def cli_doc() -> str:
     def walk(command: click.Command, path: list[str]) -> None:
         if getattr(command, "hidden", False):
             return
-        context = click.Context(command, info_name=" ".join(path), terminal_width=100, max_content_width=100)
-        lines.extend([f"## `{' '.join(path)}`", "", "```", command.get_help(context).strip(), "```", ""])
+        context = click.Context(
+            command, info_name=" ".join(path), terminal_width=100, max_content_width=100
+        )
+        lines.extend(
+            [f"## `{' '.join(path)}`", "", "```", command.get_help(context).strip(), "```", ""]
+        )
         if isinstance(command, click.Group):
             for name in sorted(command.commands):
                 walk(command.commands[name], [*path, name])

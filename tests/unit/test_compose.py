@@ -27,7 +27,7 @@ def test_every_observatory_service_runs_a_known_cli_command():
         context = main.make_context("observatory", list(args), resilient_parsing=True)
         sub = main.get_command(context, args[0])
         assert sub is not None, f"{name}: unknown command {args[0]}"
-        sub.make_context(args[0], list(args[1:]))  # raises on unknown options
+        sub.make_context(args[0], list(args[1:]), parent=context)  # raises on unknown options
 
 
 def test_observatory_environment_names_real_settings():

@@ -53,7 +53,11 @@ def cli_doc() -> str:
         if getattr(command, "hidden", False):
             return
         context = click.Context(
-            command, info_name=" ".join(path), terminal_width=100, max_content_width=100
+            command,
+            info_name=" ".join(path),
+            terminal_width=100,
+            max_content_width=100,
+            help_option_names=["-h", "--help"],  # as `observatory` sets for every command
         )
         lines.extend(
             [f"## `{' '.join(path)}`", "", "```", command.get_help(context).strip(), "```", ""]

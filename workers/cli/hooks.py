@@ -202,13 +202,14 @@ def _executable() -> str:
 
 @click.command()
 @click.option("--url", default=None, help="Observatory's base URL [env: OBSERVATORY_URL].")
+@port_option
 @click.option(
     "--fail-closed",
     is_flag=True,
     help="If Observatory cannot answer, block tool calls instead of allowing them.",
 )
 @click.option("--timeout", type=float, default=3.0, show_default=True, help="HTTP timeout (s).")
-def hook(url: str | None, fail_closed: bool, timeout: float) -> None:
+def hook(url: str | None, port: int | None, fail_closed: bool, timeout: float) -> None:
     """Command-hook shim: read the hook JSON on stdin, post it, print the answer.
 
     Exit 0 with the server's hook output on success. A body the server refuses (4xx) never
@@ -216,7 +217,9 @@ def hook(url: str | None, fail_closed: bool, timeout: float) -> None:
     PreToolUse (exit 2) and deny PermissionRequest.
     """
     body = sys.stdin.buffer.read()
-    base = (url or os.environ.get("OBSERVATORY_URL") or load_settings().base_url).rstrip("/")
+    base = (url or os.environ.get("OBSERVATORY_URL") or load_settings(port=port).base_url).rstrip(
+        "/"
+    )
     request = urllib.request.Request(  # noqa: S310 - the URL is the operator's own setting
         base + HOOK_PATH,
         data=body,

@@ -32,7 +32,12 @@ def status(
     settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
     url = resolve_database(settings)
     store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 1))
-    table = Table("projection", "position", "log head", "lag (events)", "runner", "about")
+    table = Table()
+    table.add_column("projection", no_wrap=True)
+    for heading in ("position", "log head", "lag (events)"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    table.add_column("runner", no_wrap=True)
+    table.add_column("about", overflow="fold")
     try:
         for spec in PROJECTIONS.values():
             projector, conn = runner(spec, settings, url, store)

@@ -83,3 +83,8 @@ def schema(pg_url: str) -> Iterator[str]:
     migrate(pg_url, name)
     yield name
     drop_schema(pg_url, name)
+
+
+# Real-server fixtures (event store, in-process app, live HTTP server) for the layers that use
+# them; defining them costs unit tests nothing.
+pytest_plugins = ["tests.live"]

@@ -28,8 +28,8 @@ from commands.ingest.wire import (
     write_frame,
 )
 from infra.database import eventsourcing_env
-from infra.metrics import observe_batch
 from infra.settings import Settings
+from workers.serve import group_committer
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,7 @@ async def run_writer(
     env = eventsourcing_env(url, settings.database_schema, settings.pool_size)
     ingestor = await asyncio.to_thread(Ingestor, env)
     record, stop_thread = in_thread(ingestor.record)
-    committer = GroupCommitter(
-        record,
-        max_batch=settings.ingest_max_batch,
-        max_queue=settings.ingest_max_queue,
-        linger=settings.ingest_linger_ms / 1000,
-        observe=observe_batch,
-    )
+    committer = group_committer(settings, record)
     await committer.start()
     connections: set[asyncio.StreamWriter] = set()
     path = Path(socket_path)

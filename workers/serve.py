@@ -98,13 +98,7 @@ def create_app(
             app.state.ping = ping
             if write:
                 record = await stack.enter_async_context(_recorder(settings, database_url))
-                committer = GroupCommitter(
-                    record,
-                    max_batch=settings.ingest_max_batch,
-                    max_queue=settings.ingest_max_queue,
-                    linger=settings.ingest_linger_ms / 1000,
-                    observe=observe_batch,
-                )
+                committer = group_committer(settings, record)
                 await committer.start()
                 stack.push_async_callback(committer.stop)
                 app.state.gate = IngestGate(
@@ -149,6 +143,17 @@ def create_app(
         openapi_config=OpenAPIConfig(title="Observatory", version=VERSION, path="/schema"),
         logging_config=None,  # the entry point configured structured logging
         debug=False,
+    )
+
+
+def group_committer(settings: Settings, record: RecordBatch) -> GroupCommitter:
+    """The group-commit writer configured from settings (API workers and the host writer)."""
+    return GroupCommitter(
+        record,
+        max_batch=settings.ingest_max_batch,
+        max_queue=settings.ingest_max_queue,
+        linger=settings.ingest_linger_ms / 1000,
+        observe=observe_batch,
     )
 
 

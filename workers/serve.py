@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import os
 import sys
+import threading
 import warnings
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -24,6 +25,9 @@ from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import AsyncConnectionPool
 
+from commands.guardrails.decider import Decider
+from commands.guardrails.follower import PolicyFollower
+from commands.guardrails.service import PolicyDesk
 from commands.ingest.group_commit import GroupCommitter, RecordBatch, in_thread
 from commands.ingest.remote import IngestWriterClient
 from commands.ingest.service import Ingestor
@@ -101,6 +105,22 @@ def create_app(
                 committer = group_committer(settings, record)
                 await committer.start()
                 stack.push_async_callback(committer.stop)
+                env = eventsourcing_env(database_url, schema, 2)
+                desk = await asyncio.to_thread(PolicyDesk, env)
+                stack.callback(desk.close)
+                app.state.policy_desk = desk
+                follower = PolicyFollower(desk)
+                await asyncio.to_thread(follower.catch_up)
+                stop_following = threading.Event()
+                following = threading.Thread(
+                    target=follower.follow,
+                    args=(make_conninfo(database_url), stop_following),
+                    name="guardrail-follower",
+                    daemon=True,
+                )
+                following.start()
+                stack.callback(following.join, 5)
+                stack.callback(stop_following.set)
                 app.state.gate = IngestGate(
                     committer,
                     PostgresQuarantine(pool),
@@ -108,6 +128,7 @@ def create_app(
                     max_body_bytes=settings.max_body_bytes,
                     max_depth=settings.max_json_depth,
                     clock=clock,
+                    decider=Decider(follower),
                 )
             if read:
                 engine = create_read_engine(database_url, schema, settings.pool_size)

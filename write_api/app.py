@@ -1,6 +1,7 @@
 """The write API's HTTP surface: the ingest doors.
 
-The entry point puts an ``IngestGate`` in ``app.state.gate`` during its lifespan.
+The entry point puts an ``IngestGate`` in ``app.state.gate`` and a ``PolicyDesk`` in
+``app.state.policy_desk`` during its lifespan.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from typing import Any
 
 from write_api.controllers.claude_code import ClaudeCodeHooksController
 from write_api.controllers.envelopes import EnvelopesController
+from write_api.controllers.guardrails import GuardrailsController
 
 
 def write_handlers() -> list[Any]:
-    return [ClaudeCodeHooksController, EnvelopesController]
+    return [ClaudeCodeHooksController, EnvelopesController, GuardrailsController]

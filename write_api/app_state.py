@@ -11,9 +11,15 @@ from typing import Any
 
 from litestar import Request
 
+from commands.guardrails.service import PolicyDesk
 from write_api.gate import IngestGate
 
 
 def gate_of(request: Request[Any, Any, Any]) -> IngestGate:
     gate: IngestGate = request.app.state.gate
     return gate
+
+
+def commands_of(request: Request[Any, Any, Any]) -> PolicyDesk:
+    desk: PolicyDesk = request.app.state.policy_desk
+    return desk

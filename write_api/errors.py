@@ -4,6 +4,9 @@
     ├── 400 a body we cannot record (reason: invalid_json, invalid_utf8, invalid_unicode,
     │       duplicate_keys, nesting_too_deep, non_finite_number, not_an_object, invalid_hook,
     │       missing_fields, invalid_envelope, invalid_idempotency_key)
+    │   invalid_rule, invalid_command (guardrail commands)
+    ├── 404 rule_not_found
+    ├── 409 conflict (rule exists, target not quarantined)
     ├── 413 too_large
     ├── 422 idempotency_key_reused
     └── 503 overloaded | unavailable (nothing was appended; safe to retry)
@@ -33,6 +36,10 @@ TITLES = {
     "invalid_idempotency_key": "The Idempotency-Key header is not usable",
     "too_large": "The body is larger than this server accepts",
     "idempotency_key_reused": "The Idempotency-Key was used for a different request",
+    "invalid_rule": "The rule definition is not valid",
+    "rule_not_found": "No such rule in the policy",
+    "conflict": "The command conflicts with the current state",
+    "invalid_command": "The command is not valid",
     "overloaded": "Observatory is busy; nothing was recorded",
     "unavailable": "The event store is unavailable; nothing was recorded",
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from eventsourcing.persistence import PersistenceError
 from litestar import Request
 from litestar.exceptions import HTTPException
 
+from commands.guardrails.decider import Decider
 from commands.ingest.group_commit import (
     GroupCommitter,
     IngestOverloadedError,
@@ -29,6 +31,7 @@ from commands.ingest.messages import Receipt, RecordHook
 from commands.ingest.service import IngestConflictError
 from domain.sessions.errors import HookPayloadInvalidError
 from domain.sessions.hooks import HookFacts
+from domain.sessions.ruling import Ruling
 from infra.metrics import INGEST_QUEUE, INGEST_REJECTED, INGEST_REPLAYED, INGESTED_EVENTS
 from write_api.errors import IngestRefusedError
 from write_api.parsing import BodyRejectedError, parse_object
@@ -47,6 +50,8 @@ class Accepted:
     text: str
     body: bytes
     received_at: datetime
+    started: float
+    """``time.perf_counter()`` when the request arrived (for server timing)."""
 
 
 class IngestGate:
@@ -59,7 +64,9 @@ class IngestGate:
         max_body_bytes: int,
         max_depth: int,
         clock: Callable[[], datetime],
+        decider: Decider | None = None,
     ) -> None:
+        self.decider = decider
         self.committer = committer
         self.quarantine = quarantine
         self.tenant_id = tenant_id
@@ -70,6 +77,7 @@ class IngestGate:
     async def accept(self, request: Request[Any, Any, Any], endpoint: str) -> Accepted:
         """Reads and parses the body, or quarantines it and raises a 4xx problem."""
         received_at = self.clock()
+        started = time.perf_counter()
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             await self._refuse_too_large(request, endpoint, received_at, int(declared))
@@ -86,7 +94,13 @@ class IngestGate:
         except BodyRejectedError as error:
             await self.refuse(request, endpoint, received_at, body, error.reason, error.detail)
         text = body.decode("utf-8").removeprefix("\ufeff")
-        return Accepted(payload, text, body, received_at)
+        return Accepted(payload, text, body, received_at, started)
+
+    def rule(self, accepted: Accepted, facts: HookFacts) -> Ruling | None:
+        """The guardrail ruling for PreToolUse/PermissionRequest (None for other hooks)."""
+        if self.decider is None:
+            return None
+        return self.decider.rule(self.tenant_id, facts, accepted.payload, accepted.started)
 
     async def check_hook(
         self, request: Request[Any, Any, Any], endpoint: str, accepted: Accepted,
@@ -124,6 +138,7 @@ class IngestGate:
         context_json: str = "{}",
         reply: bytes = b"",
         status: int = 200,
+        ruling: Ruling | None = None,
     ) -> Receipt:
         command = RecordHook(
             tenant_id=self.tenant_id,
@@ -136,6 +151,7 @@ class IngestGate:
             request_sha256=hashlib.sha256(accepted.body).hexdigest(),
             status=status,
             reply=reply,
+            ruling=ruling,
         )
         INGEST_QUEUE.set(self.committer.queued)
         try:

@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.sessions.hooks import HookFacts
+from domain.sessions.ruling import Ruling
 from domain.sessions.values import session_stream_id
 
 
@@ -26,6 +27,8 @@ class RecordHook:
     request_sha256: str = ""
     status: int = 200
     reply: bytes = b""
+    ruling: Ruling | None = None
+    """The guardrail decision on this hook, recorded right after it."""
     stream_id: UUID = field(init=False, repr=False)
     """The session's event stream (derived from tenant and session id)."""
 

@@ -117,6 +117,8 @@ class Ingestor(EventStoreApplication):
                 source=command.source,
                 context_json=command.context_json,
             )
+            if command.ruling is not None:
+                session.decide(command.ruling, at=command.received_at)
             last_event[index] = (session.id, session.version)
 
         touched = [s for s in sessions.values() if s.pending_events]

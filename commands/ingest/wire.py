@@ -17,6 +17,7 @@ import msgspec
 
 from commands.ingest.messages import Receipt, RecordHook
 from domain.sessions.hooks import HookFacts
+from domain.sessions.ruling import Ruling
 from domain.sessions.values import ToolName
 
 _LENGTH = struct.Struct(">I")
@@ -41,6 +42,21 @@ def _unfacts(t: Sequence[Any]) -> HookFacts:
     return HookFacts(t[0], t[1], t[2], t[3], tool, t[5], t[6], t[7], t[8], t[9])
 
 
+def _ruling(r: Ruling | None) -> tuple[Any, ...] | None:
+    if r is None:
+        return None
+    return (r.hook, r.tool_name, r.tool_use_id, r.decision, r.rule_id, r.policy_version,
+            r.message, r.latency_ms, [dict(s) for s in r.shadow], r.intervention)  # fmt: skip
+
+
+def _unruling(t: Sequence[Any] | None) -> Ruling | None:
+    if t is None:
+        return None
+    return Ruling(
+        t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], tuple(dict(s) for s in t[8]), t[9]
+    )
+
+
 def encode_commands(request_id: int, commands: Sequence[RecordHook]) -> bytes:
     return _encoder.encode(
         [
@@ -57,6 +73,7 @@ def encode_commands(request_id: int, commands: Sequence[RecordHook]) -> bytes:
                     c.request_sha256,
                     c.status,
                     c.reply,
+                    _ruling(c.ruling),
                 )
                 for c in commands
             ],
@@ -79,6 +96,7 @@ def decode_commands(frame: bytes) -> tuple[int, list[RecordHook]]:
                 request_sha256=i[7],
                 status=i[8],
                 reply=i[9],
+                ruling=_unruling(i[10]),
             )
             for i in items
         ]

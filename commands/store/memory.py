@@ -42,6 +42,9 @@ class InMemoryEventLog(POPOApplicationRecorder):
                 )
             return ids
 
+    def notify(self, channel: str, payload: str) -> None:
+        """In memory nobody listens; readers poll."""
+
     def prefetch(
         self,
         keys: list[tuple[str, str]],

@@ -127,6 +127,11 @@ class PostgresEventLog(PostgresApplicationRecorder):
                      for row in rows}  # fmt: skip
         return [positions[(e.originator_id, e.originator_version)] for e in stored_events]
 
+    def notify(self, channel: str, payload: str) -> None:
+        """A wake-up for LISTENers of ``channel`` (sent after a commit, best effort)."""
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_notify(%s, %s)", (channel, payload))
+
     def prefetch(
         self,
         keys: list[tuple[str, str]],

@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 from domain.audit.chain import GENESIS, event_digest
 from domain.sessions.attribution import Attributed, SubagentWindows
 from domain.sessions.hooks import HookFacts
+from domain.sessions.ruling import Ruling
 from domain.sessions.values import Attribution, SessionStatus, session_stream_id
 
 
@@ -67,6 +68,7 @@ class AgentSession(Aggregate):
                 else SessionStatus.ACTIVE.value
             )
             aggregate.hook_count += 1
+            aggregate.last_hook = {"agent_id": self.agent_id}
             aggregate.head_hash = event_digest(self)
 
     class ToolHookRecorded(HookRecorded):
@@ -77,6 +79,33 @@ class AgentSession(Aggregate):
         mcp_server: str | None
         mcp_tool: str | None
         duration_ms: float | None
+
+    class ToolCallDecided(Aggregate.Event):
+        """Observatory's guardrail decision on a PreToolUse or PermissionRequest hook.
+
+        ``decision`` is deny, ask or allow, or None when no enforced rule matched (Claude
+        Code's own permission flow then applies). ``shadow`` lists what shadow rules would
+        have decided. ``policy_version`` is the version of the tenant's policy that decided.
+        """
+
+        tenant_id: str
+        session_id: str
+        hook: str
+        tool_name: str | None
+        tool_use_id: str | None
+        agent_id: str | None
+        decision: str | None
+        rule_id: str | None
+        policy_version: int
+        mode: str
+        message: str | None
+        latency_ms: float
+        shadow: list[dict[str, str]]
+        intervention: str | None
+        prev_hash: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.head_hash = event_digest(self)
 
     # One class per known hook kind (see domain.sessions.hooks.KNOWN_HOOKS).
     class Started(HookRecorded):
@@ -191,6 +220,7 @@ class AgentSession(Aggregate):
         self.head_hash = prev_hash
         self.status = SessionStatus.ACTIVE.value
         self.hook_count = 0
+        self.last_hook: dict[str, Any] = {}
         self.subagents: dict[str, Any] = SubagentWindows().to_state()
 
     @classmethod
@@ -240,3 +270,26 @@ class AgentSession(Aggregate):
                 duration_ms=facts.duration_ms,
             )
         self.trigger_event(event_class, timestamp=received_at, **fields)
+
+    def decide(self, ruling: Ruling, *, at: datetime) -> None:
+        """Records the guardrail decision on the hook just recorded."""
+        last = getattr(self, "last_hook", {})
+        self.trigger_event(
+            AgentSession.ToolCallDecided,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            session_id=self.session_id,
+            hook=ruling.hook,
+            tool_name=ruling.tool_name,
+            tool_use_id=ruling.tool_use_id,
+            agent_id=last.get("agent_id"),
+            decision=ruling.decision,
+            rule_id=ruling.rule_id,
+            policy_version=ruling.policy_version,
+            mode="enforce",
+            message=ruling.message,
+            latency_ms=ruling.latency_ms,
+            shadow=[dict(hit) for hit in ruling.shadow],
+            intervention=ruling.intervention,
+            prev_hash=self.head_hash,
+        )

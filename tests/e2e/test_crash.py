@@ -72,7 +72,7 @@ def test_acknowledged_events_survive_kill_9(pg_url, schema, store, db, tmp_path,
     for notification in store.recorder.select_notifications(start=1, limit=1_000_000):
         event = store.mapper.to_domain_event(notification)
         tool_use_id = getattr(event, "tool_use_id", None)
-        if tool_use_id:
+        if tool_use_id and type(event).__name__ == "ToolCallRequested":
             stored[(event.session_id, tool_use_id)] = (
                 stored.get((event.session_id, tool_use_id), 0) + 1
             )

@@ -26,7 +26,7 @@ def test_the_shim_records_a_hook_and_prints_the_reply(live_server, store):
     result = run_shim(body, "--url", live_server.base_url)
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
-    assert store.recorder.max_notification_id() == 2
+    assert store.recorder.max_notification_id() == 3  # Opened, ToolCallRequested, ToolCallDecided
 
 
 def test_a_refused_body_never_blocks(live_server):

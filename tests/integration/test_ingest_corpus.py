@@ -20,7 +20,18 @@ query($id: String!, $pos: Position) {
 """
 
 
+EXPECTED = {
+    h["file"].split("/")[-1]: h
+    for h in MANIFEST["hooks"]
+    if h["file"].startswith("claude_hooks/s1_")
+}
+DECIDED = sum(
+    1 for h in EXPECTED.values() if h["hook_event_name"] in ("PreToolUse", "PermissionRequest")
+)
+
+
 def replay(client) -> int:
+    """Replays the corpus; every reply is the manifest's expected hook output."""
     position = 0
     for path in session_files():
         response = client.post(
@@ -29,7 +40,17 @@ def replay(client) -> int:
             headers={"content-type": "application/json"},
         )
         assert response.status_code == 200, (path.name, response.text)
-        assert response.content == b""  # nothing to say until guardrails decide
+        expected = EXPECTED[path.name]["expected_hook_stdout"]
+        if expected is None:
+            assert response.content == b"", path.name
+        else:
+            output = response.json()["hookSpecificOutput"]
+            wanted = expected["hookSpecificOutput"]
+            assert (output["hookEventName"], output["permissionDecision"]) == (
+                wanted["hookEventName"],
+                wanted["permissionDecision"],
+            ), path.name
+            assert output["permissionDecisionReason"]
         position = int(response.headers["observatory-position"])
     return position
 
@@ -87,7 +108,7 @@ def test_replaying_the_session_over_http_builds_the_timeline(client, timeline, s
 
     stream = session_stream_id("default", S1["id"])
     report = verify_chain(store.events.get(stream))
-    assert report.intact and report.events == 49
+    assert report.intact and report.events == 49 + DECIDED
 
 
 def test_replaying_twice_with_keys_records_each_hook_once(client, store):
@@ -98,4 +119,4 @@ def test_replaying_twice_with_keys_records_each_hook_once(client, store):
                 content=path.read_bytes(),
                 headers={"Idempotency-Key": f"k-{path.name}"},
             )
-    assert store.recorder.max_notification_id() == 49
+    assert store.recorder.max_notification_id() == 49 + DECIDED

@@ -35,12 +35,12 @@ def test_projections_status_and_rebuild_from_the_cli(client, pg_url, schema, db)
     runner = CliRunner()
     rebuilt = runner.invoke(main, ["projections", "rebuild", "session_timeline", "--yes"], env=env)
     assert rebuilt.exit_code == 0, rebuilt.output
-    assert "Rebuilt session_timeline: 49 events" in rebuilt.output
+    assert "Rebuilt session_timeline: 66 events" in rebuilt.output  # 48 hooks, Opened, 17 rulings
     assert db.execute("SELECT event_count FROM timeline_sessions").fetchone() == (48,)
     status = runner.invoke(main, ["projections", "status"], env=env)
     assert status.exit_code == 0, status.output
     assert "session_timeline" in status.output
-    assert "49" in status.output
+    assert "66" in status.output
 
 
 def test_rebuild_names_the_known_projections_when_asked_for_another(pg_url, schema):

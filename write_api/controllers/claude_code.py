@@ -1,8 +1,10 @@
 """``POST /v1/hooks/claude-code``: the hook JSON exactly as Claude Code sends it.
 
 Answers 200 once the event is durable, with the hook output JSON, or an empty body when there
-is nothing to say. A refused body is a 4xx problem and never a block: Claude Code treats any
-non-2xx as a non-blocking error.
+is nothing to say. PreToolUse and PermissionRequest are judged against the tenant's guardrail
+policy and quarantines; the ruling is recorded with the hook (``ToolCallDecided``). A refused
+body is a 4xx problem and never a block: Claude Code treats any non-2xx as a non-blocking
+error.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 
 from write_api.app_state import gate_of
+from write_api.hook_output import hook_output
 from write_api.responses import receipt_response
 
 ENDPOINT = "/v1/hooks/claude-code"
@@ -36,7 +39,9 @@ class ClaudeCodeHooksController(Controller):
         gate = gate_of(request)
         accepted = await gate.accept(request, ENDPOINT)
         facts = await gate.check_hook(request, ENDPOINT, accepted, accepted.payload)
+        ruling = gate.rule(accepted, facts)
         receipt = await gate.record(
-            request, accepted, facts, source="claude-code", payload_json=accepted.text
-        )
-        return receipt_response(receipt)
+            request, accepted, facts, source="claude-code", payload_json=accepted.text,
+            ruling=ruling, reply=hook_output(ruling),
+        )  # fmt: skip
+        return receipt_response(receipt, accepted.started, ruling)

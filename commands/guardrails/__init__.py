@@ -1,0 +1,1 @@
+"""Guardrail commands (the PolicyDesk) and the in-memory policy each API process decides with."""

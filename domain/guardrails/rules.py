@@ -1,0 +1,378 @@
+"""Rules as data, and the pure evaluation of a tool call against a policy.
+
+A rule, as a team writes it (JSON or YAML)::
+
+    id: no-prod-kubectl               # letters, digits, . _ -
+    tools: [Bash]                     # tool-name patterns (fnmatch); default: every tool
+    when:                             # the condition, see below
+      command: {program: kubectl, args_any: ["--context=prod", "prod"]}
+    decision: deny                    # deny | ask | allow
+    message: Use the staging context. # shown to Claude (deny) or the user (ask)
+    priority: 500                     # higher runs first; the defaults sit at 900-1000
+    mode: enforce                     # enforce | shadow (record only)
+
+Conditions: ``builtin`` (a detector of ``domain.guardrails.detectors`` plus its
+parameters), ``command`` (a program in the Bash line, optionally with ``args_any`` /
+``args_all`` / ``flags_any``), ``path`` (file paths by ``glob``, minus ``except``), ``sql``
+(destructive statement ``kinds``), ``input`` (a ``pattern`` regex on an input ``field``, or on
+every string with ``field: "*"``), and ``any`` / ``all`` / ``not`` to combine them.
+
+The first matching ``enforce`` rule decides; every matching ``shadow`` rule is recorded with
+what it would have decided. A quarantine of the session or agent answers too; the strictest
+answer wins (deny > ask > allow).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from posixpath import basename
+from typing import Any
+
+from domain.guardrails.detectors import DETECTORS, PARAMETERS
+from domain.guardrails.errors import RuleDefinitionError
+from domain.guardrails.sql import KINDS
+from domain.guardrails.values import Decision, Mode, ShadowHit, ToolCall, Verdict
+
+Condition = Callable[[ToolCall], str | None]
+"""Returns what matched (for the reason), or None."""
+
+_RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_RULE_KEYS = {"id", "tools", "when", "decision", "message", "priority", "mode", "description"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    tools: tuple[str, ...]
+    when: Mapping[str, Any]
+    condition: Condition
+    decision: Decision
+    message: str
+    priority: int = 100
+    mode: Mode = Mode.ENFORCE
+    description: str = ""
+
+    def applies_to(self, tool_name: str) -> bool:
+        return any(fnmatchcase(tool_name, pattern) for pattern in self.tools)
+
+    def as_data(self) -> dict[str, Any]:
+        """The definition as stored in events (and as a team would write it)."""
+        data: dict[str, Any] = {
+            "id": self.id, "tools": list(self.tools), "when": dict(self.when),
+            "decision": self.decision.value, "message": self.message,
+            "priority": self.priority, "mode": self.mode.value,
+        }  # fmt: skip
+        if self.description:
+            data["description"] = self.description
+        return data
+
+    def with_mode(self, mode: Mode) -> Rule:
+        return parse_rule({**self.as_data(), "mode": mode.value})
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """An active intervention: every tool call of the target gets ``decision``."""
+
+    target: str
+    """``session:<id>`` or ``agent:<id>``."""
+    decision: Decision
+    reason: str
+
+
+def parse_rule(data: Any, where: str = "rule") -> Rule:
+    """Checks and builds a rule; ``RuleDefinitionError`` lists every problem with its path."""
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise RuleDefinitionError([f"{where}: expected an object with id, when and decision"])
+    for key in sorted(set(data) - _RULE_KEYS):
+        problems.append(f"{where}.{key}: unknown field (known: {', '.join(sorted(_RULE_KEYS))})")
+    rule_id = data.get("id")
+    if not isinstance(rule_id, str) or not _RULE_ID.match(rule_id):
+        problems.append(f"{where}.id: required, 1-64 letters, digits, '.', '_' or '-'")
+    tools = data.get("tools", ["*"])
+    if isinstance(tools, str):
+        tools = [tools]
+    if not isinstance(tools, list) or not tools or not all(isinstance(t, str) and t for t in tools):
+        problems.append(f"{where}.tools: expected a list of tool-name patterns, e.g. [Bash]")
+        tools = ["*"]
+    decision = _enum(Decision, data.get("decision"), f"{where}.decision", problems, required=True)
+    mode = _enum(Mode, data.get("mode", "enforce"), f"{where}.mode", problems, required=False)
+    message = data.get("message", "")
+    if not isinstance(message, str) or len(message) > 1000:
+        problems.append(f"{where}.message: expected text of at most 1000 characters")
+        message = ""
+    priority = data.get("priority", 100)
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        problems.append(f"{where}.priority: expected a whole number (higher runs first)")
+        priority = 100
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        problems.append(f"{where}.description: expected text")
+        description = ""
+    when = data.get("when")
+    condition: Condition = _never
+    if when is None:
+        problems.append(f"{where}.when: required (a condition such as {{builtin: destructive_rm}})")
+    else:
+        condition = _condition(when, f"{where}.when", problems)
+    if problems:
+        raise RuleDefinitionError(problems)
+    assert isinstance(rule_id, str)
+    assert decision is not None
+    assert mode is not None
+    assert isinstance(when, Mapping)
+    return Rule(
+        id=rule_id, tools=tuple(tools), when=dict(when), condition=condition,
+        decision=decision, message=message or f"Blocked by guardrail rule {rule_id}.",
+        priority=priority, mode=mode, description=description,
+    )  # fmt: skip
+
+
+def parse_rules(data: Any) -> list[Rule]:
+    """A list of rules (a file's content); ids must be unique."""
+    items = data.get("rules") if isinstance(data, Mapping) and "rules" in data else data
+    if not isinstance(items, list):
+        raise RuleDefinitionError(["expected a list of rules (or an object with a 'rules' list)"])
+    problems: list[str] = []
+    rules: list[Rule] = []
+    for index, item in enumerate(items):
+        try:
+            rules.append(parse_rule(item, f"rules[{index}]"))
+        except RuleDefinitionError as error:
+            problems.extend(error.problems)
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.id in seen:
+            problems.append(f"rule id {rule.id!r} is used twice")
+        seen.add(rule.id)
+    if problems:
+        raise RuleDefinitionError(problems)
+    return rules
+
+
+def _enum(kind: Any, value: Any, where: str, problems: list[str], *, required: bool) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        if value is not None or required:
+            problems.append(f"{where}: expected one of {', '.join(m.value for m in kind)}")
+        return None
+
+
+def _never(call: ToolCall) -> str | None:
+    return None
+
+
+def _condition(data: Any, where: str, problems: list[str]) -> Condition:
+    if not isinstance(data, Mapping) or len(data) != 1:
+        problems.append(f"{where}: expected exactly one of builtin, command, path, sql, input, "
+                        "any, all, not")  # fmt: skip
+        return _never
+    ((kind, spec),) = data.items()
+    builders = {"builtin": _builtin, "command": _command, "path": _path, "sql": _sql,
+                "input": _input, "any": _any, "all": _all, "not": _not}  # fmt: skip
+    if kind not in builders:
+        problems.append(f"{where}.{kind}: unknown condition (use one of {', '.join(builders)})")
+        return _never
+    return builders[kind](spec, f"{where}.{kind}", problems)
+
+
+def _strings(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    problems.append(f"{where}: expected a string or a list of strings")
+    return ()
+
+
+def _builtin(spec: Any, where: str, problems: list[str]) -> Condition:
+    name, params = (spec, {}) if isinstance(spec, str) else (None, spec)
+    if isinstance(params, Mapping) and name is None:
+        name = params.get("name")
+        params = {k: v for k, v in params.items() if k != "name"}
+    if name not in DETECTORS or not isinstance(params, Mapping):
+        problems.append(f"{where}: expected a detector name ({', '.join(DETECTORS)}) or "
+                        "{name: …, <parameters>}")  # fmt: skip
+        return _never
+    allowed = PARAMETERS[name]
+    for key, value in params.items():
+        if key not in allowed:
+            known = ", ".join(sorted(allowed)) or "none"
+            problems.append(f"{where}.{key}: {name} takes no such parameter (known: {known})")
+        elif allowed[key] is bool and not isinstance(value, bool):
+            problems.append(f"{where}.{key}: expected true or false")
+        elif allowed[key] is list:
+            _strings(value, f"{where}.{key}", problems)
+    detector = DETECTORS[name]
+    frozen = dict(params)
+    return lambda call: detector(call, frozen)
+
+
+def _command(spec: Any, where: str, problems: list[str]) -> Condition:
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("program"), str):
+        problems.append(f"{where}.program: required (the program name, e.g. kubectl)")
+        return _never
+    unknown = set(spec) - {"program", "args_any", "args_all", "flags_any"}
+    if unknown:
+        problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    program = spec["program"]
+    args_any = _strings(spec.get("args_any"), f"{where}.args_any", problems)
+    args_all = _strings(spec.get("args_all"), f"{where}.args_all", problems)
+    flags_any = _strings(spec.get("flags_any"), f"{where}.flags_any", problems)
+
+    def matches(call: ToolCall) -> str | None:
+        if call.script is None:
+            return None
+        for invocation in call.script.invocations():
+            if not fnmatchcase(invocation.program, program):
+                continue
+            args = set(invocation.args)
+            if args_any and not args & set(args_any):
+                continue
+            if args_all and not set(args_all) <= args:
+                continue
+            if flags_any and not any(a.split("=", 1)[0] in flags_any for a in args):
+                continue
+            return " ".join(invocation.argv)[:200]
+        return None
+
+    return matches
+
+
+def _path(spec: Any, where: str, problems: list[str]) -> Condition:
+    if not isinstance(spec, Mapping) or "glob" not in spec:
+        problems.append(f"{where}.glob: required (file patterns, e.g. ['*.pem', 'secrets/*'])")
+        return _never
+    if set(spec) - {"glob", "except"}:
+        problems.append(
+            f"{where}: unknown field(s) {', '.join(sorted(set(spec) - {'glob', 'except'}))}"
+        )
+    globs = _strings(spec.get("glob"), f"{where}.glob", problems)
+    exceptions = _strings(spec.get("except"), f"{where}.except", problems)
+
+    def hit(path: str, patterns: Sequence[str]) -> bool:
+        return any(fnmatchcase(path, p) or fnmatchcase(basename(path), p) for p in patterns)
+
+    return lambda call: next(
+        (p for p in call.paths if hit(p, globs) and not hit(p, exceptions)), None
+    )
+
+
+def _sql(spec: Any, where: str, problems: list[str]) -> Condition:
+    if isinstance(spec, Mapping) and set(spec) - {"kinds"}:
+        problems.append(f"{where}: unknown field(s) {', '.join(sorted(set(spec) - {'kinds'}))}")
+    kinds = _strings(spec.get("kinds") if isinstance(spec, Mapping) else None, f"{where}.kinds",
+                     problems)  # fmt: skip
+    bad = [k for k in kinds if k not in KINDS]
+    if not kinds or bad:
+        problems.append(f"{where}.kinds: expected some of {', '.join(KINDS)}")
+        return _never
+    wanted = frozenset(kinds)
+    return lambda call: ", ".join(sorted(call.sql_kinds & wanted)) or None
+
+
+def _input(spec: Any, where: str, problems: list[str]) -> Condition:
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("pattern"), str):
+        problems.append(f"{where}.pattern: required (a regular expression)")
+        return _never
+    if set(spec) - {"field", "pattern"}:
+        problems.append(
+            f"{where}: unknown field(s) {', '.join(sorted(set(spec) - {'field', 'pattern'}))}"
+        )
+    field = spec.get("field", "*")
+    if not isinstance(field, str):
+        problems.append(f"{where}.field: expected an input field name, or '*' for every field")
+        return _never
+    try:
+        pattern = re.compile(spec["pattern"])
+    except re.error as error:
+        problems.append(f"{where}.pattern: not a valid regular expression ({error})")
+        return _never
+
+    def matches(call: ToolCall) -> str | None:
+        values: Iterable[Any] = (
+            call.tool_input.values() if field == "*" else [call.tool_input.get(field)]
+        )
+        for value in values:
+            if isinstance(value, str) and (found := pattern.search(value)):
+                return found.group(0)[:200]
+        return None
+
+    return matches
+
+
+def _combined(spec: Any, where: str, problems: list[str]) -> list[Condition]:
+    if not isinstance(spec, list) or not spec:
+        problems.append(f"{where}: expected a non-empty list of conditions")
+        return []
+    return [_condition(item, f"{where}[{i}]", problems) for i, item in enumerate(spec)]
+
+
+def _any(spec: Any, where: str, problems: list[str]) -> Condition:
+    parts = _combined(spec, where, problems)
+    return lambda call: next((found for part in parts if (found := part(call))), None)
+
+
+def _all(spec: Any, where: str, problems: list[str]) -> Condition:
+    parts = _combined(spec, where, problems)
+
+    def matches(call: ToolCall) -> str | None:
+        found = [part(call) for part in parts]
+        return "; ".join(f for f in found if f) if all(found) else None
+
+    return matches
+
+
+def _not(spec: Any, where: str, problems: list[str]) -> Condition:
+    inner = _condition(spec, where, problems)
+    return lambda call: None if inner(call) else "not matched"
+
+
+def ordered(rules: Iterable[Rule]) -> list[Rule]:
+    """Evaluation order: higher priority first, then the order they were added."""
+    indexed = list(enumerate(rules))
+    return [rule for _, rule in sorted(indexed, key=lambda pair: (-pair[1].priority, pair[0]))]
+
+
+def evaluate(
+    rules: Sequence[Rule], call: ToolCall, quarantines: Iterable[Quarantine] = ()
+) -> Verdict:
+    """Judges one tool call. ``rules`` must already be in evaluation order."""
+    decided: tuple[Rule, str] | None = None
+    shadow: list[ShadowHit] = []
+    for rule in rules:
+        if not rule.applies_to(call.tool_name):
+            continue
+        if rule.mode is Mode.ENFORCE and decided is not None:
+            continue
+        found = rule.condition(call)
+        if not found:
+            continue
+        if rule.mode is Mode.SHADOW:
+            shadow.append(ShadowHit(rule.id, rule.decision, _reason(rule, found)))
+        else:
+            decided = (rule, found)
+    verdict = (
+        Verdict(decided[0].decision, decided[0].id, _reason(*decided), tuple(shadow))
+        if decided
+        else Verdict.nothing(tuple(shadow))
+    )
+    for quarantine in quarantines:
+        if verdict.decision is None or quarantine.decision.strictness > verdict.decision.strictness:
+            verdict = Verdict(
+                quarantine.decision, "quarantine",
+                f"This {quarantine.target.split(':')[0]} is quarantined: {quarantine.reason}",
+                tuple(shadow), quarantine.target,
+            )  # fmt: skip
+    return verdict
+
+
+def _reason(rule: Rule, found: str) -> str:
+    return f"{rule.message} (rule {rule.id}: {found})"

@@ -1,0 +1,110 @@
+"""Value objects of guardrails: decisions, modes, the tool call a policy judges, verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cached_property
+from posixpath import normpath
+from typing import Any
+
+from domain.guardrails import bash, sql
+
+
+class Decision(StrEnum):
+    """What a rule answers. Strictest wins: deny > ask > allow."""
+
+    ALLOW = "allow"
+    ASK = "ask"
+    DENY = "deny"
+
+    @property
+    def strictness(self) -> int:
+        return {"allow": 0, "ask": 1, "deny": 2}[self.value]
+
+
+class Mode(StrEnum):
+    ENFORCE = "enforce"
+    """The rule decides."""
+    SHADOW = "shadow"
+    """The rule only records what it would have decided."""
+
+
+FILE_TOOLS = frozenset({"Read", "Edit", "Write", "MultiEdit", "NotebookEdit"})
+_PATH_KEYS = ("file_path", "notebook_path", "path")
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """The tool call being judged, with its analyses computed once, on demand."""
+
+    tool_name: str
+    tool_input: Mapping[str, Any] = field(default_factory=dict)
+    session_id: str = ""
+    agent_id: str | None = None
+
+    @cached_property
+    def script(self) -> bash.Script | None:
+        """The parsed Bash command line (Bash tool only)."""
+        command = self.tool_input.get("command")
+        if self.tool_name == "Bash" and isinstance(command, str):
+            return bash.parse(command)
+        return None
+
+    @cached_property
+    def paths(self) -> tuple[str, ...]:
+        """Files the call names: file tools' paths, and every Bash argument or redirect."""
+        found: list[str] = []
+        for key in _PATH_KEYS:
+            value = self.tool_input.get(key)
+            if isinstance(value, str) and value:
+                found.append(value)
+        edits = self.tool_input.get("edits")
+        if isinstance(edits, list):
+            found.extend(
+                e["file_path"]
+                for e in edits
+                if isinstance(e, dict) and isinstance(e.get("file_path"), str)
+            )
+        if self.script is not None:
+            for invocation in self.script.invocations():
+                found.extend(a for a in invocation.args if not a.startswith("-"))
+                found.extend(invocation.redirects)
+        return tuple(normpath(p) if p else p for p in found)
+
+    @cached_property
+    def sql_kinds(self) -> frozenset[str]:
+        """Destructive SQL statement kinds anywhere in the input (MCP tools only)."""
+        if not self.tool_name.startswith("mcp__"):
+            return frozenset()
+        kinds: set[str] = set()
+        for text in sql.strings_in(dict(self.tool_input)):
+            kinds |= sql.destructive_kinds(text)
+        return frozenset(kinds)
+
+
+@dataclass(frozen=True)
+class ShadowHit:
+    """A shadow rule that matched: what it would have decided."""
+
+    rule_id: str
+    decision: Decision
+    message: str
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of judging one tool call against a policy and interventions."""
+
+    decision: Decision | None
+    """None: nothing to say (Claude Code's own permission flow applies)."""
+    rule_id: str | None = None
+    message: str | None = None
+    shadow: tuple[ShadowHit, ...] = ()
+    intervention: str | None = None
+    """The quarantine that decided, e.g. ``session:3f6b…`` or ``agent:a3f9…``."""
+
+    @classmethod
+    def nothing(cls, shadow: tuple[ShadowHit, ...] = ()) -> Verdict:
+        return cls(None, shadow=shadow)

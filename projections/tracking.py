@@ -1,7 +1,52 @@
-"""Tracking shared by every projection: positions move with their view, in one transaction."""
+"""Tracking shared by every PostgreSQL projection: positions move with their view, in one
+transaction, and only from where the view stands (so no event is ever applied twice)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+
+NOTIFY_CHANNEL = "observatory_projections"
+"""Readers waiting for a position LISTEN here (payload ``<name>:<position>``)."""
 
 
 class StalePositionError(Exception):
     """Another runner moved the projection on since this batch was read; re-read."""
+
+
+def ensure(conn: psycopg.Connection[Any], name: str) -> None:
+    conn.execute(
+        "INSERT INTO projection_positions (name) VALUES (%s) ON CONFLICT DO NOTHING", (name,)
+    )
+    if not conn.autocommit:
+        conn.commit()
+
+
+def read(conn: psycopg.Connection[Any], name: str) -> int:
+    row = conn.execute(
+        "SELECT position FROM projection_positions WHERE name = %s", (name,)
+    ).fetchone()
+    if not conn.autocommit:
+        conn.commit()
+    return int(row[0]) if row else 0
+
+
+def claim(cur: psycopg.Cursor[Any], name: str, start: int | None) -> int:
+    """Locks the position row for this transaction; with ``start``, refuses to go on unless
+    the view stands exactly there."""
+    row = cur.execute(
+        "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (name,)
+    ).fetchone()
+    current = int(row[0]) if row else 0
+    if start is not None and current != start:
+        raise StalePositionError(f"{name} is at {current}, batch starts at {start}")
+    return current
+
+
+def advance(cur: psycopg.Cursor[Any], name: str, end: int) -> None:
+    cur.execute(
+        "UPDATE projection_positions SET position = %s, updated_at = now() WHERE name = %s",
+        (end, name),
+    )
+    cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{name}:{end}"))

@@ -30,7 +30,7 @@ class PositionNotReachedError(Exception):
 class PositionWaiter:
     def __init__(
         self,
-        read_position: Callable[[], Awaitable[int]],
+        read_position: Callable[[str], Awaitable[int]],
         listen: Callable[[], Awaitable[psycopg.AsyncConnection[object]]] | None = None,
         *,
         recheck_seconds: float = 0.25,
@@ -51,13 +51,13 @@ class PositionWaiter:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
 
-    async def wait_for(self, position: int, within_seconds: float) -> int:
-        """Returns the read model's position once it is at least ``position``."""
+    async def wait_for(self, name: str, position: int, within_seconds: float) -> int:
+        """Returns projection ``name``'s position once it is at least ``position``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within_seconds
         while True:
             moved = self._moved
-            current = await self._read_position()
+            current = await self._read_position(name)
             if current >= position:
                 return current
             remaining = deadline - loop.time()

@@ -96,3 +96,21 @@ def live_server(settings: Settings, pg_url: str) -> Iterator[LiveServer]:
     server = LiveServer(settings, pg_url)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def guardrails(pg_url: str, schema: str, store: EventStoreApplication) -> Iterator[ProjectorRunner]:
+    """The guardrails projection, driven by the test (``catch_up()``)."""
+    from projections.guardrails.postgres import PostgresGuardrailsView
+    from projections.guardrails.projection import NAME as GUARDRAILS
+    from projections.guardrails.projection import GuardrailsProjection
+
+    with connect(pg_url, schema, autocommit=True) as conn:
+        yield ProjectorRunner(
+            GUARDRAILS, store, GuardrailsProjection(), PostgresGuardrailsView(conn), batch_size=7
+        )
+
+
+def follow(client: TestClient[Any]) -> int:
+    """Brings the in-process app's guardrail state up to date (as its follower thread would)."""
+    return int(client.app.state.gate.decider.follower.catch_up())

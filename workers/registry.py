@@ -11,6 +11,9 @@ import psycopg
 from commands.store.application import EventStoreApplication
 from infra.database import connect
 from infra.settings import Settings
+from projections.guardrails import projection as guardrails
+from projections.guardrails.postgres import PostgresGuardrailsView
+from projections.guardrails.projection import GuardrailsProjection
 from projections.session_timeline import view as timeline
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
@@ -31,6 +34,12 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         "sessions, events, paired tool calls and subagents (PostgreSQL)",
         SessionTimelineProjection,
         PostgresSessionTimelineView,
+    ),
+    guardrails.NAME: ProjectionSpec(
+        guardrails.NAME,
+        "policies and their history, every guardrail decision, quarantines (PostgreSQL)",
+        GuardrailsProjection,
+        PostgresGuardrailsView,
     ),
 }
 

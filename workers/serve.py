@@ -31,9 +31,12 @@ from commands.guardrails.service import PolicyDesk
 from commands.ingest.group_commit import GroupCommitter, RecordBatch, in_thread
 from commands.ingest.remote import IngestWriterClient
 from commands.ingest.service import Ingestor
+from domain.guardrails.defaults import DEFAULT_RULES
 from infra.database import connect_async, create_read_engine, eventsourcing_env
 from infra.metrics import observe_batch
 from infra.settings import Settings
+from projections.guardrails.queries import GuardrailQueries
+from projections.queries import PositionQueries
 from projections.session_timeline.queries import SessionTimelineQueries
 from read_api.app import read_handlers
 from read_api.graphql.context import ReadSide
@@ -135,13 +138,15 @@ def create_app(
                 stack.push_async_callback(engine.dispose)
                 timeline = SessionTimelineQueries(engine)
                 waiter = PositionWaiter(
-                    timeline.position, listen=lambda: connect_async(database_url, schema)
+                    PositionQueries(engine).position,
+                    listen=lambda: connect_async(database_url, schema),
                 )
                 await waiter.start()
                 stack.push_async_callback(waiter.stop)
                 app.state.read_side = ReadSide(
-                    timeline, waiter, settings.tenant, settings.min_position_timeout_seconds
-                )
+                    timeline, GuardrailQueries(engine, DEFAULT_RULES), waiter, settings.tenant,
+                    settings.min_position_timeout_seconds,
+                )  # fmt: skip
             yield
 
     handlers: list[Any] = [healthz, readyz, PrometheusController]

@@ -63,6 +63,8 @@ class ToolCallStatus(StrEnum):
     FAILED = "FAILED"
     ABANDONED = "ABANDONED"
     """Never closed before the session ended."""
+    DENIED = "DENIED"
+    """A guardrail denied it; the tool never ran."""
 
 
 @dataclass(frozen=True)

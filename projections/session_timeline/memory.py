@@ -60,7 +60,8 @@ class InMemorySessionTimelineView:
                     "last_event_at": s.last_event_at, "first_position": s.first_position,
                     "last_position": s.last_position, "event_count": 0, "prompt_count": 0,
                     "tool_call_count": 0, "failed_tool_calls": 0, "subagent_count": 0,
-                    "compaction_count": 0, "cwd": None, "project": None, "transcript_path": None,
+                    "compaction_count": 0, "denied_count": 0, "asked_count": 0,
+                    "cwd": None, "project": None, "transcript_path": None,
                     "permission_mode": None, "source_app": None, "model": None,
                     "started_at": None,
                 },
@@ -84,6 +85,8 @@ class InMemorySessionTimelineView:
             row["failed_tool_calls"] += s.failed_tool_calls
             row["subagent_count"] += s.subagents
             row["compaction_count"] += s.compactions
+            row["denied_count"] += s.denied
+            row["asked_count"] += s.asked
 
     def _events(self, changes: TimelineChanges) -> None:
         for e in changes.events:
@@ -114,6 +117,9 @@ class InMemorySessionTimelineView:
             _latest(row, "completed_position", c.completed_position)
             _latest(row, "error", c.error)
             _latest(row, "spawned_agent_id", c.spawned_agent_id)
+            if c.decision is not None:
+                row["decision"], row["decision_rule"] = c.decision, c.decision_rule
+                row["policy_version"] = c.policy_version
             duration = computed_duration(c)
             both_known = row.get("requested_at") and row.get("completed_at")
             if duration is None and row["duration_ms"] is None and both_known:
@@ -128,6 +134,9 @@ class InMemorySessionTimelineView:
                 "completed_position",
                 "error",
                 "spawned_agent_id",
+                "decision",
+                "decision_rule",
+                "policy_version",
             ):
                 row.setdefault(column, None)  # fmt: skip
 

@@ -13,15 +13,14 @@ from typing import Any
 
 import psycopg
 
+from projections import tracking
 from projections.session_timeline.view import (
     NAME,
     SessionChange,
     TimelineChanges,
     ToolCallChange,
 )
-from projections.tracking import StalePositionError
 
-NOTIFY_CHANNEL = "observatory_projections"
 TABLES = ("timeline_events", "timeline_tool_calls", "timeline_subagents", "timeline_sessions")
 
 _UPSERT_SESSION = """
@@ -29,9 +28,9 @@ INSERT INTO timeline_sessions AS s (
     tenant_id, session_id, stream_id, status, cwd, project, model, transcript_path,
     permission_mode, source_app, started_at, ended_at, end_reason, first_seen_at, last_event_at,
     first_position, last_position, event_count, prompt_count, tool_call_count,
-    failed_tool_calls, subagent_count, compaction_count)
+    failed_tool_calls, subagent_count, compaction_count, denied_count, asked_count)
 VALUES (%s, %s, %s, COALESCE(%s, 'ACTIVE'), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-        %s, %s, %s, %s, %s, %s, %s, %s)
+        %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (tenant_id, session_id) DO UPDATE SET
     status = EXCLUDED.status,
     cwd = COALESCE(s.cwd, EXCLUDED.cwd),
@@ -54,15 +53,18 @@ ON CONFLICT (tenant_id, session_id) DO UPDATE SET
     tool_call_count = s.tool_call_count + EXCLUDED.tool_call_count,
     failed_tool_calls = s.failed_tool_calls + EXCLUDED.failed_tool_calls,
     subagent_count = s.subagent_count + EXCLUDED.subagent_count,
-    compaction_count = s.compaction_count + EXCLUDED.compaction_count
+    compaction_count = s.compaction_count + EXCLUDED.compaction_count,
+    denied_count = s.denied_count + EXCLUDED.denied_count,
+    asked_count = s.asked_count + EXCLUDED.asked_count
 """
 
 _UPSERT_TOOL_CALL = """
 INSERT INTO timeline_tool_calls AS t (
     tenant_id, session_id, tool_use_id, tool_name, mcp_server, mcp_tool, agent_id, attribution,
     status, requested_at, completed_at, duration_ms, requested_position, completed_position,
-    error, spawned_agent_id)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, 'PENDING'), %s, %s, %s, %s, %s, %s, %s)
+    error, spawned_agent_id, decision, decision_rule, policy_version)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, 'PENDING'), %s, %s, %s, %s, %s, %s, %s,
+        %s, %s, %s)
 ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
     tool_name = COALESCE(t.tool_name, EXCLUDED.tool_name),
     mcp_server = COALESCE(t.mcp_server, EXCLUDED.mcp_server),
@@ -80,7 +82,12 @@ ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
         EXTRACT(EPOCH FROM (COALESCE(EXCLUDED.completed_at, t.completed_at)
                             - COALESCE(t.requested_at, EXCLUDED.requested_at))) * 1000),
     error = COALESCE(EXCLUDED.error, t.error),
-    spawned_agent_id = COALESCE(EXCLUDED.spawned_agent_id, t.spawned_agent_id)
+    spawned_agent_id = COALESCE(EXCLUDED.spawned_agent_id, t.spawned_agent_id),
+    decision_rule = CASE WHEN EXCLUDED.decision IS NULL THEN t.decision_rule
+                         ELSE EXCLUDED.decision_rule END,
+    policy_version = CASE WHEN EXCLUDED.decision IS NULL THEN t.policy_version
+                          ELSE EXCLUDED.policy_version END,
+    decision = COALESCE(EXCLUDED.decision, t.decision)
 """
 
 _UPSERT_SUBAGENT = """
@@ -143,23 +150,14 @@ class PostgresSessionTimelineView:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
-        self._conn.execute(
-            "INSERT INTO projection_positions (name) VALUES (%s) ON CONFLICT DO NOTHING", (NAME,)
-        )
-        if not self._conn.autocommit:
-            self._conn.commit()
+        tracking.ensure(conn, NAME)
 
     def position(self) -> int:
-        row = self._conn.execute(
-            "SELECT position FROM projection_positions WHERE name = %s", (NAME,)
-        ).fetchone()
-        if not self._conn.autocommit:
-            self._conn.commit()
-        return int(row[0]) if row else 0
+        return tracking.read(self._conn, NAME)
 
     def apply(self, changes: TimelineChanges, start: int, end: int) -> None:
         with self._conn.transaction(), self._conn.cursor() as cur:
-            self._claim(cur, start)
+            tracking.claim(cur, NAME, start)
             cur.executemany(_UPSERT_SESSION, [_session_row(s) for s in changes.sessions.values()])
             if changes.events:
                 with cur.copy(_COPY_EVENTS) as copy:
@@ -178,7 +176,8 @@ class PostgresSessionTimelineView:
                         c.tenant_id, c.session_id, c.tool_use_id, c.tool_name, c.mcp_server,
                         c.mcp_tool, c.agent_id, c.attribution, c.outcome, c.requested_at,
                         c.completed_at, computed_duration(c), c.requested_position,
-                        c.completed_position, c.error, c.spawned_agent_id,
+                        c.completed_position, c.error, c.spawned_agent_id, c.decision,
+                        c.decision_rule, c.policy_version,
                     )
                     for c in changes.tool_calls.values()
                 ],
@@ -196,36 +195,13 @@ class PostgresSessionTimelineView:
             cur.executemany(
                 _ABANDON, [(a.tenant_id, a.session_id, a.position) for a in changes.abandonments]
             )
-            self._advance(cur, end)
-
-    def advance_only(self, start: int, end: int) -> None:
-        """Moves the position over events this view ignores."""
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            self._claim(cur, start)
-            self._advance(cur, end)
+            tracking.advance(cur, NAME, end)
 
     def reset(self) -> None:
         with self._conn.transaction(), self._conn.cursor() as cur:
-            cur.execute(
-                "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (NAME,)
-            )
+            tracking.claim(cur, NAME, None)
             cur.execute("TRUNCATE " + ", ".join(TABLES))
-            self._advance(cur, 0)
-
-    def _claim(self, cur: psycopg.Cursor[Any], start: int) -> None:
-        row = cur.execute(
-            "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (NAME,)
-        ).fetchone()
-        current = int(row[0]) if row else 0
-        if current != start:
-            raise StalePositionError(f"{NAME} is at {current}, batch starts at {start}")
-
-    def _advance(self, cur: psycopg.Cursor[Any], end: int) -> None:
-        cur.execute(
-            "UPDATE projection_positions SET position = %s, updated_at = now() WHERE name = %s",
-            (end, NAME),
-        )
-        cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{NAME}:{end}"))
+            tracking.advance(cur, NAME, 0)
 
 
 def _session_row(s: SessionChange) -> tuple[Any, ...]:
@@ -234,4 +210,5 @@ def _session_row(s: SessionChange) -> tuple[Any, ...]:
         s.transcript_path, s.permission_mode, s.source_app, s.started_at, s.ended_at,
         s.end_reason, s.first_seen_at, s.last_event_at, s.first_position, s.last_position,
         s.events, s.prompts, s.tool_calls, s.failed_tool_calls, s.subagents, s.compactions,
+        s.denied, s.asked,
     )  # fmt: skip

@@ -30,6 +30,8 @@ class SessionTimelineProjection:
         for position, event in events:
             if isinstance(event, AgentSession.HookRecorded):
                 self._hook(changes, position, event)
+            elif isinstance(event, AgentSession.ToolCallDecided):
+                self._decided(changes, position, event)
             elif isinstance(event, AgentSession.Opened):
                 self._session(changes, position, event)
         return changes
@@ -120,6 +122,25 @@ class SessionTimelineProjection:
             AgentSession.ToolCallFailed,
         ):
             self._tool_call(changes, session, position, event, read)
+
+    def _decided(self, changes: TimelineChanges, position: int, event: Any) -> None:
+        session = self._session(changes, position, event)
+        if event.decision == "deny":
+            session.denied += 1
+        elif event.decision == "ask":
+            session.asked += 1
+        if event.tool_use_id is None or event.decision is None:
+            return  # a PermissionRequest ruling, or nothing decided: no call to mark
+        key = (event.tenant_id, event.session_id, event.tool_use_id)
+        call = changes.tool_calls.get(key)
+        if call is None:
+            call = ToolCallChange(event.tenant_id, event.session_id, event.tool_use_id)
+            changes.tool_calls[key] = call
+        call.tool_name = call.tool_name or event.tool_name
+        call.decision, call.decision_rule = event.decision, event.rule_id
+        call.policy_version = event.policy_version
+        if event.decision == "deny":
+            call.outcome = ToolCallStatus.DENIED.value
 
     def _describe(self, session: SessionChange, payload: dict[str, Any]) -> None:
         """The first event that names a cwd describes the session (cwd, project, transcript,

@@ -41,6 +41,8 @@ class SessionRecord:
     failed_tool_calls: int
     subagent_count: int
     compaction_count: int
+    denied_count: int
+    asked_count: int
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,9 @@ class ToolCallRecord:
     duration_ms: float | None
     error: str | None
     spawned_agent_id: str | None
+    decision: str | None
+    decision_rule: str | None
+    policy_version: int | None
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,8 @@ sessions = Table(
     Column("failed_tool_calls", Integer),
     Column("subagent_count", Integer),
     Column("compaction_count", Integer),
+    Column("denied_count", Integer),
+    Column("asked_count", Integer),
 )
 
 events = Table(
@@ -92,6 +94,9 @@ tool_calls = Table(
     Column("completed_position", BigInteger),
     Column("error", Text),
     Column("spawned_agent_id", Text),
+    Column("decision", Text),
+    Column("decision_rule", Text),
+    Column("policy_version", Integer),
 )
 
 subagents = Table(

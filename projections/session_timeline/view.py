@@ -49,6 +49,8 @@ class SessionChange:
     failed_tool_calls: int = 0
     subagents: int = 0
     compactions: int = 0
+    denied: int = 0
+    asked: int = 0
 
 
 @dataclass
@@ -69,6 +71,9 @@ class ToolCallChange:
     duration_ms: float | None = None  # latest (as the hook reported it)
     error: str | None = None  # latest
     spawned_agent_id: str | None = None  # latest
+    decision: str | None = None  # latest (guardrail ruling: deny | ask | allow)
+    decision_rule: str | None = None  # latest, with decision
+    policy_version: int | None = None  # latest, with decision
 
 
 @dataclass

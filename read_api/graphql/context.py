@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from strawberry.litestar import BaseContext
 from strawberry.types import Info
 
+from projections.guardrails.queries import GuardrailQueries
 from projections.session_timeline.queries import SessionTimelineQueries
 from read_api.graphql.loaders.subagents_by_session import SubagentsBySessionLoader
 from read_api.graphql.loaders.tool_calls_by_session import ToolCallsBySessionLoader
@@ -18,6 +19,7 @@ class ReadSide:
     """What the read API needs, built once per process by the entry point."""
 
     timeline: SessionTimelineQueries
+    guardrails: GuardrailQueries
     waiter: PositionWaiter
     tenant_id: str
     min_position_timeout: float = 5.0

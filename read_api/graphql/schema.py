@@ -9,7 +9,15 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 
 from read_api.graphql.context import ReadInfo
+from read_api.graphql.resolvers import guardrails as guardrail_resolvers
 from read_api.graphql.resolvers import sessions as session_resolvers
+from read_api.graphql.types.guardrails import (
+    DecisionFilter,
+    GuardrailDecision,
+    GuardrailPolicy,
+    PolicyChange,
+    Quarantine,
+)
 from read_api.graphql.types.paging import Connection
 from read_api.graphql.types.session import POSITION_SCALAR, Position, Session, SessionFilter
 
@@ -45,6 +53,31 @@ class Query:
     @strawberry.field(description="The global position the session timeline has applied.")
     async def timeline_position(self, info: ReadInfo) -> Position:
         return Position(await info.context.side.timeline.position())
+
+    @strawberry.field(description="The tenant's current guardrail policy (version 0 = defaults).")
+    async def guardrail_policy(
+        self, info: ReadInfo, min_position: Position | None = None
+    ) -> GuardrailPolicy:
+        return await guardrail_resolvers.policy(info, min_position)
+
+    @strawberry.field(description="Changes of the policy, newest first.")
+    async def guardrail_policy_history(self, info: ReadInfo, first: int = 50) -> list[PolicyChange]:
+        return await guardrail_resolvers.history(info, first)
+
+    @strawberry.field(description="Guardrail decisions, newest first (Relay-style paging).")
+    async def guardrail_decisions(
+        self,
+        info: ReadInfo,
+        filter: DecisionFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+        min_position: Position | None = None,
+    ) -> Connection[GuardrailDecision]:
+        return await guardrail_resolvers.decisions(info, filter, first, after, min_position)
+
+    @strawberry.field(description="Quarantined sessions and agents (active ones by default).")
+    async def quarantines(self, info: ReadInfo, active_only: bool = True) -> list[Quarantine]:
+        return await guardrail_resolvers.quarantines(info, active_only)
 
 
 def build_schema() -> strawberry.Schema:

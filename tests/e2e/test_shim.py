@@ -66,3 +66,21 @@ def test_failing_closed_never_blocks_hooks_that_are_not_decisions():
     body = (SESSION_DIR / "046_Stop.json").read_bytes()
     result = run_shim(body, "--url", dead_url(), "--fail-closed")
     assert result.returncode == 0
+
+
+def test_the_shim_prints_each_corpus_decision(live_server):
+    from tests.conftest import CORPUS, MANIFEST
+
+    for hook in MANIFEST["hooks"]:
+        if not hook["file"].startswith("claude_hooks/s1_"):
+            continue
+        result = run_shim((CORPUS / hook["file"]).read_bytes(), "--url", live_server.base_url)
+        assert result.returncode == hook["expected_exit_code"], hook["file"]
+        expected = hook["expected_hook_stdout"]
+        if expected is None:
+            assert result.stdout == b"", hook["file"]
+        else:
+            output = json.loads(result.stdout)["hookSpecificOutput"]
+            assert (
+                output["permissionDecision"] == expected["hookSpecificOutput"]["permissionDecision"]
+            )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from workers.cli.guardrails import guardrails, sessions
 from workers.cli.hooks import hook, hooks
 from workers.cli.projections import projections
 from workers.cli.replay import replay
@@ -35,4 +36,6 @@ main.add_command(projections)
 main.add_command(hooks)
 main.add_command(hook)
 main.add_command(replay)
+main.add_command(guardrails)
+main.add_command(sessions)
 main.add_command(ingest_writer)

@@ -13,13 +13,15 @@ from read_api.waiting import PositionNotReachedError
 MAX_PAGE = 200
 
 
-async def wait_for_position(info: ReadInfo, min_position: int | None) -> None:
+async def wait_for_position(
+    info: ReadInfo, min_position: int | None, projection: str = "session_timeline"
+) -> None:
     """Blocks until the read model holds ``min_position`` (read-your-writes)."""
     if min_position is None or min_position <= 0:
         return
     side = info.context.side
     try:
-        await side.waiter.wait_for(min_position, side.min_position_timeout)
+        await side.waiter.wait_for(projection, min_position, side.min_position_timeout)
     except PositionNotReachedError as error:
         raise GraphQLError(
             str(error),

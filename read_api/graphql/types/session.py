@@ -48,6 +48,7 @@ class ToolCallStatus(Enum):
     SUCCEEDED = "SUCCEEDED"
     FAILED = "FAILED"
     ABANDONED = "ABANDONED"
+    DENIED = "DENIED"
 
 
 def _attribution(value: str | None) -> Attribution | None:
@@ -106,6 +107,9 @@ class ToolCall:
     completed_at: datetime | None
     error: str | None
     spawned_agent_id: str | None
+    decision: str | None = strawberry.field(description="the guardrail ruling: deny, ask, allow")
+    decision_rule: str | None
+    policy_version: int | None
 
     @classmethod
     def of(cls, r: ToolCallRecord) -> ToolCall:
@@ -114,7 +118,8 @@ class ToolCall:
             mcp_tool=r.mcp_tool, status=ToolCallStatus(r.status), duration_ms=r.duration_ms,
             agent_id=r.agent_id, attribution=_attribution(r.attribution),
             requested_at=r.requested_at, completed_at=r.completed_at, error=r.error,
-            spawned_agent_id=r.spawned_agent_id,
+            spawned_agent_id=r.spawned_agent_id, decision=r.decision,
+            decision_rule=r.decision_rule, policy_version=r.policy_version,
         )  # fmt: skip
 
 
@@ -156,6 +161,8 @@ class Session:
     failed_tool_call_count: int
     subagent_count: int
     compaction_count: int
+    denied_count: int
+    asked_count: int
     last_position: Position
 
     @classmethod
@@ -168,7 +175,8 @@ class Session:
             last_event_at=r.last_event_at, event_count=r.event_count,
             prompt_count=r.prompt_count, tool_call_count=r.tool_call_count,
             failed_tool_call_count=r.failed_tool_calls, subagent_count=r.subagent_count,
-            compaction_count=r.compaction_count, last_position=Position(r.last_position),
+            compaction_count=r.compaction_count, denied_count=r.denied_count,
+            asked_count=r.asked_count, last_position=Position(r.last_position),
         )  # fmt: skip
 
     @strawberry.field(description="Events in order; page with `first`/`after`.")

@@ -1,0 +1,1 @@
+"""Guardrails read model: each tenant's policy and its history, decisions, quarantines."""

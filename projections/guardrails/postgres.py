@@ -1,0 +1,123 @@
+"""The guardrails read model in PostgreSQL (operations applied in order, with the position)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from projections import tracking
+from projections.guardrails.projection import NAME, GuardrailChanges
+
+TABLES = ("guardrail_policies", "guardrail_rules", "guardrail_changes", "guardrail_decisions",
+          "guardrail_interventions")  # fmt: skip
+
+_DECISION = """
+INSERT INTO guardrail_decisions (tenant_id, position, session_id, hook, tool_name, tool_use_id,
+    agent_id, decision, rule_id, policy_version, message, latency_ms, shadow, intervention,
+    decided_at)
+VALUES (%(tenant_id)s, %(position)s, %(session_id)s, %(hook)s, %(tool_name)s, %(tool_use_id)s,
+    %(agent_id)s, %(decision)s, %(rule_id)s, %(policy_version)s, %(message)s, %(latency_ms)s,
+    %(shadow)s::jsonb, %(intervention)s, %(decided_at)s)
+"""
+
+_IMPOSED = """
+INSERT INTO guardrail_interventions AS i (tenant_id, kind, target_id, active, mode, reason,
+    imposed_by, imposed_at, last_position)
+VALUES (%(tenant_id)s, %(kind)s, %(target_id)s, true, %(mode)s, %(reason)s, %(by)s, %(at)s,
+    %(position)s)
+ON CONFLICT (tenant_id, kind, target_id) DO UPDATE SET active = true, mode = EXCLUDED.mode,
+    reason = EXCLUDED.reason, imposed_by = EXCLUDED.imposed_by,
+    imposed_at = EXCLUDED.imposed_at, lifted_by = NULL, lifted_at = NULL,
+    last_position = EXCLUDED.last_position
+"""
+
+_LIFTED = """
+UPDATE guardrail_interventions SET active = false, lifted_by = %(by)s, lifted_at = %(at)s,
+    last_position = %(position)s
+WHERE tenant_id = %(tenant_id)s AND kind = %(kind)s AND target_id = %(target_id)s
+"""
+
+_POLICY = """
+INSERT INTO guardrail_policies (tenant_id, version, updated_at, updated_by, last_position)
+VALUES (%(tenant_id)s, %(version)s, %(at)s, %(by)s, %(position)s)
+ON CONFLICT (tenant_id) DO UPDATE SET version = EXCLUDED.version,
+    updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by,
+    last_position = EXCLUDED.last_position
+"""
+
+_CHANGE = """
+INSERT INTO guardrail_changes (tenant_id, version, position, change, rule_id, definition,
+    changed_by, changed_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+"""
+
+
+class PostgresGuardrailsView:
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+        tracking.ensure(conn, NAME)
+
+    def position(self) -> int:
+        return tracking.read(self._conn, NAME)
+
+    def apply(self, changes: GuardrailChanges, start: int, end: int) -> None:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            tracking.claim(cur, NAME, start)
+            decisions = [data for kind, data in changes.ops if kind == "decision"]
+            if decisions:
+                cur.executemany(_DECISION, decisions)
+            for kind, data in changes.ops:
+                if kind == "imposed":
+                    cur.execute(_IMPOSED, data)
+                elif kind == "lifted":
+                    cur.execute(_LIFTED, data)
+                elif kind == "policy":
+                    self._policy(cur, data)
+            tracking.advance(cur, NAME, end)
+
+    def _policy(self, cur: psycopg.Cursor[Any], d: dict[str, Any]) -> None:
+        tenant, change = d["tenant_id"], d["change"]
+        definition = d["rule"] if d["rule"] is not None else d["rules"]
+        cur.execute(_CHANGE, (tenant, d["version"], d["position"], change, d["rule_id"],
+                              Jsonb(definition) if definition is not None else None, d["by"],
+                              d["at"]))  # fmt: skip
+        cur.execute(_POLICY, d)
+        if change == "created":
+            cur.execute("DELETE FROM guardrail_rules WHERE tenant_id = %s", (tenant,))
+            cur.executemany(
+                "INSERT INTO guardrail_rules (tenant_id, rule_id, ordinal, definition) "
+                "VALUES (%s, %s, %s, %s)",
+                [(tenant, r["id"], i, Jsonb(r)) for i, r in enumerate(d["rules"], 1)],
+            )
+        elif change == "added":
+            cur.execute(
+                "INSERT INTO guardrail_rules (tenant_id, rule_id, ordinal, definition) "
+                "SELECT %s, %s, COALESCE(MAX(ordinal), 0) + 1, %s FROM guardrail_rules "
+                "WHERE tenant_id = %s",
+                (tenant, d["rule_id"], Jsonb(d["rule"]), tenant),
+            )
+        elif change == "changed":
+            cur.execute(
+                "UPDATE guardrail_rules SET definition = %s WHERE tenant_id = %s AND rule_id = %s",
+                (Jsonb(d["rule"]), tenant, d["rule_id"]),
+            )
+        elif change == "removed":
+            cur.execute(
+                "DELETE FROM guardrail_rules WHERE tenant_id = %s AND rule_id = %s",
+                (tenant, d["rule_id"]),
+            )
+        elif change == "mode":
+            cur.execute(
+                "UPDATE guardrail_rules SET definition = jsonb_set(definition, '{mode}', %s) "
+                "WHERE tenant_id = %s AND rule_id = %s",
+                (json.dumps(d["mode"]), tenant, d["rule_id"]),
+            )
+
+    def reset(self) -> None:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            tracking.claim(cur, NAME, None)
+            cur.execute("TRUNCATE " + ", ".join(TABLES))
+            tracking.advance(cur, NAME, 0)

@@ -1,0 +1,18 @@
+"""How far each projection has read (for read-your-writes waits and status pages)."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+class PositionQueries:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def position(self, name: str) -> int:
+        async with self._engine.connect() as conn:
+            value = await conn.scalar(
+                text("SELECT position FROM projection_positions WHERE name = :name"), {"name": name}
+            )
+        return int(value or 0)

@@ -1,0 +1,63 @@
+"""Resolvers for guardrails (policy, history, decisions, quarantines)."""
+
+from __future__ import annotations
+
+from graphql import GraphQLError
+
+from projections.guardrails.queries import DecisionFilter as Where
+from read_api.graphql.context import ReadInfo
+from read_api.graphql.resolvers.sessions import MAX_PAGE, wait_for_position
+from read_api.graphql.types.guardrails import (
+    DecisionFilter,
+    GuardrailDecision,
+    GuardrailPolicy,
+    PolicyChange,
+    Quarantine,
+)
+from read_api.graphql.types.paging import Connection, Edge, page_info
+from read_api.graphql.types.session import decode_cursor, encode_cursor
+
+PROJECTION = "guardrails"
+
+
+async def policy(info: ReadInfo, min_position: int | None) -> GuardrailPolicy:
+    await wait_for_position(info, min_position, PROJECTION)
+    return GuardrailPolicy.of(await info.context.side.guardrails.policy(info.context.tenant_id))
+
+
+async def history(info: ReadInfo, first: int) -> list[PolicyChange]:
+    records = await info.context.side.guardrails.history(info.context.tenant_id, min(first, 500))
+    return [PolicyChange.of(r) for r in records]
+
+
+async def decisions(
+    info: ReadInfo,
+    filter: DecisionFilter | None,
+    first: int,
+    after: str | None,
+    min_position: int | None,
+) -> Connection[GuardrailDecision]:
+    await wait_for_position(info, min_position, PROJECTION)
+    if not 1 <= first <= MAX_PAGE:
+        raise GraphQLError(
+            f"first must be between 1 and {MAX_PAGE}", extensions={"code": "BAD_PAGE"}
+        )
+    try:
+        before = decode_cursor("decision", after) if after else None
+    except ValueError as error:
+        raise GraphQLError(str(error), extensions={"code": "BAD_CURSOR"}) from None
+    f = filter or DecisionFilter()
+    where = Where(f.session_id, f.decision.value if f.decision else None, f.rule_id, f.since,
+                  f.shadow_only)  # fmt: skip
+    records, more = await info.context.side.guardrails.decisions(
+        info.context.tenant_id, where, first, before
+    )
+    edges = [Edge(node=GuardrailDecision.of(r), cursor=encode_cursor("decision", r.position))
+             for r in records]  # fmt: skip
+    cursors = [edge.cursor for edge in edges]
+    return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))
+
+
+async def quarantines(info: ReadInfo, active_only: bool) -> list[Quarantine]:
+    records = await info.context.side.guardrails.interventions(info.context.tenant_id, active_only)
+    return [Quarantine.of(r) for r in records]

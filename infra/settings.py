@@ -73,6 +73,39 @@ class Settings:
     """debug, info, warning or error."""
     public_url: str | None = None
     """URL that agents use to reach the API (defaults to http://host:port)."""
+    auth_mode: str = "local"
+    """``local`` (tokens signed by Observatory), ``oidc`` (an identity provider's JWTs), or
+    ``insecure`` (no authentication; every caller is an admin: development only)."""
+    token_issuer: str = "observatory"  # noqa: S105 - a name, not a secret
+    """``iss`` of local tokens (and the expected issuer unless oidc_issuer is set)."""
+    token_audience: str = "observatory"  # noqa: S105 - a name
+    """``aud`` every token must carry."""
+    token_leeway_seconds: int = 60
+    """Clock skew tolerated on exp/nbf/iat."""
+    signing_key: str | None = None
+    """Local token signing key (a JWK as JSON); unset = a file in data_dir/auth, or Vault."""
+    oidc_issuer: str | None = None
+    """OIDC issuer URL (``iss`` of accepted tokens)."""
+    oidc_jwks_url: str | None = None
+    """Where the issuer publishes its signing keys (JWKS)."""
+    oidc_jwks_refresh_seconds: float = 30.0
+    """Least time between two fetches of the JWKS (a token with an unknown key id refetches)."""
+    oidc_tenant_claim: str = "tenant"
+    """Claim that names the caller's tenant."""
+    oidc_roles_claim: str = "roles"
+    """Claim that lists the caller's roles (agent, viewer, operator, auditor, admin)."""
+    master_key: str | None = None
+    """Local master key wrapping data keys (base64 of 32 bytes); unset = a file in data_dir."""
+    vault_url: str | None = None
+    """OpenBao/Vault address; set to seal data keys with its transit engine and read secrets."""
+    vault_token: str | None = None
+    """Vault token (or set VAULT_TOKEN)."""
+    vault_transit_mount: str = "transit"
+    """Mount of the transit secrets engine."""
+    vault_kv_mount: str = "secret"
+    """Mount of the KV v2 engine holding Observatory's secrets."""
+    vault_secrets_path: str | None = None
+    """KV path with ``database_password``, ``signing_key`` and/or ``master_key``."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -95,6 +128,13 @@ class Settings:
             raise SettingsError("OBSERVATORY_PORT must be between 1 and 65535")
         if not self.database_schema.isidentifier():
             raise SettingsError("OBSERVATORY_DATABASE_SCHEMA must be a plain SQL identifier")
+        if self.auth_mode not in ("local", "oidc", "insecure"):
+            raise SettingsError("OBSERVATORY_AUTH_MODE must be local, oidc or insecure")
+        if self.auth_mode == "oidc" and not (self.oidc_issuer and self.oidc_jwks_url):
+            raise SettingsError(
+                "OBSERVATORY_AUTH_MODE=oidc needs OBSERVATORY_OIDC_ISSUER and "
+                "OBSERVATORY_OIDC_JWKS_URL (the issuer's keys)"
+            )
 
     @property
     def base_url(self) -> str:

@@ -50,3 +50,11 @@ def advance(cur: psycopg.Cursor[Any], name: str, end: int) -> None:
         (end, name),
     )
     cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{name}:{end}"))
+
+
+def reset(conn: psycopg.Connection[Any], name: str, tables: tuple[str, ...]) -> None:
+    """Empties a read model and its position in one transaction (for a rebuild)."""
+    with conn.transaction(), conn.cursor() as cur:
+        claim(cur, name, None)
+        cur.execute("TRUNCATE " + ", ".join(tables))
+        advance(cur, name, 0)

@@ -87,4 +87,4 @@ def schema(pg_url: str) -> Iterator[str]:
 
 # Real-server fixtures (event store, in-process app, live HTTP server) for the layers that use
 # them; defining them costs unit tests nothing.
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.live", "tests.openbao"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -15,6 +16,8 @@ from litestar.testing import TestClient
 from commands.store.application import EventStoreApplication
 from infra.database import connect, eventsourcing_env
 from infra.embedded.postgres import free_port
+from infra.keyring import Keyring
+from infra.keyring import keyring as make_keyring
 from infra.settings import Settings
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
@@ -24,8 +27,27 @@ from workers.serve import create_app
 
 
 @pytest.fixture
-def settings(pg_url: str, schema: str) -> Settings:
-    return Settings(database_url=pg_url, database_schema=schema, port=free_port())
+def settings(pg_url: str, schema: str, tmp_path: Path) -> Settings:
+    """Authentication off: tests of other promises act as an admin of tenant ``default``
+    (``secure_settings`` and tests/integration/test_access.py test authentication)."""
+    return Settings(
+        database_url=pg_url, database_schema=schema, port=free_port(),
+        data_dir=tmp_path / "data", auth_mode="insecure",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def secure_settings(settings: Settings) -> Settings:
+    """Authentication on, with a local signing key in the test's data dir."""
+    return settings.replace(auth_mode="local")
+
+
+@pytest.fixture
+def keyring(settings: Settings, pg_url: str) -> Iterator[Keyring]:
+    """The local keyring (master key in the test's data dir)."""
+    ring = make_keyring(settings, pg_url)
+    yield ring
+    ring.close()
 
 
 @pytest.fixture

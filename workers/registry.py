@@ -11,6 +11,9 @@ import psycopg
 from commands.store.application import EventStoreApplication
 from infra.database import connect
 from infra.settings import Settings
+from projections.audit_log import projection as audit_log
+from projections.audit_log.postgres import PostgresAuditLogView
+from projections.audit_log.projection import AuditLogProjection
 from projections.guardrails import projection as guardrails
 from projections.guardrails.postgres import PostgresGuardrailsView
 from projections.guardrails.projection import GuardrailsProjection
@@ -40,6 +43,12 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         "policies and their history, every guardrail decision, quarantines (PostgreSQL)",
         GuardrailsProjection,
         PostgresGuardrailsView,
+    ),
+    audit_log.NAME: ProjectionSpec(
+        audit_log.NAME,
+        "who did what, when: every command anyone issued (PostgreSQL)",
+        AuditLogProjection,
+        PostgresAuditLogView,
     ),
 }
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import sys
-import threading
 import warnings
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -19,22 +19,31 @@ from typing import Any
 
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
 from psycopg.conninfo import make_conninfo
 from psycopg_pool import AsyncConnectionPool
 
+from commands.access.follower import KeyFollower
+from commands.access.service import AccessDesk
 from commands.guardrails.decider import Decider
 from commands.guardrails.follower import PolicyFollower
 from commands.guardrails.service import PolicyDesk
 from commands.ingest.group_commit import GroupCommitter, RecordBatch, in_thread
 from commands.ingest.remote import IngestWriterClient
 from commands.ingest.service import Ingestor
+from commands.privacy.service import PrivacyDesk
+from commands.store.following import LogFollower
 from domain.guardrails.defaults import DEFAULT_RULES
+from infra.access.middleware import PUBLIC_PATHS, AuthenticationMiddleware, Authenticator
+from infra.access.tokens import verifier_for
 from infra.database import connect_async, create_read_engine, eventsourcing_env
+from infra.keyring import keyring
 from infra.metrics import observe_batch
 from infra.settings import Settings
+from projections.audit_log.queries import AuditLogQueries
 from projections.guardrails.queries import GuardrailQueries
 from projections.queries import PositionQueries
 from projections.session_timeline.queries import SessionTimelineQueries
@@ -44,6 +53,8 @@ from read_api.waiting import PositionWaiter
 from write_api.app import write_handlers
 from write_api.gate import IngestGate
 from write_api.quarantine import PostgresQuarantine
+
+log = logging.getLogger(__name__)
 
 VERSION = "0.1.0"
 STRAWBERRY_DEPENDENCIES = "(context|context_ws|custom_context|root_value|response)"
@@ -103,36 +114,16 @@ def create_app(
                     await conn.execute("SELECT 1")
 
             app.state.ping = ping
+            env = eventsourcing_env(database_url, schema, 2)
+            access = await asyncio.to_thread(AccessDesk, env)
+            stack.callback(access.close)
+            app.state.access_desk = access
+            keys = KeyFollower(access)
+            await _follow(stack, keys, database_url)
+            app.state.key_follower = keys
+            app.state.authenticator = authenticator(settings, keys)
             if write:
-                record = await stack.enter_async_context(_recorder(settings, database_url))
-                committer = group_committer(settings, record)
-                await committer.start()
-                stack.push_async_callback(committer.stop)
-                env = eventsourcing_env(database_url, schema, 2)
-                desk = await asyncio.to_thread(PolicyDesk, env)
-                stack.callback(desk.close)
-                app.state.policy_desk = desk
-                follower = PolicyFollower(desk)
-                await asyncio.to_thread(follower.catch_up)
-                stop_following = threading.Event()
-                following = threading.Thread(
-                    target=follower.follow,
-                    args=(make_conninfo(database_url), stop_following),
-                    name="guardrail-follower",
-                    daemon=True,
-                )
-                following.start()
-                stack.callback(following.join, 5)
-                stack.callback(stop_following.set)
-                app.state.gate = IngestGate(
-                    committer,
-                    PostgresQuarantine(pool),
-                    tenant_id=settings.tenant,
-                    max_body_bytes=settings.max_body_bytes,
-                    max_depth=settings.max_json_depth,
-                    clock=clock,
-                    decider=Decider(follower),
-                )
+                await _start_write_side(app, stack, settings, database_url, pool, clock)
             if read:
                 engine = create_read_engine(database_url, schema, settings.pool_size)
                 stack.push_async_callback(engine.dispose)
@@ -144,8 +135,8 @@ def create_app(
                 await waiter.start()
                 stack.push_async_callback(waiter.stop)
                 app.state.read_side = ReadSide(
-                    timeline, GuardrailQueries(engine, DEFAULT_RULES), waiter, settings.tenant,
-                    settings.min_position_timeout_seconds,
+                    timeline, GuardrailQueries(engine, DEFAULT_RULES), AuditLogQueries(engine),
+                    waiter, settings.tenant, settings.min_position_timeout_seconds,
                 )  # fmt: skip
             yield
 
@@ -164,7 +155,10 @@ def create_app(
         route_handlers=handlers,
         lifespan=[lifespan],
         plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
-        middleware=[prometheus.middleware],
+        middleware=[
+            prometheus.middleware,
+            DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
+        ],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(title="Observatory", version=VERSION, path="/schema"),
         logging_config=None,  # the entry point configured structured logging
@@ -181,6 +175,66 @@ def group_committer(settings: Settings, record: RecordBatch) -> GroupCommitter:
         linger=settings.ingest_linger_ms / 1000,
         observe=observe_batch,
     )
+
+
+async def _start_write_side(
+    app: Litestar,
+    stack: contextlib.AsyncExitStack,
+    settings: Settings,
+    database_url: str,
+    pool: AsyncConnectionPool[Any],
+    clock: Callable[[], datetime],
+) -> None:
+    """The ingest gate and the command desks, each closed with the app."""
+    env = eventsourcing_env(database_url, settings.database_schema, 2)
+    record = await stack.enter_async_context(_recorder(settings, database_url))
+    committer = group_committer(settings, record)
+    await committer.start()
+    stack.push_async_callback(committer.stop)
+    desk = await asyncio.to_thread(PolicyDesk, env)
+    stack.callback(desk.close)
+    app.state.policy_desk = desk
+    follower = PolicyFollower(desk)
+    await _follow(stack, follower, database_url)
+    sealer = await asyncio.to_thread(keyring, settings, database_url)
+    stack.callback(sealer.close)
+    app.state.keyring = sealer
+    privacy = await asyncio.to_thread(PrivacyDesk, env)
+    stack.callback(privacy.close)
+    app.state.privacy_desk = privacy
+    app.state.gate = IngestGate(
+        committer,
+        PostgresQuarantine(pool),
+        tenant_id=settings.tenant,
+        max_body_bytes=settings.max_body_bytes,
+        max_depth=settings.max_json_depth,
+        clock=clock,
+        decider=Decider(follower),
+        sealer=sealer,
+    )
+
+
+async def _follow(
+    stack: contextlib.AsyncExitStack, follower: LogFollower, database_url: str
+) -> None:
+    """Catches up now, then follows on a thread until the app stops."""
+    await asyncio.to_thread(follower.catch_up)
+    thread, stop = follower.start(make_conninfo(database_url))
+    stack.callback(thread.join, 5)
+    stack.callback(stop.set)
+
+
+def authenticator(settings: Settings, keys: KeyFollower) -> Authenticator:
+    if settings.auth_mode == "insecure":
+        log.warning(
+            "AUTHENTICATION IS OFF (insecure dev mode): anyone who can reach port %s is an "
+            "admin of tenant %r", settings.port, settings.tenant,
+        )  # fmt: skip
+        return Authenticator("insecure", default_tenant=settings.tenant)
+    return Authenticator(
+        settings.auth_mode, default_tenant=settings.tenant, verifier=verifier_for(settings),
+        keys=keys,
+    )  # fmt: skip
 
 
 @contextlib.asynccontextmanager

@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from write_api.controllers.access import AccessController
+from write_api.controllers.audit import AuditController
 from write_api.controllers.claude_code import ClaudeCodeHooksController
 from write_api.controllers.envelopes import EnvelopesController
 from write_api.controllers.guardrails import GuardrailsController
+from write_api.controllers.privacy import PrivacyController
 
 
 def write_handlers() -> list[Any]:
-    return [ClaudeCodeHooksController, EnvelopesController, GuardrailsController]
+    return [
+        ClaudeCodeHooksController, EnvelopesController, GuardrailsController, AccessController,
+        PrivacyController, AuditController,
+    ]  # fmt: skip

@@ -11,7 +11,11 @@ from typing import Any
 
 from litestar import Request
 
+from commands.access.follower import KeyFollower
+from commands.access.service import AccessDesk
 from commands.guardrails.service import PolicyDesk
+from commands.privacy.service import PrivacyDesk
+from infra.keyring import Keyring
 from write_api.gate import IngestGate
 
 
@@ -23,3 +27,23 @@ def gate_of(request: Request[Any, Any, Any]) -> IngestGate:
 def commands_of(request: Request[Any, Any, Any]) -> PolicyDesk:
     desk: PolicyDesk = request.app.state.policy_desk
     return desk
+
+
+def access_of(request: Request[Any, Any, Any]) -> AccessDesk:
+    desk: AccessDesk = request.app.state.access_desk
+    return desk
+
+
+def keys_of(request: Request[Any, Any, Any]) -> KeyFollower:
+    book: KeyFollower = request.app.state.key_follower
+    return book
+
+
+def privacy_of(request: Request[Any, Any, Any]) -> PrivacyDesk:
+    desk: PrivacyDesk = request.app.state.privacy_desk
+    return desk
+
+
+def keyring_of(request: Request[Any, Any, Any]) -> Keyring:
+    ring: Keyring = request.app.state.keyring
+    return ring

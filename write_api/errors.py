@@ -5,7 +5,7 @@
     │       duplicate_keys, nesting_too_deep, non_finite_number, not_an_object, invalid_hook,
     │       missing_fields, invalid_envelope, invalid_idempotency_key)
     │   invalid_rule, invalid_command (guardrail commands)
-    ├── 404 rule_not_found
+    ├── 404 rule_not_found, session_not_found, key_not_found
     ├── 409 conflict (rule exists, target not quarantined)
     ├── 413 too_large
     ├── 422 idempotency_key_reused
@@ -38,6 +38,8 @@ TITLES = {
     "idempotency_key_reused": "The Idempotency-Key was used for a different request",
     "invalid_rule": "The rule definition is not valid",
     "rule_not_found": "No such rule in the policy",
+    "session_not_found": "No such session in your tenant",
+    "key_not_found": "No such API key in your tenant",
     "conflict": "The command conflicts with the current state",
     "invalid_command": "The command is not valid",
     "overloaded": "Observatory is busy; nothing was recorded",

@@ -1,13 +1,17 @@
 """The ingest gate: read, check, record — the same steps for every ingest door.
 
 Order of work for one request: read the body within the size limit; parse it strictly; check
-it is a hook we can record; build the command; wait for the group-commit writer to make it
-durable; answer. Anything refused before the writer is kept in quarantine and answered 4xx;
-nothing of it reaches a session.
+it is a hook we can record; rule on it (guarded hooks, from the original payload); screen it
+for personal data and secrets, sealing the originals with the session's data key; build the
+command; wait for the group-commit writer to make it durable; answer. Anything refused before
+the writer is kept in quarantine (redacted) and answered 4xx; nothing of it reaches a session.
+
+The tenant is the caller's (``tenant_of``): every door is authenticated before the gate.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -15,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 from eventsourcing.persistence import PersistenceError
 from litestar import Request
@@ -29,15 +33,24 @@ from commands.ingest.group_commit import (
 )
 from commands.ingest.messages import Receipt, RecordHook
 from commands.ingest.service import IngestConflictError
+from domain.privacy.detectors import redact
+from domain.privacy.screening import Screened, screen_hook
 from domain.sessions.errors import HookPayloadInvalidError
 from domain.sessions.hooks import HookFacts
 from domain.sessions.ruling import Ruling
+from infra.access.principal import tenant_of
+from infra.keyring import KeyDestroyedError
 from infra.metrics import INGEST_QUEUE, INGEST_REJECTED, INGEST_REPLAYED, INGESTED_EVENTS
 from write_api.errors import IngestRefusedError
 from write_api.parsing import BodyRejectedError, parse_object
 from write_api.quarantine import CanQuarantine, Quarantined
 
 log = logging.getLogger(__name__)
+
+
+class Sealer(Protocol):
+    def seal(self, tenant_id: str, session_id: str, plaintext: bytes) -> str: ...
+
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
@@ -65,8 +78,10 @@ class IngestGate:
         max_depth: int,
         clock: Callable[[], datetime],
         decider: Decider | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self.decider = decider
+        self.sealer = sealer
         self.committer = committer
         self.quarantine = quarantine
         self.tenant_id = tenant_id
@@ -96,11 +111,24 @@ class IngestGate:
         text = body.decode("utf-8").removeprefix("\ufeff")
         return Accepted(payload, text, body, received_at, started)
 
-    def rule(self, accepted: Accepted, facts: HookFacts) -> Ruling | None:
+    def rule(
+        self, request: Request[Any, Any, Any], accepted: Accepted, facts: HookFacts
+    ) -> Ruling | None:
         """The guardrail ruling for PreToolUse/PermissionRequest (None for other hooks)."""
         if self.decider is None:
             return None
-        return self.decider.rule(self.tenant_id, facts, accepted.payload, accepted.started)
+        tenant_id = tenant_of(request, self.tenant_id)
+        return self.decider.rule(tenant_id, facts, accepted.payload, accepted.started)
+
+    @staticmethod
+    def screen(
+        payload: dict[str, Any],
+        payload_text: str | None,
+        context: dict[str, Any] | None = None,
+        ruling: Ruling | None = None,
+    ) -> Screened:
+        """Redacts what will be stored (see ``domain.privacy.screening``)."""
+        return screen_hook(payload, payload_text, context, ruling)
 
     async def check_hook(
         self, request: Request[Any, Any, Any], endpoint: str, accepted: Accepted,
@@ -134,24 +162,25 @@ class IngestGate:
         facts: HookFacts,
         *,
         source: str,
-        payload_json: str,
-        context_json: str = "{}",
+        screened: Screened,
         reply: bytes = b"",
         status: int = 200,
-        ruling: Ruling | None = None,
     ) -> Receipt:
+        tenant_id = tenant_of(request, self.tenant_id)
         command = RecordHook(
-            tenant_id=self.tenant_id,
+            tenant_id=tenant_id,
             facts=facts,
-            payload_json=payload_json,
+            payload_json=screened.payload_json,
             received_at=accepted.received_at,
             source=source,
-            context_json=context_json,
+            context_json=screened.context_json,
             idempotency_key=self.idempotency_key(request),
             request_sha256=hashlib.sha256(accepted.body).hexdigest(),
             status=status,
             reply=reply,
-            ruling=ruling,
+            ruling=screened.ruling,
+            redacted=screened.kinds,
+            sealed=await self._seal(tenant_id, facts.session_id, screened),
         )
         INGEST_QUEUE.set(self.committer.queued)
         try:
@@ -178,6 +207,24 @@ class IngestGate:
             INGESTED_EVENTS.labels(source).inc()
         return receipt
 
+    async def _seal(self, tenant_id: str, session_id: str, screened: Screened) -> str | None:
+        if not screened.originals or self.sealer is None:
+            return None
+        try:
+            return await asyncio.to_thread(
+                self.sealer.seal, tenant_id, session_id, screened.originals_json()
+            )
+        except KeyDestroyedError:
+            return None  # the session was erased: its originals are not kept any more
+        except Exception as error:  # noqa: BLE001 - any keyring failure refuses the hook
+            # Never store what we could not seal, and never store it in the clear.
+            log.warning("cannot seal originals of %s: %s", session_id, error)
+            INGEST_REJECTED.labels("keyring_unavailable").inc()
+            raise IngestRefusedError(
+                503, "unavailable", "the keyring could not seal personal data; retry later",
+                headers={"Retry-After": "2"},
+            ) from None  # fmt: skip
+
     async def refuse(
         self,
         request: Request[Any, Any, Any],
@@ -192,17 +239,19 @@ class IngestGate:
     ) -> NoReturn:
         """Keeps the body in quarantine, then raises the problem."""
         INGEST_REJECTED.labels(reason).inc()
+        kept, _ = redact(body.decode("utf-8", errors="replace"))
         await self.quarantine.keep(
             Quarantined(
-                tenant_id=self.tenant_id,
+                tenant_id=tenant_of(request, self.tenant_id),
                 received_at=received_at,
                 endpoint=endpoint,
                 reason=reason,
-                detail=detail,
+                detail=redact(detail)[0],
                 content_type=request.headers.get("content-type"),
                 size_bytes=len(body),
-                body=body,
+                body=kept.encode(),
                 client=request.client.host if request.client else None,
+                body_sha256=hashlib.sha256(body).hexdigest(),
             )
         )
         raise IngestRefusedError(status, reason, f"{detail}; nothing was recorded", **extra)
@@ -213,7 +262,8 @@ class IngestGate:
         INGEST_REJECTED.labels("too_large").inc()
         await self.quarantine.keep(
             Quarantined(
-                tenant_id=self.tenant_id, received_at=received_at, endpoint=endpoint,
+                tenant_id=tenant_of(request, self.tenant_id), received_at=received_at,
+                endpoint=endpoint,
                 reason="too_large", detail=f"{size} bytes over a limit of {self.max_body_bytes}",
                 content_type=request.headers.get("content-type"), size_bytes=max(size, 0),
                 body=b"", client=request.client.host if request.client else None,

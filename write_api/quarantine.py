@@ -22,11 +22,14 @@ class Quarantined:
     content_type: str | None
     size_bytes: int
     body: bytes
+    """What is kept: the body with personal data and secrets redacted."""
     client: str | None
+    body_sha256: str | None = None
+    """SHA-256 of the body as received (defaults to that of ``body``)."""
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.body).hexdigest()
+        return self.body_sha256 or hashlib.sha256(self.body).hexdigest()
 
 
 class CanQuarantine(Protocol):
@@ -55,6 +58,6 @@ class PostgresQuarantine:
                 (
                     item.tenant_id, item.received_at, item.endpoint, item.reason,
                     item.detail[:2000], item.content_type, item.size_bytes, item.sha256, kept,
-                    len(kept) < item.size_bytes, item.client,
+                    len(item.body) > MAX_KEPT_BYTES, item.client,
                 ),
             )  # fmt: skip

@@ -15,6 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from commands.store.application import EventStoreApplication
+from commands.store.following import announce
 from domain.guardrails.defaults import default_rules
 from domain.guardrails.interventions import TARGET_KINDS, Intervention, intervention_id
 from domain.guardrails.policy import GuardrailPolicy, policy_id
@@ -100,8 +101,6 @@ class PolicyDesk(EventStoreApplication):
                 if attempt == 2:
                     raise
                 continue
-            notify = getattr(self.recorder, "notify", None)
-            if notify is not None:
-                notify(NOTIFY_CHANNEL, str(recordings[-1].notification.id))
+            announce(self, NOTIFY_CHANNEL, recordings[-1].notification.id)
             return aggregate, recordings[-1].notification.id
         raise AssertionError("unreachable")

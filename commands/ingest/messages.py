@@ -29,6 +29,10 @@ class RecordHook:
     reply: bytes = b""
     ruling: Ruling | None = None
     """The guardrail decision on this hook, recorded right after it."""
+    redacted: tuple[str, ...] = ()
+    """Kinds of personal data or secrets replaced in payload, context and ruling."""
+    sealed: str | None = None
+    """The replaced originals, sealed with the session's data key."""
     stream_id: UUID = field(init=False, repr=False)
     """The session's event stream (derived from tenant and session id)."""
 

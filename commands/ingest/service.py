@@ -116,6 +116,8 @@ class Ingestor(EventStoreApplication):
                 received_at=command.received_at,
                 source=command.source,
                 context_json=command.context_json,
+                redacted=command.redacted,
+                sealed=command.sealed,
             )
             if command.ruling is not None:
                 session.decide(command.ruling, at=command.received_at)

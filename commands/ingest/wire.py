@@ -74,6 +74,8 @@ def encode_commands(request_id: int, commands: Sequence[RecordHook]) -> bytes:
                     c.status,
                     c.reply,
                     _ruling(c.ruling),
+                    list(c.redacted),
+                    c.sealed,
                 )
                 for c in commands
             ],
@@ -97,6 +99,8 @@ def decode_commands(frame: bytes) -> tuple[int, list[RecordHook]]:
                 status=i[8],
                 reply=i[9],
                 ruling=_unruling(i[10]),
+                redacted=tuple(i[11]),
+                sealed=i[12],
             )
             for i in items
         ]

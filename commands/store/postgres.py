@@ -127,6 +127,18 @@ class PostgresEventLog(PostgresApplicationRecorder):
                      for row in rows}  # fmt: skip
         return [positions[(e.originator_id, e.originator_version)] for e in stored_events]
 
+    def stream_positions(self, stream_id: UUID) -> dict[int, int]:
+        """Version -> global position of every event of one stream."""
+        with self.datastore.get_connection() as conn:
+            rows = conn.execute(
+                SQL("SELECT originator_version, notification_id FROM {schema}.{events}"
+                    " WHERE originator_id = %s").format(
+                    schema=Identifier(self.datastore.schema),
+                    events=Identifier(self.events_table_name)),
+                (stream_id,),
+            ).fetchall()  # fmt: skip
+        return {int(r["originator_version"]): int(r["notification_id"]) for r in rows}
+
     def notify(self, channel: str, payload: str) -> None:
         """A wake-up for LISTENers of ``channel`` (sent after a commit, best effort)."""
         with self.datastore.get_connection() as conn:

@@ -97,3 +97,13 @@ def verify_chain(events: Iterable[object], first_version: int = 1) -> ChainRepor
         report.events += 1
         expected_version = version + 1
     return report
+
+
+def fold(log_digest: str, position: int, event: object) -> str:
+    """The log digest after one more event: a hash chain over the whole log, in log order.
+
+    A signed checkpoint of this digest at a position pins every event up to there, including
+    the last events of streams (which no later event of their own stream vouches for) and
+    whole streams (which no stream chain can miss)."""
+    step = f"{log_digest}:{position}:{event_digest(event)}".encode()
+    return hashlib.sha256(step).hexdigest()

@@ -6,7 +6,11 @@ Invariants:
 - an event's ``timestamp`` is the time Observatory received the hook (hooks carry none);
 - the payload is kept exactly as the client sent it, as JSON text (``payload_json``): the event
   store's transcoder never walks client data, so no client object can pose as a typed value;
-- unknown hook kinds are recorded as ``Observed``, never rejected.
+- unknown hook kinds are recorded as ``Observed``, never rejected;
+- personal data and secrets never reach an event in the clear: ingest replaces them with
+  ``[REDACTED:<kind>]`` (``redacted`` lists the kinds found) and seals the originals with the
+  session's data key (``sealed``); ``Erased`` records that the key was destroyed, after which
+  nothing more is sealed for the session.
 
 Event class paths are persisted: never rename or move one without an upcaster.
 """
@@ -52,6 +56,10 @@ class AgentSession(Aggregate):
         prev_hash: str
         payload_json: str
         context_json: str
+        redacted: list[str]
+        """Kinds of personal data or secrets replaced by markers (empty: nothing found)."""
+        sealed: str | None
+        """The replaced originals, encrypted with the session's data key (None: nothing kept)."""
 
         def apply(self, aggregate: Any) -> None:
             windows = SubagentWindows.from_state(aggregate.subagents)
@@ -105,6 +113,19 @@ class AgentSession(Aggregate):
         prev_hash: str
 
         def apply(self, aggregate: Any) -> None:
+            aggregate.head_hash = event_digest(self)
+
+    class Erased(Aggregate.Event):
+        """The session's data key was destroyed: its sealed originals are gone for good."""
+
+        tenant_id: str
+        session_id: str
+        erased_by: str
+        reason: str
+        prev_hash: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.erased = True
             aggregate.head_hash = event_digest(self)
 
     # One class per known hook kind (see domain.sessions.hooks.KNOWN_HOOKS).
@@ -222,6 +243,7 @@ class AgentSession(Aggregate):
         self.hook_count = 0
         self.last_hook: dict[str, Any] = {}
         self.subagents: dict[str, Any] = SubagentWindows().to_state()
+        self.erased = False
 
     @classmethod
     def open(cls, tenant_id: str, session_id: str, at: datetime) -> AgentSession:
@@ -242,8 +264,13 @@ class AgentSession(Aggregate):
         received_at: datetime,
         source: str,
         context_json: str = "{}",
+        redacted: tuple[str, ...] = (),
+        sealed: str | None = None,
     ) -> None:
-        """Records one hook, attributing it to the main agent or a subagent."""
+        """Records one hook, attributing it to the main agent or a subagent.
+
+        ``payload_json`` and ``context_json`` must already be redacted (see ``redacted``).
+        """
         who = SubagentWindows.from_state(self.subagents).attribute(
             facts.hook, facts.agent_id, facts.agent_type
         )
@@ -259,6 +286,8 @@ class AgentSession(Aggregate):
             "prev_hash": self.head_hash,
             "payload_json": payload_json,
             "context_json": context_json,
+            "redacted": sorted(redacted),
+            "sealed": None if getattr(self, "erased", False) else sealed,
         }
         if issubclass(event_class, AgentSession.ToolHookRecorded):
             tool = facts.tool
@@ -270,6 +299,18 @@ class AgentSession(Aggregate):
                 duration_ms=facts.duration_ms,
             )
         self.trigger_event(event_class, timestamp=received_at, **fields)
+
+    def erase(self, by: str, reason: str, *, at: datetime) -> None:
+        """Records that the session's data key was destroyed (crypto-shredding)."""
+        self.trigger_event(
+            AgentSession.Erased,
+            timestamp=at,
+            tenant_id=self.tenant_id,
+            session_id=self.session_id,
+            erased_by=by,
+            reason=reason,
+            prev_hash=self.head_hash,
+        )
 
     def decide(self, ruling: Ruling, *, at: datetime) -> None:
         """Records the guardrail decision on the hook just recorded."""

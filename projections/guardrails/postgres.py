@@ -117,7 +117,4 @@ class PostgresGuardrailsView:
             )
 
     def reset(self) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, None)
-            cur.execute("TRUNCATE " + ", ".join(TABLES))
-            tracking.advance(cur, NAME, 0)
+        tracking.reset(self._conn, NAME, TABLES)

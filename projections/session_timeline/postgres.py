@@ -198,10 +198,7 @@ class PostgresSessionTimelineView:
             tracking.advance(cur, NAME, end)
 
     def reset(self) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, None)
-            cur.execute("TRUNCATE " + ", ".join(TABLES))
-            tracking.advance(cur, NAME, 0)
+        tracking.reset(self._conn, NAME, TABLES)
 
 
 def _session_row(s: SessionChange) -> tuple[Any, ...]:

@@ -1,4 +1,6 @@
-"""The per-request GraphQL context: tenant, queries, loaders (built fresh per request)."""
+"""The per-request GraphQL context: the caller, their tenant, queries and loaders (built
+fresh per request). Every query is scoped to the caller's tenant: no resolver takes a tenant
+from its arguments."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ from dataclasses import dataclass
 from strawberry.litestar import BaseContext
 from strawberry.types import Info
 
+from infra.access.principal import Principal
+from projections.audit_log.queries import AuditLogQueries
 from projections.guardrails.queries import GuardrailQueries
 from projections.session_timeline.queries import SessionTimelineQueries
 from read_api.graphql.loaders.subagents_by_session import SubagentsBySessionLoader
@@ -20,6 +24,7 @@ class ReadSide:
 
     timeline: SessionTimelineQueries
     guardrails: GuardrailQueries
+    audit: AuditLogQueries
     waiter: PositionWaiter
     tenant_id: str
     min_position_timeout: float = 5.0
@@ -27,17 +32,22 @@ class ReadSide:
 
 class ReadContext(BaseContext, kw_only=True):
     side: ReadSide
+    principal: Principal
     tenant_id: str
     tool_calls: ToolCallsBySessionLoader
     subagents: SubagentsBySessionLoader
 
     @classmethod
-    def build(cls, side: ReadSide) -> ReadContext:
+    def build(cls, side: ReadSide, principal: Principal | None) -> ReadContext:
+        if principal is None:  # no authentication in front (unit tests of the schema)
+            principal = Principal("anonymous", side.tenant_id, frozenset(), "none")
+        tenant = principal.tenant_id
         return cls(
             side=side,
-            tenant_id=side.tenant_id,
-            tool_calls=ToolCallsBySessionLoader(side.timeline, side.tenant_id),
-            subagents=SubagentsBySessionLoader(side.timeline, side.tenant_id),
+            principal=principal,
+            tenant_id=tenant,
+            tool_calls=ToolCallsBySessionLoader(side.timeline, tenant),
+            subagents=SubagentsBySessionLoader(side.timeline, tenant),
         )
 
 

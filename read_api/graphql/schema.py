@@ -9,8 +9,11 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 
 from read_api.graphql.context import ReadInfo
+from read_api.graphql.permissions import CanAudit, CanRead
+from read_api.graphql.resolvers import audit as audit_resolvers
 from read_api.graphql.resolvers import guardrails as guardrail_resolvers
 from read_api.graphql.resolvers import sessions as session_resolvers
+from read_api.graphql.types.audit import AuditEntry, AuditFilter
 from read_api.graphql.types.guardrails import (
     DecisionFilter,
     GuardrailDecision,
@@ -24,7 +27,9 @@ from read_api.graphql.types.session import POSITION_SCALAR, Position, Session, S
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Sessions, newest first (Relay-style paging).")
+    @strawberry.field(
+        permission_classes=[CanRead], description="Sessions, newest first (Relay-style paging)."
+    )
     async def sessions(
         self,
         info: ReadInfo,
@@ -38,7 +43,10 @@ class Query:
     ) -> Connection[Session]:
         return await session_resolvers.sessions(info, filter, first, after, min_position)
 
-    @strawberry.field(description="One session by its id (Claude Code's session_id).")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="One session by its id (Claude Code's session_id).",
+    )
     async def session(
         self,
         info: ReadInfo,
@@ -50,21 +58,32 @@ class Query:
     ) -> Session | None:
         return await session_resolvers.session(info, id, min_position)
 
-    @strawberry.field(description="The global position the session timeline has applied.")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The global position the session timeline has applied.",
+    )
     async def timeline_position(self, info: ReadInfo) -> Position:
         return Position(await info.context.side.timeline.position())
 
-    @strawberry.field(description="The tenant's current guardrail policy (version 0 = defaults).")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="The tenant's current guardrail policy (version 0 = defaults).",
+    )
     async def guardrail_policy(
         self, info: ReadInfo, min_position: Position | None = None
     ) -> GuardrailPolicy:
         return await guardrail_resolvers.policy(info, min_position)
 
-    @strawberry.field(description="Changes of the policy, newest first.")
+    @strawberry.field(
+        permission_classes=[CanRead], description="Changes of the policy, newest first."
+    )
     async def guardrail_policy_history(self, info: ReadInfo, first: int = 50) -> list[PolicyChange]:
         return await guardrail_resolvers.history(info, first)
 
-    @strawberry.field(description="Guardrail decisions, newest first (Relay-style paging).")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Guardrail decisions, newest first (Relay-style paging).",
+    )
     async def guardrail_decisions(
         self,
         info: ReadInfo,
@@ -75,9 +94,27 @@ class Query:
     ) -> Connection[GuardrailDecision]:
         return await guardrail_resolvers.decisions(info, filter, first, after, min_position)
 
-    @strawberry.field(description="Quarantined sessions and agents (active ones by default).")
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Quarantined sessions and agents (active ones by default).",
+    )
     async def quarantines(self, info: ReadInfo, active_only: bool = True) -> list[Quarantine]:
         return await guardrail_resolvers.quarantines(info, active_only)
+
+    @strawberry.field(
+        permission_classes=[CanAudit],
+        description="Who did what, when: every command anyone issued, newest first "
+        "(auditors and admins).",
+    )
+    async def audit_log(
+        self,
+        info: ReadInfo,
+        filter: AuditFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+        min_position: Position | None = None,
+    ) -> Connection[AuditEntry]:
+        return await audit_resolvers.audit_log(info, filter, first, after, min_position)
 
 
 def build_schema() -> strawberry.Schema:

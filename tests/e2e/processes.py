@@ -54,10 +54,32 @@ def wait_until_ready(
     raise RuntimeError(f"not ready after {limit}s:\n{log.read_text()}")
 
 
-def graphql(base_url: str, query: str, **variables: object) -> dict:
+def cli(args: list[str], environment: dict[str, str]) -> str:
+    """Runs an ``observatory`` command to completion; its standard output."""
+    result = subprocess.run(
+        [OBSERVATORY, *args], env=environment, capture_output=True, text=True, timeout=120,
+        check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def credentials(environment: dict[str, str]) -> tuple[str, str]:
+    """(agent key, admin token) made with the CLI, as an operator would."""
+    key = cli(["auth", "keys", "create", "--name", "e2e", "--quiet"], environment)
+    token = cli(["auth", "token", "--role", "admin", "--ttl", "1h", "--quiet"], environment)
+    return key, token
+
+
+def bearer(credential: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {credential}"}
+
+
+def graphql(base_url: str, query: str, token: str, **variables: object) -> dict:
     response = httpx.post(
-        base_url + "/graphql", json={"query": query, "variables": variables}, timeout=30
-    )
+        base_url + "/graphql", json={"query": query, "variables": variables}, timeout=30,
+        headers=bearer(token),
+    )  # fmt: skip
     body = response.json()
     assert "errors" not in body, body
     return body["data"]

@@ -11,7 +11,15 @@ import httpx
 import pytest
 
 from infra.embedded.postgres import free_port
-from tests.e2e.processes import env, graphql, kill_group, start, wait_until_ready
+from tests.e2e.processes import (
+    bearer,
+    credentials,
+    env,
+    graphql,
+    kill_group,
+    start,
+    wait_until_ready,
+)
 
 CLIENTS = 8
 KILL_AFTER = 400
@@ -26,7 +34,9 @@ def test_acknowledged_events_survive_kill_9(pg_url, schema, store, db, tmp_path,
         OBSERVATORY_DATABASE_SCHEMA=schema,
         OBSERVATORY_PORT=str(port),
         OBSERVATORY_LOG_LEVEL="warning",
+        OBSERVATORY_DATA_DIR=str(tmp_path / "data"),
     )
+    key, token = credentials(environment)
     log = tmp_path / "processes.log"
     api = start(["serve", "--workers", str(workers)], environment, log)
     projector = start(["project"], environment, log)
@@ -38,7 +48,7 @@ def test_acknowledged_events_survive_kill_9(pg_url, schema, store, db, tmp_path,
 
     def client(n: int) -> None:
         session = f"crash-{n}"
-        with httpx.Client(base_url=base, timeout=10) as http:
+        with httpx.Client(base_url=base, timeout=10, headers=bearer(key)) as http:
             for i in range(100_000):
                 body = {
                     "session_id": session,
@@ -88,6 +98,7 @@ def test_acknowledged_events_survive_kill_9(pg_url, schema, store, db, tmp_path,
         graphql(
             base,
             "query($p: Position) { sessions(first: 1, minPosition: $p) { edges { cursor } } }",
+            token,
             p=head,
         )
     finally:

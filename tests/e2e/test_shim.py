@@ -5,20 +5,56 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
+from commands.access.service import AccessDesk
+from infra.database import eventsourcing_env
 from infra.embedded.postgres import free_port
 from tests.conftest import SESSION_DIR
 from tests.e2e.processes import OBSERVATORY, env
+from tests.live import LiveServer
 
 
-def run_shim(stdin: bytes, *args: str) -> subprocess.CompletedProcess[bytes]:
+def run_shim(stdin: bytes, *args: str, key: str = "") -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [OBSERVATORY, "hook", *args],
         input=stdin,
         capture_output=True,
         timeout=30,
-        env=env(),
+        env=env(OBSERVATORY_KEY=key) if key else env(),
         check=False,
     )
+
+
+@pytest.fixture
+def secure_server(secure_settings, pg_url):
+    server = LiveServer(secure_settings, pg_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def agent_key(pg_url, schema):
+    desk = AccessDesk(eventsourcing_env(pg_url, schema, 1))
+    yield desk.issue_key("default", "shim", "agent", "test").key
+    desk.close()
+
+
+def test_the_shim_sends_the_agent_key(secure_server, agent_key, store):
+    body = (SESSION_DIR / "004_PreToolUse_Grep.json").read_bytes()
+    before = store.recorder.max_notification_id()  # the key's own event
+    result = run_shim(body, "--url", secure_server.base_url, key=agent_key)
+    assert result.returncode == 0, result.stderr
+    assert b"refused" not in result.stderr
+    assert store.recorder.max_notification_id() == before + 3
+
+
+def test_without_a_key_the_shim_says_so_and_never_blocks(secure_server, store):
+    body = (SESSION_DIR / "004_PreToolUse_Grep.json").read_bytes()
+    result = run_shim(body, "--url", secure_server.base_url, "--fail-closed")
+    assert result.returncode == 0
+    assert b"agent key was refused (401)" in result.stderr
+    assert not store.recorder.max_notification_id()  # nothing recorded
 
 
 def test_the_shim_records_a_hook_and_prints_the_reply(live_server, store):

@@ -10,6 +10,7 @@ import subprocess
 import uuid
 from pathlib import Path
 
+import httpx
 import pytest
 
 from infra.embedded.postgres import free_port
@@ -46,10 +47,15 @@ def test_up_replay_query_and_ctrl_c(data_dir, tmp_path):
         assert replay.returncode == 0, replay.stderr
         assert "Posted 48 files: 48 recorded." in replay.stdout
         position = int(replay.stdout.split("minPosition: ")[1].split(")")[0])
+        token = (data_dir / "auth" / "admin.token").read_text().strip()
+        assert (
+            httpx.post(base + "/graphql", json={"query": "{ timelinePosition }"}).status_code == 401
+        )
         data = graphql(
             base,
             "query($id: String!, $p: Position) { session(id: $id, minPosition: $p) "
             "{ status eventCount subagents { agentId } } }",
+            token,
             id=S1["id"],
             p=position,
         )
@@ -64,5 +70,9 @@ def test_up_replay_query_and_ctrl_c(data_dir, tmp_path):
     output = log.read_text()
     assert code == 0, output
     assert "Observatory is running." in output
+    key = (data_dir / "auth" / "agent.key").read_text().strip()
+    assert key.startswith("obs_") and key in output  # printed for the user, and saved
+    assert "Admin token (30 days" in output
+    assert oct((data_dir / "auth" / "agent.key").stat().st_mode & 0o777) == "0o600"
     assert "Observatory stopped." in output
     assert not (data_dir / "postgres" / "pgdata" / "postmaster.pid").exists()

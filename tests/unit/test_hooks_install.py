@@ -30,7 +30,12 @@ def test_every_hook_kind_but_message_display_is_registered():
 def test_http_mode_posts_to_the_ingest_url_and_uses_the_shim_where_http_is_unsupported(tmp_path):
     settings = install(tmp_path)
     pre = settings["hooks"]["PreToolUse"][0]["hooks"][0]
-    assert pre == {"type": "http", "url": "http://obs:8470/v1/hooks/claude-code", "timeout": 5}
+    assert pre == {
+        "type": "http", "url": "http://obs:8470/v1/hooks/claude-code", "timeout": 5,
+        # Claude Code substitutes only the variables allowedEnvVars lists.
+        "headers": {"Authorization": "Bearer $OBSERVATORY_KEY"},
+        "allowedEnvVars": ["OBSERVATORY_KEY"],
+    }  # fmt: skip
     start = settings["hooks"]["SessionStart"][0]["hooks"][0]
     assert start["type"] == "command"
     assert start["command"].endswith("hook --url http://obs:8470")

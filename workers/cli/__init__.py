@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import click
 
+from workers.cli.audit import audit
+from workers.cli.auth import auth
 from workers.cli.guardrails import guardrails, sessions
 from workers.cli.hooks import hook, hooks
+from workers.cli.privacy import privacy
 from workers.cli.projections import projections
 from workers.cli.replay import replay
 from workers.cli.run import ingest_writer, migrate, project, serve, up
@@ -39,3 +42,6 @@ main.add_command(replay)
 main.add_command(guardrails)
 main.add_command(sessions)
 main.add_command(ingest_writer)
+main.add_command(auth)
+main.add_command(privacy)
+main.add_command(audit)

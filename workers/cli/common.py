@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -68,3 +69,109 @@ def resolve_database(settings: Settings) -> str:
 
 def api_url(settings: Settings, url: str | None) -> str:
     return (url or settings.base_url).rstrip("/")
+
+
+def auth_dir(settings: Settings) -> Path:
+    return settings.data_dir / "auth"
+
+
+def write_secret(path: Path, value: str) -> None:
+    """Writes a credential readable by this user only (0600)."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_suffix(".tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value + "\n")
+    temporary.replace(path)
+
+
+def read_secret(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def operator_credential(settings: Settings, token: str | None) -> str | None:
+    """The credential CLI commands send to the API: --token, OBSERVATORY_TOKEN, else the admin
+    token `observatory up` saved in the data dir."""
+    import os
+
+    return (
+        token
+        or os.environ.get("OBSERVATORY_TOKEN")
+        or read_secret(auth_dir(settings) / "admin.token")
+    )
+
+
+def agent_credential(settings: Settings) -> str | None:
+    """The key hooks send: OBSERVATORY_KEY, else the agent key `observatory up` saved."""
+    import os
+
+    return os.environ.get("OBSERVATORY_KEY") or read_secret(auth_dir(settings) / "agent.key")
+
+
+def token_option(func: F) -> F:
+    return click.option(
+        "--token",
+        default=None,
+        help="Bearer token or API key [env: OBSERVATORY_TOKEN; default: the admin token "
+        "`observatory up` saved in the data dir].",
+    )(func)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``15m``, ``8h``, ``30d`` or ``2w``."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.isdigit() or int(number) <= 0:
+        raise click.BadParameter(f"{text!r}: use a number and s, m, h, d or w (e.g. 8h, 30d)")
+    return timedelta(seconds=int(number) * units[unit])
+
+
+def cli_actor() -> str:
+    import getpass
+    import socket
+
+    return f"cli:{getpass.getuser()}@{socket.gethostname()}"
+
+
+def call_api(
+    method: str,
+    path: str,
+    *,
+    url: str | None,
+    port: int | None,
+    token: str | None = None,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """One request to the API as the operator; a problem answer becomes a clear CLI error."""
+    import httpx
+
+    settings = load_settings(port=port)
+    sent = dict(headers or {})
+    credential = operator_credential(settings, token)
+    if credential:
+        sent["Authorization"] = f"Bearer {credential}"
+    base = api_url(settings, url)
+    try:
+        with httpx.Client(base_url=base, headers=sent, timeout=30) as client:
+            response = client.request(method, path, **kwargs)
+    except httpx.HTTPError as error:
+        raise click.ClickException(
+            f"cannot reach Observatory at {base} ({error}); is it running?"
+        ) from None
+    body: dict[str, Any] = response.json() if response.content else {}
+    if response.status_code == 401:
+        raise click.ClickException(
+            f"{body.get('detail', 'not authenticated')}: set OBSERVATORY_TOKEN (e.g. "
+            "`export OBSERVATORY_TOKEN=$(observatory auth token --role admin -q)`)"
+        )
+    if response.status_code >= 400:
+        problems = "\n  ".join(body.get("problems", []))
+        detail = body.get("detail", response.text)
+        raise click.ClickException(f"{detail}\n  {problems}".rstrip())
+    return body

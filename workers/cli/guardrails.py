@@ -2,8 +2,9 @@
 ``observatory sessions quarantine|release``.
 
 Commands that change things go through the API (``--url``), so they work against any
-deployment and are recorded with who made them (``--actor``). ``simulate`` reads the event
-log directly and changes nothing.
+deployment and are recorded with who made them (the token's subject; ``--actor`` when
+authentication is off). They send ``OBSERVATORY_TOKEN``, else the admin token ``up`` saved.
+``simulate`` reads the event log directly and changes nothing.
 """
 
 from __future__ import annotations
@@ -16,33 +17,19 @@ from typing import Any
 
 import click
 
-from workers.cli.common import api_url, load_settings, port_option, resolve_database, server_options
-
-
-def _client(url: str | None, port: int | None, actor: str | None) -> Any:
-    import httpx
-
-    headers = {"Observatory-Actor": actor} if actor else {}
-    return httpx.Client(
-        base_url=api_url(load_settings(port=port), url), headers=headers, timeout=30
-    )
+from workers.cli.common import (
+    call_api,
+    load_settings,
+    port_option,
+    resolve_database,
+    server_options,
+)
 
 
 def _send(method: str, path: str, url: str | None, port: int | None, actor: str | None,
           **kwargs: Any) -> dict[str, Any]:  # fmt: skip
-    import httpx
-
-    try:
-        with _client(url, port, actor) as client:
-            response = client.request(method, path, **kwargs)
-    except httpx.HTTPError as error:
-        raise click.ClickException(f"cannot reach Observatory ({error}); is it running?") from None
-    body: dict[str, Any] = response.json() if response.content else {}
-    if response.status_code >= 400:
-        problems = "\n  ".join(body.get("problems", []))
-        detail = body.get("detail", response.text)
-        raise click.ClickException(f"{detail}\n  {problems}".rstrip())
-    return body
+    headers = {"Observatory-Actor": actor} if actor else {}
+    return call_api(method, path, url=url, port=port, headers=headers, **kwargs)
 
 
 def _load(path: Path) -> Any:
@@ -66,7 +53,11 @@ def _rules(data: Any) -> list[dict[str, Any]]:
 
 
 def api_options(func: Any) -> Any:
-    func = click.option("--actor", default=None, help="Who is making the change (recorded).")(func)
+    func = click.option(
+        "--actor", default=None,
+        help="Who is making the change, when authentication is off (otherwise the caller's "
+        "token names them). The token: OBSERVATORY_TOKEN, else the one `up` saved.",
+    )(func)  # fmt: skip
     func = click.option("--url", default=None, help="Observatory's base URL.")(func)
     return port_option(func)
 

@@ -20,7 +20,10 @@ from typing import Any
 
 import click
 
-from workers.cli.common import HOOK_PATH, api_url, load_settings, port_option
+from workers.cli.common import HOOK_PATH, agent_credential, api_url, load_settings, port_option
+
+KEY_ENV = "OBSERVATORY_KEY"
+"""The environment variable Claude Code reads the agent key from (``allowedEnvVars``)."""
 
 # Every hook kind Claude Code sends, except MessageDisplay (it fires on every streamed chunk
 # of assistant text: pure display, no audit value, and a lot of traffic).
@@ -109,6 +112,10 @@ def install(
     click.echo(
         f"Wrote {len(INSTALL_EVENTS)} hook kinds ({mode} mode) to {path}, sending to {base}."
     )
+    click.echo(
+        f"Hooks authenticate with the agent key in ${KEY_ENV}: export it where Claude Code "
+        "runs (`observatory up` printed one; `observatory auth keys create` makes more)."
+    )
     if mode == "http":
         click.echo("http hooks fail open: if Observatory is down, agents keep working unguarded.")
 
@@ -137,7 +144,11 @@ def with_observatory_hooks(
     table: dict[str, Any] = updated.setdefault("hooks", {})
     for event in INSTALL_EVENTS:
         if mode == "http" and event not in COMMAND_ONLY:
-            handler: dict[str, Any] = {"type": "http", "url": base + HOOK_PATH, "timeout": timeout}
+            handler: dict[str, Any] = {
+                "type": "http", "url": base + HOOK_PATH, "timeout": timeout,
+                # Claude Code fills $OBSERVATORY_KEY only for variables listed here.
+                "headers": {"Authorization": f"Bearer ${KEY_ENV}"}, "allowedEnvVars": [KEY_ENV],
+            }  # fmt: skip
         else:
             command = f"{executable} hook --url {base}"
             if fail_closed:
@@ -217,14 +228,14 @@ def hook(url: str | None, port: int | None, fail_closed: bool, timeout: float) -
     PreToolUse (exit 2) and deny PermissionRequest.
     """
     body = sys.stdin.buffer.read()
-    base = (url or os.environ.get("OBSERVATORY_URL") or load_settings(port=port).base_url).rstrip(
-        "/"
-    )
+    settings = load_settings(port=port)
+    base = (url or os.environ.get("OBSERVATORY_URL") or settings.base_url).rstrip("/")
+    headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+    key = agent_credential(settings)
+    if key:
+        headers["Authorization"] = f"Bearer {key}"
     request = urllib.request.Request(  # noqa: S310 - the URL is the operator's own setting
-        base + HOOK_PATH,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())},
+        base + HOOK_PATH, data=body, method="POST", headers=headers
     )
     problem = "unreachable"
     for attempt in (1, 2):
@@ -233,6 +244,10 @@ def hook(url: str | None, port: int | None, fail_closed: bool, timeout: float) -
                 sys.stdout.buffer.write(response.read())
                 return
         except urllib.error.HTTPError as error:
+            if error.code in (401, 403):
+                click.echo(f"observatory: the agent key was refused ({error.code}); set "
+                           "OBSERVATORY_KEY to a valid key; not blocking", err=True)  # fmt: skip
+                return
             if error.code < 500:
                 click.echo(f"observatory: hook refused ({error.code}); not blocking", err=True)
                 return

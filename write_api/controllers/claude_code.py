@@ -13,6 +13,8 @@ from typing import Any
 
 from litestar import Controller, Request, Response, post
 
+from infra.access.guards import requires
+from infra.access.principal import Permission
 from write_api.app_state import gate_of
 from write_api.hook_output import hook_output
 from write_api.responses import receipt_response
@@ -23,6 +25,7 @@ ENDPOINT = "/v1/hooks/claude-code"
 class ClaudeCodeHooksController(Controller):
     path = ENDPOINT
     tags = ["ingest"]
+    guards = [requires(Permission.INGEST)]
 
     @post(
         "/",
@@ -39,9 +42,11 @@ class ClaudeCodeHooksController(Controller):
         gate = gate_of(request)
         accepted = await gate.accept(request, ENDPOINT)
         facts = await gate.check_hook(request, ENDPOINT, accepted, accepted.payload)
-        ruling = gate.rule(accepted, facts)
+        screened = gate.screen(
+            accepted.payload, accepted.text, None, gate.rule(request, accepted, facts)
+        )
         receipt = await gate.record(
-            request, accepted, facts, source="claude-code", payload_json=accepted.text,
-            ruling=ruling, reply=hook_output(ruling),
+            request, accepted, facts, source="claude-code", screened=screened,
+            reply=hook_output(screened.ruling),
         )  # fmt: skip
-        return receipt_response(receipt, accepted.started, ruling)
+        return receipt_response(receipt, accepted.started, screened.ruling)

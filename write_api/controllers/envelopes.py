@@ -9,12 +9,13 @@ envelope is kept beside the hook as its context.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, post
 
+from infra.access.guards import requires
+from infra.access.principal import Permission
 from write_api.app_state import gate_of
 from write_api.responses import POSITION_HEADER
 
@@ -25,6 +26,7 @@ REQUIRED = ("source_app", "session_id", "hook_event_type", "payload")
 class EnvelopesController(Controller):
     path = ENDPOINT
     tags = ["ingest"]
+    guards = [requires(Permission.INGEST)]
 
     @post(
         "/",
@@ -57,13 +59,9 @@ class EnvelopesController(Controller):
         payload.setdefault("session_id", envelope["session_id"])
         payload.setdefault("hook_event_name", envelope["hook_event_type"])
         facts = await gate.check_hook(request, ENDPOINT, accepted, payload)
+        screened = gate.screen(payload, None, _context(envelope))
         receipt = await gate.record(
-            request,
-            accepted,
-            facts,
-            source="send_event",
-            payload_json=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-            context_json=json.dumps(_context(envelope), ensure_ascii=False, separators=(",", ":")),
+            request, accepted, facts, source="send_event", screened=screened
         )
         return Response(
             {

@@ -23,11 +23,15 @@ from domain.guardrails.errors import (
     RuleNotFoundError,
 )
 from domain.guardrails.values import Decision, Mode
+from infra.access.guards import requires
+from infra.access.principal import Permission, principal_of, tenant_of
 from write_api.app_state import commands_of, gate_of
 from write_api.errors import IngestRefusedError
 from write_api.parsing import BodyRejectedError, parse_object
 
 ACTOR_HEADER = "observatory-actor"
+OPERATORS = [requires(Permission.OPERATE)]
+READERS = [requires(Permission.READ)]
 MAX_RULE_BYTES = 64 * 1024
 
 
@@ -53,6 +57,11 @@ async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 def _actor(request: Request[Any, Any, Any]) -> str:
+    """Who made the change: the authenticated caller (the header only without authentication,
+    where it is the one way to say who it was)."""
+    principal = principal_of(request)
+    if principal is not None and principal.via != "insecure":
+        return principal.actor
     return (request.headers.get(ACTOR_HEADER) or "operator")[:200]
 
 
@@ -60,7 +69,8 @@ async def _run(
     request: Request[Any, Any, Any], command: Any, *args: Any
 ) -> Response[dict[str, Any]]:
     try:
-        change: Change = await asyncio.to_thread(command, gate_of(request).tenant_id, *args)
+        tenant_id = tenant_of(request, gate_of(request).tenant_id)
+        change: Change = await asyncio.to_thread(command, tenant_id, *args)
     except RuleDefinitionError as error:
         raise IngestRefusedError(400, "invalid_rule", "; ".join(error.problems),
                                  problems=error.problems) from None  # fmt: skip
@@ -80,12 +90,17 @@ class GuardrailsController(Controller):
     path = "/v1/guardrails"
     tags = ["guardrails"]
 
-    @post("/rules", summary="Add a rule", status_code=202)
+    @post("/rules", summary="Add a rule", status_code=202, guards=OPERATORS)
     async def add_rule(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         definition = await _body(request)
         return await _run(request, commands_of(request).add_rule, definition, _actor(request))
 
-    @put("/rules/{rule_id:str}", summary="Replace a rule's definition", status_code=202)
+    @put(
+        "/rules/{rule_id:str}",
+        summary="Replace a rule's definition",
+        status_code=202,
+        guards=OPERATORS,
+    )
     async def change_rule(
         self, request: Request[Any, Any, Any], rule_id: FromPath[str]
     ) -> Response[dict[str, Any]]:
@@ -94,13 +109,18 @@ class GuardrailsController(Controller):
             raise IngestRefusedError(400, "invalid_rule", "the body's id differs from the URL's")
         return await _run(request, commands_of(request).change_rule, definition, _actor(request))
 
-    @delete("/rules/{rule_id:str}", summary="Remove a rule", status_code=202)
+    @delete("/rules/{rule_id:str}", summary="Remove a rule", status_code=202, guards=OPERATORS)
     async def remove_rule(
         self, request: Request[Any, Any, Any], rule_id: FromPath[str]
     ) -> Response[dict[str, Any]]:
         return await _run(request, commands_of(request).remove_rule, rule_id, _actor(request))
 
-    @put("/rules/{rule_id:str}/mode", summary="Set a rule to enforce or shadow", status_code=202)
+    @put(
+        "/rules/{rule_id:str}/mode",
+        summary="Set a rule to enforce or shadow",
+        status_code=202,
+        guards=OPERATORS,
+    )
     async def set_mode(
         self, request: Request[Any, Any, Any], rule_id: FromPath[str]
     ) -> Response[dict[str, Any]]:
@@ -113,7 +133,12 @@ class GuardrailsController(Controller):
             ) from None
         return await _run(request, commands_of(request).set_mode, rule_id, mode, _actor(request))
 
-    @post("/quarantines", summary="Quarantine a session or an agent", status_code=202)
+    @post(
+        "/quarantines",
+        summary="Quarantine a session or an agent",
+        status_code=202,
+        guards=OPERATORS,
+    )
     async def quarantine(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         body = await _body(request)
         target, kind = body.get("id"), body.get("kind", "session")
@@ -130,7 +155,10 @@ class GuardrailsController(Controller):
                           reason or "quarantined by an operator", _actor(request))  # fmt: skip
 
     @delete(
-        "/quarantines/{kind:str}/{target_id:str}", summary="Release a quarantine", status_code=202
+        "/quarantines/{kind:str}/{target_id:str}",
+        summary="Release a quarantine",
+        status_code=202,
+        guards=OPERATORS,
     )
     async def release(
         self,
@@ -142,14 +170,14 @@ class GuardrailsController(Controller):
         return await _run(request, commands_of(request).release, kind, target_id,
                           reason or "released by an operator", _actor(request))  # fmt: skip
 
-    @get("/status", summary="This replica's guardrail state")
+    @get("/status", summary="This replica's guardrail state", guards=READERS)
     async def status(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
         gate = gate_of(request)
         follower = gate.decider.follower if gate.decider else None
         if follower is None:
             return {"position": 0, "policy_version": 0}
         state = follower.state
-        guard = state.for_tenant(gate.tenant_id)
+        guard = state.for_tenant(tenant_of(request, gate.tenant_id))
         return {
             "position": state.position,
             "policy_version": guard.version,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from graphql import GraphQLError
-
 from projections.guardrails.queries import DecisionFilter as Where
 from read_api.graphql.context import ReadInfo
-from read_api.graphql.resolvers.sessions import MAX_PAGE, wait_for_position
+from read_api.graphql.resolvers.sessions import page_start, wait_for_position
 from read_api.graphql.types.guardrails import (
     DecisionFilter,
     GuardrailDecision,
@@ -15,7 +13,7 @@ from read_api.graphql.types.guardrails import (
     Quarantine,
 )
 from read_api.graphql.types.paging import Connection, Edge, page_info
-from read_api.graphql.types.session import decode_cursor, encode_cursor
+from read_api.graphql.types.session import encode_cursor
 
 PROJECTION = "guardrails"
 
@@ -38,14 +36,7 @@ async def decisions(
     min_position: int | None,
 ) -> Connection[GuardrailDecision]:
     await wait_for_position(info, min_position, PROJECTION)
-    if not 1 <= first <= MAX_PAGE:
-        raise GraphQLError(
-            f"first must be between 1 and {MAX_PAGE}", extensions={"code": "BAD_PAGE"}
-        )
-    try:
-        before = decode_cursor("decision", after) if after else None
-    except ValueError as error:
-        raise GraphQLError(str(error), extensions={"code": "BAD_CURSOR"}) from None
+    before = page_start(first, after, "decision")
     f = filter or DecisionFilter()
     where = Where(f.session_id, f.decision.value if f.decision else None, f.rule_id, f.since,
                   f.shadow_only)  # fmt: skip

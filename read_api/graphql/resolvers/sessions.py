@@ -33,6 +33,18 @@ async def wait_for_position(
         ) from None
 
 
+def page_start(first: int, after: str | None, kind: str) -> int | None:
+    """Checks a page request; the position to page before (None: from the newest)."""
+    if not 1 <= first <= MAX_PAGE:
+        raise GraphQLError(
+            f"first must be between 1 and {MAX_PAGE}", extensions={"code": "BAD_PAGE"}
+        )
+    try:
+        return decode_cursor(kind, after) if after else None
+    except ValueError as error:
+        raise GraphQLError(str(error), extensions={"code": "BAD_CURSOR"}) from None
+
+
 async def sessions(
     info: ReadInfo,
     filter: SessionFilter | None = None,
@@ -41,14 +53,7 @@ async def sessions(
     min_position: int | None = None,
 ) -> Connection[Session]:
     await wait_for_position(info, min_position)
-    if not 1 <= first <= MAX_PAGE:
-        raise GraphQLError(
-            f"first must be between 1 and {MAX_PAGE}", extensions={"code": "BAD_PAGE"}
-        )
-    try:
-        before = decode_cursor("session", after) if after else None
-    except ValueError as error:
-        raise GraphQLError(str(error), extensions={"code": "BAD_CURSOR"}) from None
+    before = page_start(first, after, "session")
     f = filter or SessionFilter()
     where = Where(
         status=f.status.value if f.status else None,

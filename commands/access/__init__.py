@@ -1,0 +1,1 @@
+"""The access context's commands: API keys, and the record of audited actions."""

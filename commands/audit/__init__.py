@@ -1,0 +1,1 @@
+"""The audit context: verifying the log, reading sessions for auditors, exporting them."""

@@ -1,0 +1,1 @@
+"""The privacy context's commands: erasing a session's personal data (crypto-shredding)."""

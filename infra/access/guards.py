@@ -1,0 +1,32 @@
+"""Litestar guards: the caller's roles must grant a permission (403 otherwise)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from infra.access.errors import ForbiddenError
+from infra.access.principal import Permission, Principal
+
+
+def requires(
+    permission: Permission,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A Litestar guard: the caller's roles must grant ``permission``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.scope.get("user")
+        if not isinstance(user, Principal) or not user.can(permission):
+            roles = (
+                ", ".join(sorted(r.value for r in user.roles))
+                if isinstance(user, Principal)
+                else "none"
+            )
+            raise ForbiddenError(
+                f"this needs the {permission.value} permission; your roles: {roles or 'none'}"
+            )
+
+    return guard

@@ -1,0 +1,64 @@
+"""Read-only queries over the audit log (SQLAlchemy Core, async), per tenant."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, MetaData, Select, Table, Text, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+metadata = MetaData()
+audit_log = Table(
+    "audit_log", metadata,
+    Column("tenant_id", Text, primary_key=True), Column("position", BigInteger, primary_key=True),
+    Column("at", DateTime(timezone=True)), Column("actor", Text), Column("action", Text),
+    Column("target", Text), Column("detail", JSONB),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    position: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str | None = None
+    action: str | None = None
+    """An action (``rule.added``) or a prefix ending in a dot (``rule.``)."""
+    since: datetime | None = None
+
+
+class AuditLogQueries:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def entries(
+        self, tenant_id: str, where: AuditFilter, first: int, before: int | None
+    ) -> tuple[list[AuditEntry], bool]:
+        c = audit_log.c
+        query: Select[Any] = select(audit_log).where(c.tenant_id == tenant_id)
+        if where.actor:
+            query = query.where(c.actor == where.actor)
+        if where.action and where.action.endswith("."):
+            query = query.where(c.action.startswith(where.action, autoescape=True))
+        elif where.action:
+            query = query.where(c.action == where.action)
+        if where.since:
+            query = query.where(c.at >= where.since)
+        if before is not None:
+            query = query.where(c.position < before)
+        query = query.order_by(c.position.desc()).limit(first + 1)
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        found = [AuditEntry(r.position, r.at, r.actor, r.action, r.target, r.detail)
+                 for r in rows[:first]]  # fmt: skip
+        return found, len(rows) > first

@@ -1,0 +1,63 @@
+"""Where Observatory keeps data: every store, registered here, and a way to read it all.
+
+Personal data is redacted once, at ingest, so no store should ever hold it in the clear. This
+registry is how that promise stays checkable as stores are added: each store registers a
+``dump`` that yields everything it holds as text, ``observatory privacy scan`` runs the
+detectors over all of it, and the privacy test walks every registered store with the corpus'
+own personal data. A new store (ClickHouse, Redis, NATS, ML features, notifications) adds one
+entry below and is covered from then on.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import sql
+
+from infra.database import connect
+from infra.settings import Settings
+
+Dump = Callable[[Settings, str], Iterator[tuple[str, str]]]
+"""(settings, database URL) -> (where, text) for every record the store holds."""
+
+
+@dataclass(frozen=True)
+class DataStore:
+    name: str
+    description: str
+    dump: Dump
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).decode("utf-8", errors="replace")
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, default=str, ensure_ascii=False)
+
+
+def dump_postgres(settings: Settings, url: str) -> Iterator[tuple[str, str]]:
+    """Every row of every table in Observatory's schema (new tables are included as they come)."""
+    with connect(url, settings.database_schema, autocommit=False) as conn:
+        tables = [row[0] for row in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s"
+            " AND table_type = 'BASE TABLE' ORDER BY table_name", (settings.database_schema,),
+        ).fetchall()]  # fmt: skip
+        for table in tables:
+            with conn.cursor(name=f"dump_{table}") as cursor:
+                cursor.itersize = 1_000
+                cursor.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)))
+                for number, row in enumerate(cursor):
+                    yield f"postgresql:{table}#{number}", " | ".join(_text(v) for v in row)
+
+
+STORES: dict[str, DataStore] = {
+    "postgresql": DataStore(
+        "postgresql",
+        "event store, snapshots, idempotency replies, quarantine, keys, read models",
+        dump_postgres,
+    ),
+}

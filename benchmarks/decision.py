@@ -44,14 +44,17 @@ def server_timing(header: str) -> dict[str, float]:
     return found
 
 
-async def run(base: str, rate: int, seconds: int, hook: bool) -> dict[str, object]:
+async def run(base: str, rate: int, seconds: int, hook: bool, key: str) -> dict[str, object]:
     client_ms: list[float] = []
     decide_ms: list[float] = []
     total_ms: list[float] = []
     wrong, failed = 0, 0
     connector = aiohttp.TCPConnector(limit=256)
     timeout = aiohttp.ClientTimeout(total=30)
-    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout) as client:
+    headers = {"Authorization": f"Bearer {key}"}
+    async with aiohttp.ClientSession(
+        base, connector=connector, timeout=timeout, headers=headers
+    ) as client:
 
         async def one(n: int) -> None:
             nonlocal wrong, failed
@@ -119,9 +122,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     with observatory(args.database_url, args.workers) as server:
-        asyncio.run(run(server.base, args.rate, 2, hook=True))  # warm up
-        baseline = asyncio.run(run(server.base, args.rate, args.seconds, hook=False))
-        decisions = asyncio.run(run(server.base, args.rate, args.seconds, hook=True))
+        asyncio.run(run(server.base, args.rate, 2, hook=True, key=server.key))  # warm up
+        baseline = asyncio.run(
+            run(server.base, args.rate, args.seconds, hook=False, key=server.key)
+        )
+        decisions = asyncio.run(
+            run(server.base, args.rate, args.seconds, hook=True, key=server.key)
+        )
     result = {"rate": args.rate, "seconds": args.seconds, "workers": args.workers,
               "when": datetime.now(UTC).isoformat(timespec="seconds"),
               "baseline_healthz": baseline, "pretooluse": decisions}  # fmt: skip

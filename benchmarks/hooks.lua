@@ -2,6 +2,7 @@
 local counter = 0
 local thread_id = 0
 local keys = os.getenv("BENCH_KEYS") ~= nil
+local auth = os.getenv("BENCH_AUTH")
 local run = tostring(os.time())
 
 setup = function(thread)
@@ -18,6 +19,9 @@ request = function()
     '"tool_name":"Bash","tool_input":{"command":"npm test -- --run %d","description":"Run tests"},' ..
     '"tool_use_id":"toolu_%d_%d"}', session, session, counter, id, counter)
   local headers = {["Content-Type"] = "application/json"}
+  if auth ~= nil then
+    headers["Authorization"] = "Bearer " .. auth
+  end
   if keys then
     headers["Idempotency-Key"] = string.format("bench-%s-%d-%d", run, id, counter)
   end

@@ -38,6 +38,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from server import agent_key
+
 from infra.embedded.postgres import free_port
 from infra.migrate import migrate
 
@@ -139,6 +141,11 @@ def main() -> None:
     parser.add_argument("--clients", default="16,64")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="serve with authentication off (--insecure-dev), to measure what auth costs",
+    )
+    parser.add_argument(
         "--idempotency-keys",
         action="store_true",
         help="send an Idempotency-Key with every request (as the shim does)",
@@ -151,6 +158,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     migrate(args.database_url, schema)
+    key = agent_key(args.database_url, schema)
     # Server settings come from OBSERVATORY_* in this environment (e.g. OBSERVATORY_INGEST_LINGER_MS);
     # the database and port are the benchmark's own.
     env = {
@@ -163,8 +171,13 @@ def main() -> None:
         OBSERVATORY_DATABASE_SCHEMA=schema,
         OBSERVATORY_PORT=str(port),
         OBSERVATORY_LOG_LEVEL="warning",
+        OBSERVATORY_DATA_DIR=f"/tmp/observatory-{schema}",
     )
-    wrk_env = dict(os.environ, BENCH_KEYS="1") if args.idempotency_keys else None
+    if args.insecure:
+        env["OBSERVATORY_AUTH_MODE"] = "insecure"
+    wrk_env = dict(os.environ, BENCH_AUTH=key)
+    if args.idempotency_keys:
+        wrk_env["BENCH_KEYS"] = "1"
     script = ROOT / "benchmarks" / "hooks.lua"
     observatory = str(Path(sys.executable).with_name("observatory"))
     server = subprocess.Popen([observatory, "serve", "--workers", str(args.workers)], env=env)
@@ -187,7 +200,8 @@ def main() -> None:
         ok = warm["requests"] - warm["errors_status"]
         sampler = CpuSampler(server.pid)
         sampler.start()
-        health = wrk(ROOT / "benchmarks" / "healthz.lua", base, 64, max(5, args.seconds // 2))
+        health = wrk(ROOT / "benchmarks" / "healthz.lua", base, 64, max(5, args.seconds // 2),
+                     wrk_env)  # fmt: skip
         health_cpu = sampler.stop()
         results["healthz"] = {
             "requests_per_s": round(health["requests"] / health["duration_us"] * 1e6),

@@ -31,6 +31,20 @@ class Server:
     base: str
     schema: str
     process: subprocess.Popen[bytes]
+    key: str
+    """An agent key of the benchmark's schema (hooks send it, as in production)."""
+
+
+def agent_key(database_url: str, schema: str) -> str:
+    """Issues an agent key in the benchmark's schema (the server checks it on every hook)."""
+    from commands.access.service import AccessDesk
+    from infra.database import eventsourcing_env
+
+    desk = AccessDesk(eventsourcing_env(database_url, schema, 1))
+    try:
+        return desk.issue_key("default", "benchmark", "agent", "benchmark").key
+    finally:
+        desk.close()
 
 
 @contextmanager
@@ -38,11 +52,13 @@ def observatory(database_url: str, workers: int = 1, *extra: str) -> Iterator[Se
     """A fresh schema, migrated, served by `observatory serve`; dropped afterwards."""
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     migrate(database_url, schema)
+    key = agent_key(database_url, schema)
     port = free_port()
     env = {k: v for k, v in os.environ.items()
            if k not in ("OBSERVATORY_DATABASE_URL", "OBSERVATORY_PORT")}  # fmt: skip
     env.update(OBSERVATORY_DATABASE_URL=database_url, OBSERVATORY_DATABASE_SCHEMA=schema,
-               OBSERVATORY_PORT=str(port), OBSERVATORY_LOG_LEVEL="warning")  # fmt: skip
+               OBSERVATORY_PORT=str(port), OBSERVATORY_LOG_LEVEL="warning",
+               OBSERVATORY_DATA_DIR=f"/tmp/observatory-{schema}")  # fmt: skip
     observatory_bin = str(Path(sys.executable).with_name("observatory"))
     process = subprocess.Popen([observatory_bin, "serve", "--workers", str(workers), *extra],
                                env=env, start_new_session=True,
@@ -59,7 +75,7 @@ def observatory(database_url: str, workers: int = 1, *extra: str) -> Iterator[Se
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the server did not start")
             time.sleep(0.1)
-        yield Server(base, schema, process)
+        yield Server(base, schema, process, key)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(30)

@@ -11,6 +11,8 @@ point): the process environment is deliberately not merged, so no stray ``POSTGR
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -18,6 +20,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.popo import POPOFactory
 from eventsourcing.utils import Environment, EnvType
+from psycopg.conninfo import make_conninfo
 
 from commands.store.memory import InMemoryEventLog
 
@@ -39,7 +42,12 @@ class EventStoreApplication(Application[UUID]):
         cls.name = STORE_NAME
 
     def __init__(self, env: EnvType | None = None) -> None:
-        super().__init__(env if env is not None else IN_MEMORY_ENV)
+        env = env if env is not None else IN_MEMORY_ENV
+        # eventsourcing creates its tables and types when an application starts; several
+        # processes starting at once (serve --workers N) would race on PostgreSQL's catalog
+        # ("tuple concurrently updated"). One at a time, per database.
+        with _one_at_a_time(env):
+            super().__init__(env)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         values = dict(type(self).env)
@@ -58,3 +66,26 @@ class EventStoreApplication(Application[UUID]):
         if isinstance(self.recorder, InMemoryEventLog):
             self.recorder.snapshot_recorder = store.recorder
         return store
+
+
+@contextlib.contextmanager
+def _one_at_a_time(env: EnvType) -> Iterator[None]:
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres" or env.get("CREATE_TABLE") == "n":
+        yield
+        return
+    import psycopg
+
+    conninfo = make_conninfo(
+        host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD"), connect_timeout=10,
+    )  # fmt: skip
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_CREATE_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_CREATE_LOCK,))
+
+
+_CREATE_LOCK = 0x0B5E_7A71
+"""Advisory lock held while an application creates the event tables."""

@@ -52,3 +52,28 @@ def test_replicas_racing_on_the_same_streams_lose_nothing(pg_url, schema):
         assert verify_chain(events).intact
     for replica in replicas:
         replica.close()
+
+
+def test_replicas_starting_at_once_all_start(pg_url, schema):
+    # serve --workers N starts N processes together; each creates the event tables if missing.
+    # Without serialising that, PostgreSQL answers one of them "tuple concurrently updated".
+    barrier = threading.Barrier(4)
+    started: list[Ingestor] = []
+    errors: list[BaseException] = []
+
+    def start() -> None:
+        barrier.wait()
+        try:
+            started.append(Ingestor(eventsourcing_env(pg_url, schema, 1)))
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert len(started) == 4
+    for replica in started:
+        replica.close()

@@ -36,10 +36,10 @@ def read_handlers() -> list[Any]:
     return [GraphQLController]
 
 
-def readers_or_ide_page(
+async def readers_or_ide_page(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     user = connection.scope.get("user")
     if isinstance(user, Principal) and user.via == "none":
         return  # the GraphiQL page, which holds no data (the authentication middleware allows it)
-    requires(Permission.READ)(connection, _)
+    await requires(Permission.READ)(connection, _)

@@ -1,8 +1,13 @@
-"""Litestar guards: the caller's roles must grant a permission (403 otherwise)."""
+"""Litestar guards: the caller's roles must grant a permission (403 otherwise).
+
+Guards are coroutines on purpose: Litestar runs a plain function guard in a worker thread,
+and that hop on every request cost the hook path more than deciding the tool call itself
+(PreToolUse p50 19 → 47 ms at 500 requests/s; see docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -14,10 +19,10 @@ from infra.access.principal import Permission, Principal
 
 def requires(
     permission: Permission,
-) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
     """A Litestar guard: the caller's roles must grant ``permission``."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
         if not isinstance(user, Principal) or not user.can(permission):
             roles = (

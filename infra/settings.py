@@ -106,6 +106,28 @@ class Settings:
     """Mount of the KV v2 engine holding Observatory's secrets."""
     vault_secrets_path: str | None = None
     """KV path with ``database_password``, ``signing_key`` and/or ``master_key``."""
+    metrics_retention_days: int = 30
+    """Days of per-minute agent metrics kept (hourly rollups stay)."""
+    redis_url: str | None = None
+    """Redis for live state and pub/sub (``redis://host:6379/0``); unset = embedded Valkey in
+    data_dir under ``observatory up``, no live state elsewhere."""
+    redis_prefix: str = "observatory"
+    """Prefix of every Redis key and channel (lets several instances share a Redis)."""
+    nats_url: str | None = None
+    """NATS with JetStream for the event stream (``nats://host:4222``); unset = embedded
+    nats-server in data_dir under ``observatory up``, no relay elsewhere."""
+    nats_stream: str = "OBSERVATORY"
+    """JetStream stream the relay publishes the log to."""
+    nats_subject_prefix: str = "observatory"
+    """First token of every subject: ``<prefix>.<tenant>.<event>.v1``."""
+    nats_duplicate_window_seconds: float = 7200.0
+    """How long JetStream remembers message ids (a relay restarting within it sends no
+    duplicates)."""
+    clickhouse_url: str | None = None
+    """ClickHouse server for analytics (``http://user:pass@host:8123``); unset = chDB (the
+    in-process engine) in data_dir/clickhouse."""
+    clickhouse_database: str = "observatory"
+    """ClickHouse database holding the analytics tables."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -61,3 +61,31 @@ STORES: dict[str, DataStore] = {
         dump_postgres,
     ),
 }
+
+
+def dump_redis(settings: Settings, _url: str) -> Iterator[tuple[str, str]]:
+    """Every live-state key under the prefix (nothing when Redis is not configured)."""
+    if not settings.redis_url:
+        return
+    from infra.redis_connections import redis_client
+
+    client = redis_client(settings)
+    try:
+        for key in client.scan_iter(match=f"{settings.redis_prefix}:*", count=1_000):
+            kind = client.type(key)
+            if kind == "hash":
+                value: Any = client.hgetall(key)
+            elif kind == "stream":
+                value = client.xrange(key)
+            elif kind == "zset":
+                value = client.zrange(key, 0, -1)
+            elif kind == "string":
+                value = client.get(key)
+            else:
+                value = kind
+            yield f"redis:{key}", f"{key} {_text(value)}"
+    finally:
+        client.close()
+
+
+STORES["redis"] = DataStore("redis", "live state (a cache of the log)", dump_redis)

@@ -211,28 +211,26 @@ class ProjectionWorker:
         while not stop.is_set():
             conn: psycopg.Connection[Any] | None = None
             wakeup: Wakeup | None = None
+            view: Any = None
             try:
                 conn = connect(self._url, self._schema, autocommit=True)
                 wakeup = Wakeup(self._url, events_channel(self._store))
+                view = self._view_factory(conn)
                 self.runner = ProjectorRunner(
-                    self.name,
-                    self._store,
-                    self._projection,
-                    self._view_factory(conn),
-                    batch_size=self._batch_size,
+                    self.name, self._store, self._projection, view, batch_size=self._batch_size
                 )
                 self._lead_and_run(self.runner, Leadership(conn, self._lock_key), wakeup, stop)
-            except (psycopg.OperationalError, OperationalError):
-                log.warning("%s: database unavailable; reconnecting", self.name, exc_info=True)
+            except (psycopg.OperationalError, OperationalError, ConnectionError):
+                log.warning("%s: a store is unavailable; reconnecting", self.name, exc_info=True)
                 stop.wait(min(5.0, self._poll * 4))
             except Exception:
                 log.exception("%s: batch failed; retrying (the position did not move)", self.name)
                 stop.wait(min(5.0, self._poll * 4))
             finally:
-                for closable in (wakeup, conn):
+                for closable in (view, wakeup, conn):
                     if closable is not None:
                         with contextlib.suppress(Exception):
-                            closable.close()
+                            getattr(closable, "close", lambda: None)()
 
     @property
     def _lock_key(self) -> str:

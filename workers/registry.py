@@ -10,17 +10,49 @@ import psycopg
 
 from commands.store.application import EventStoreApplication
 from infra.database import connect
+from infra.redis_connections import redis_client
 from infra.settings import Settings
+from projections.agent_metrics import projection as agent_metrics
+from projections.agent_metrics.postgres import PostgresAgentMetricsView
+from projections.agent_metrics.projection import AgentMetricsProjection
 from projections.audit_log import projection as audit_log
 from projections.audit_log.postgres import PostgresAuditLogView
 from projections.audit_log.projection import AuditLogProjection
 from projections.guardrails import projection as guardrails
 from projections.guardrails.postgres import PostgresGuardrailsView
 from projections.guardrails.projection import GuardrailsProjection
+from projections.live_state import projection as live_state
+from projections.live_state.keys import LiveKeys
+from projections.live_state.projection import LiveStateProjection
+from projections.live_state.redis import RedisLiveStateView
 from projections.session_timeline import view as timeline
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
 from workers.projector import CanProject, CanStoreView, ProjectionWorker, ProjectorRunner
+
+ViewFactory = Callable[[psycopg.Connection[Any], Settings], CanStoreView]
+"""(the runner's PostgreSQL connection, settings) -> the view; views in other stores open
+their own client from the settings."""
+
+
+def _postgres(view: Callable[[psycopg.Connection[Any]], CanStoreView]) -> ViewFactory:
+    return lambda conn, _settings: view(conn)
+
+
+def _always(_settings: Settings) -> bool:
+    return True
+
+
+def _metrics_view(conn: psycopg.Connection[Any], settings: Settings) -> CanStoreView:
+    return PostgresAgentMetricsView(conn, settings.metrics_retention_days)
+
+
+def _live_view(_conn: psycopg.Connection[Any], settings: Settings) -> CanStoreView:
+    return RedisLiveStateView(redis_client(settings), LiveKeys(settings.redis_prefix))
+
+
+def _has_redis(settings: Settings) -> bool:
+    return bool(settings.redis_url)
 
 
 @dataclass(frozen=True)
@@ -28,7 +60,9 @@ class ProjectionSpec:
     name: str
     description: str
     projection: Callable[[], CanProject]
-    view: Callable[[psycopg.Connection[Any]], CanStoreView]
+    view: ViewFactory
+    enabled: Callable[[Settings], bool] = _always
+    """Whether the store this projection writes to is configured."""
 
 
 PROJECTIONS: dict[str, ProjectionSpec] = {
@@ -36,19 +70,33 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         timeline.NAME,
         "sessions, events, paired tool calls and subagents (PostgreSQL)",
         SessionTimelineProjection,
-        PostgresSessionTimelineView,
+        _postgres(PostgresSessionTimelineView),
     ),
     guardrails.NAME: ProjectionSpec(
         guardrails.NAME,
         "policies and their history, every guardrail decision, quarantines (PostgreSQL)",
         GuardrailsProjection,
-        PostgresGuardrailsView,
+        _postgres(PostgresGuardrailsView),
     ),
     audit_log.NAME: ProjectionSpec(
         audit_log.NAME,
         "who did what, when: every command anyone issued (PostgreSQL)",
         AuditLogProjection,
-        PostgresAuditLogView,
+        _postgres(PostgresAuditLogView),
+    ),
+    agent_metrics.NAME: ProjectionSpec(
+        agent_metrics.NAME,
+        "per-minute tool calls, failures, decisions, durations by project, session, agent,"
+        " model and tool (PostgreSQL; TimescaleDB when available)",
+        AgentMetricsProjection,
+        _metrics_view,
+    ),
+    live_state.NAME: ProjectionSpec(
+        live_state.NAME,
+        "active sessions, latest events, counters, live pub/sub (Redis)",
+        LiveStateProjection,
+        _live_view,
+        enabled=_has_redis,
     ),
 }
 
@@ -60,7 +108,7 @@ def worker(
         spec.name,
         store,
         spec.projection(),
-        spec.view,
+        lambda conn: spec.view(conn, settings),
         url=url,
         schema=settings.database_schema,
         batch_size=settings.projector_batch,
@@ -75,7 +123,7 @@ def runner(
     conn = connect(url, settings.database_schema, autocommit=True)
     return (
         ProjectorRunner(
-            spec.name, store, spec.projection(), spec.view(conn),
+            spec.name, store, spec.projection(), spec.view(conn, settings),
             batch_size=settings.projector_batch,
         ),
         conn,

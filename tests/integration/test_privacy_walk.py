@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
+import redis
 from litestar.testing import TestClient
 
 from commands.audit.export import export_bundle
@@ -80,8 +83,19 @@ def outputs(secure: TestClient[Any], store: Any, signer: Any, auditor: str,
     return {"graphql": answer.text, "audit stream": stream.text, "export": exported}
 
 
-def test_no_personal_data_in_the_clear_anywhere(secure, secure_settings, pg_url, store, caplog,
-                                                tmp_path):  # fmt: skip
+@pytest.fixture
+def everywhere(secure_settings):
+    """The settings with every store configured (Redis under a prefix of this test's own)."""
+    settings = replace(secure_settings, redis_url="redis://127.0.0.1:6379/0",
+                       redis_prefix=f"walk{uuid.uuid4().hex[:10]}")  # fmt: skip
+    yield settings
+    with redis.Redis.from_url(settings.redis_url) as client:
+        for key in client.scan_iter(match=f"{settings.redis_prefix}:*"):
+            client.delete(key)
+
+
+def test_no_personal_data_in_the_clear_anywhere(secure, secure_settings, everywhere, pg_url,
+                                                store, caplog, tmp_path):  # fmt: skip
     caplog.set_level(logging.DEBUG)
     signer = signer_for(secure_settings)
     admin = signer.issue("admin", "default", [Role.ADMIN], timedelta(minutes=10))
@@ -99,15 +113,17 @@ def test_no_personal_data_in_the_clear_anywhere(secure, secure_settings, pg_url,
     assert secure.post("/v1/hooks/claude-code", content=refused,
                        headers=bearer(key)).status_code == 400  # fmt: skip
     for spec in PROJECTIONS.values():  # every read model, caught up
-        projector, conn = runner(spec, secure_settings, pg_url, store)
+        assert spec.enabled(everywhere), f"{spec.name} is not walked"
+        projector, conn = runner(spec, everywhere, pg_url, store)
         projector.catch_up()
         conn.close()
 
     places: dict[str, str] = {}
     for name, data_store in STORES.items():
-        for where, text in data_store.dump(secure_settings, pg_url):
+        for where, text in data_store.dump(everywhere, pg_url):
             places[f"{name} {where}"] = text
     assert any("timeline_events" in where for where in places)  # the walk reached read models
+    assert any(where.startswith("redis ") for where in places)  # and live state
     places.update(outputs(secure, store, signer, auditor, tmp_path / "bundle"))
     places["logs"] = "\n".join(r.getMessage() for r in caplog.records)
 

@@ -40,6 +40,9 @@ def status(
     table.add_column("about", overflow="fold")
     try:
         for spec in PROJECTIONS.values():
+            if not spec.enabled(settings):
+                table.add_row(spec.name, "-", "-", "-", "store not configured", spec.description)
+                continue
             projector, conn = runner(spec, settings, url, store)
             with conn:
                 key = f"observatory:projection:{settings.database_schema}:{spec.name}"
@@ -82,6 +85,8 @@ def rebuild(
     if name not in PROJECTIONS:
         raise click.BadParameter(f"unknown projection {name!r}; known: {', '.join(PROJECTIONS)}")
     settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
+    if not PROJECTIONS[name].enabled(settings):
+        raise click.UsageError(f"{name}: its store is not configured (see docs/configuration.md)")
     url = resolve_database(settings)
     if not yes:
         click.confirm(f"Drop {name} and replay it from the event log?", abort=True)

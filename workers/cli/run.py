@@ -67,9 +67,20 @@ def up(
             url = embedded.start()
         except EmbeddedPostgresError as error:
             raise click.ClickException(str(error)) from None
+    cache = None
     try:
+        if not settings.redis_url:
+            from dataclasses import replace
+
+            from infra.embedded.redis import EmbeddedRedis
+
+            cache = EmbeddedRedis(settings.data_dir / "valkey")
+            settings = replace(settings, redis_url=cache.start())
+            click.echo("Started embedded Valkey for live state (a cache, rebuilt from the log).")
         _run_everything(settings, url)
     finally:
+        if cache is not None:
+            cache.stop()
         if embedded is not None:
             click.echo("Stopping embedded PostgreSQL …")
             embedded.stop()
@@ -96,6 +107,7 @@ def _run_everything(settings: Any, url: str) -> None:
             target=worker(spec, settings, url, store).run, args=(stop,), name=spec.name, daemon=True
         )
         for spec in PROJECTIONS.values()
+        if spec.enabled(settings)
     ]
     for thread in threads:
         thread.start()
@@ -351,14 +363,21 @@ def project(
     if unknown:
         raise click.BadParameter(f"unknown projection(s): {', '.join(unknown)}; "
                                  f"known: {', '.join(PROJECTIONS)}")  # fmt: skip
+    off = [n for n in names if not PROJECTIONS[n].enabled(settings)]
+    if off:
+        raise click.UsageError(f"{', '.join(off)}: its store is not configured "
+                               "(see docs/configuration.md: OBSERVATORY_REDIS_URL…)")  # fmt: skip
+    names = names or tuple(n for n, spec in PROJECTIONS.items() if spec.enabled(settings))
     url = resolve_database(settings)
     store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 2))
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     threads = [
-        threading.Thread(target=worker(PROJECTIONS[n], settings, url, store).run, args=(stop,))
-        for n in (names or tuple(PROJECTIONS))
+        threading.Thread(
+            target=worker(PROJECTIONS[n], settings, url, store).run, args=(stop,), name=n
+        )
+        for n in names
     ]
     for thread in threads:
         thread.start()

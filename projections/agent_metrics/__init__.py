@@ -1,0 +1,1 @@
+"""Per-minute agent metrics in PostgreSQL (TimescaleDB when the extension exists)."""

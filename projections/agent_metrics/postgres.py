@@ -1,0 +1,154 @@
+"""The agent metrics read model in PostgreSQL: minute rows, an hourly rollup, session facts.
+
+With TimescaleDB the hourly rollup is a continuous aggregate and retention is a policy; on
+plain PostgreSQL this view keeps both itself: one range partition per day of minute rows
+(created as needed, dropped after ``retention_days``; minute rows older than that are not
+written at all, so a rebuild ends where incremental projection does), and the hourly rollup
+upserted in the same transaction as the minute rows and the position.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from projections import tracking
+from projections.agent_metrics import histogram
+from projections.agent_metrics.projection import NAME, MetricsChanges, MinuteCounts
+
+TABLES = ("agent_metrics_minute", "agent_metrics_sessions")
+TABLES_PARTITIONED = (*TABLES, "agent_metrics_hour")
+
+_COUNTS = ("calls", "completed", "failures", "denials", "asks", "subagents", "duration_sum_ms")
+_ADD = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in _COUNTS)
+
+_SESSIONS = """
+INSERT INTO agent_metrics_sessions AS s (tenant_id, session_id, project, model)
+VALUES (%s, %s, %s, %s)
+ON CONFLICT (tenant_id, session_id) DO UPDATE SET
+    project = CASE WHEN s.project = '' THEN EXCLUDED.project ELSE s.project END,
+    model = CASE WHEN EXCLUDED.model <> '' THEN EXCLUDED.model ELSE s.model END
+"""
+_FACTS = """
+SELECT tenant_id, session_id, project, model FROM agent_metrics_sessions
+WHERE (tenant_id, session_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+"""
+_MINUTE = f"""
+INSERT INTO agent_metrics_minute AS t (tenant_id, bucket, project, session_id, agent, model,
+    tool, {", ".join(_COUNTS)}, durations)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (tenant_id, bucket, session_id, agent, tool) DO UPDATE SET
+    {_ADD}, durations = hist_add(t.durations, EXCLUDED.durations),
+    project = EXCLUDED.project, model = EXCLUDED.model
+"""  # noqa: S608 - column names are constants
+_HOUR = f"""
+INSERT INTO agent_metrics_hour AS t (tenant_id, bucket, project, agent, model, tool,
+    {", ".join(_COUNTS)}, durations)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (tenant_id, bucket, project, agent, model, tool) DO UPDATE SET
+    {_ADD}, durations = hist_add(t.durations, EXCLUDED.durations)
+"""  # noqa: S608
+
+
+def _values(counts: MinuteCounts) -> tuple[Any, ...]:
+    return (counts.calls, counts.completed, counts.failures, counts.denials, counts.asks,
+            counts.subagents, counts.duration_sum_ms, counts.durations)  # fmt: skip
+
+
+def _merge(into: MinuteCounts, counts: MinuteCounts) -> None:
+    for name in _COUNTS:
+        setattr(into, name, getattr(into, name) + getattr(counts, name))
+    histogram.merge(into.durations, counts.durations)
+
+
+class PostgresAgentMetricsView:
+    def __init__(
+        self, conn: psycopg.Connection[Any], retention_days: int = 30, now: Any = None
+    ) -> None:
+        self._conn = conn
+        self._retention = timedelta(days=retention_days)
+        self._now = now or (lambda: datetime.now(UTC))
+        self._days: set[str] = set()
+        self._pruned_at: datetime | None = None
+        tracking.ensure(conn, NAME)
+        row = conn.execute("SELECT layout FROM agent_metrics_layout").fetchone()
+        self.layout = str(row[0]) if row else "partitions"
+
+    def position(self) -> int:
+        return tracking.read(self._conn, NAME)
+
+    def apply(self, changes: MetricsChanges, start: int, end: int) -> None:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            tracking.claim(cur, NAME, start)
+            if changes.sessions:
+                cur.executemany(_SESSIONS, [(t, s, f.project, f.model)
+                                            for (t, s), f in changes.sessions.items()])  # fmt: skip
+            if changes.minutes:
+                self._write(cur, changes)
+            tracking.advance(cur, NAME, end)
+
+    def _write(self, cur: psycopg.Cursor[Any], changes: MetricsChanges) -> None:
+        keys = {(k[0], k[2]) for k in changes.minutes}
+        tenants, sessions = [k[0] for k in keys], [k[1] for k in keys]
+        facts = {(r[0], r[1]): (r[2], r[3])
+                 for r in cur.execute(_FACTS, (tenants, sessions)).fetchall()}  # fmt: skip
+        horizon = self._now() - self._retention
+        minutes: list[tuple[Any, ...]] = []
+        hours: defaultdict[tuple[Any, ...], MinuteCounts] = defaultdict(MinuteCounts)
+        for (tenant, minute, session, agent, tool), counts in changes.minutes.items():
+            project, model = facts.get((tenant, session), ("", ""))
+            if self.layout == "partitions":
+                _merge(hours[(tenant, minute.replace(minute=0), project, agent, model, tool)],
+                       counts)  # fmt: skip
+                if minute < horizon:
+                    continue  # past retention: the hourly rollup keeps it, minutes do not
+                self._partition(cur, minute)
+            minutes.append((tenant, minute, project, session, agent, model, tool,
+                            *_values(counts)))  # fmt: skip
+        if minutes:
+            cur.executemany(_MINUTE, minutes)
+        if hours:
+            cur.executemany(_HOUR, [(*key, *_values(c)) for key, c in hours.items()])
+        if self.layout == "partitions":
+            self._prune(cur)
+
+    def _partition(self, cur: psycopg.Cursor[Any], minute: datetime) -> None:
+        day = minute.astimezone(UTC).strftime("%Y%m%d")
+        if day in self._days:
+            return
+        start = minute.astimezone(UTC).replace(hour=0, minute=0)
+        cur.execute(
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} PARTITION OF agent_metrics_minute"
+                " FOR VALUES FROM ({}) TO ({})"
+            ).format(
+                sql.Identifier(f"agent_metrics_minute_p{day}"),
+                sql.Literal(start),
+                sql.Literal(start + timedelta(days=1)),
+            )
+        )
+        self._days.add(day)
+
+    def _prune(self, cur: psycopg.Cursor[Any]) -> None:
+        """Drops day partitions past retention (at most once an hour per process)."""
+        now = self._now()
+        if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=1):
+            return
+        self._pruned_at = now
+        cutoff = (now - self._retention).strftime("%Y%m%d")
+        for (name,) in cur.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " WHERE i.inhparent = 'agent_metrics_minute'::regclass"
+        ).fetchall():
+            day = str(name).rpartition("_p")[2]
+            if day.isdigit() and day < cutoff:
+                cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+                self._days.discard(day)
+
+    def reset(self) -> None:
+        tables = TABLES_PARTITIONED if self.layout == "partitions" else TABLES
+        tracking.reset(self._conn, NAME, tables)

@@ -1,0 +1,115 @@
+"""Agent metrics in PostgreSQL: counts equal the store's, rebuildable, tenant-scoped queries."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from commands.ingest.service import Ingestor
+from infra.database import connect, create_read_engine, eventsourcing_env
+from projections.agent_metrics.postgres import PostgresAgentMetricsView
+from projections.agent_metrics.projection import AgentMetricsProjection
+from projections.agent_metrics.queries import AgentMetricsQueries, MetricsFilter
+from tests.projection_support import corpus_commands, hooks_in_store
+from workers.projector import ProjectorRunner
+
+TABLES = ("agent_metrics_minute", "agent_metrics_hour", "agent_metrics_sessions")
+
+
+@pytest.fixture
+def ingestor(pg_url, schema):
+    ingestor = Ingestor(eventsourcing_env(pg_url, schema, 2))
+    yield ingestor
+    ingestor.close()
+
+
+@pytest.fixture
+def metrics(pg_url, schema, store):
+    with connect(pg_url, schema, autocommit=True) as conn:
+        yield lambda batch=1_000, **view: ProjectorRunner(
+            "agent_metrics", store, AgentMetricsProjection(),
+            PostgresAgentMetricsView(conn, **view), batch_size=batch,
+        )  # fmt: skip
+
+
+def contents(db) -> dict[str, list[tuple[object, ...]]]:
+    return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+            for t in TABLES}  # fmt: skip
+
+
+def query(pg_url, schema, call):
+    async def run():
+        engine = create_read_engine(pg_url, schema, 1)
+        try:
+            return await call(AgentMetricsQueries(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_this_machine_gets_the_partitioned_layout(db):
+    assert db.execute("SELECT layout FROM agent_metrics_layout").fetchone() == ("partitions",)
+
+
+def test_counts_equal_the_store_and_every_minute_knows_its_project(ingestor, metrics, db):
+    ingestor.record(corpus_commands("acme"))
+    metrics(batch=13).catch_up()
+    hooks = hooks_in_store(ingestor, "acme")
+    sums = db.execute(
+        "SELECT sum(calls), sum(completed), sum(failures), sum(subagents),"
+        " sum((SELECT sum(x) FROM unnest(durations) x)) FROM agent_metrics_minute"
+    ).fetchone()
+    assert sums[:4] == (hooks["PreToolUse"], hooks["PostToolUse"], hooks["PostToolUseFailure"],
+                        hooks["SubagentStart"])  # fmt: skip
+    assert sums[4] > 0  # durations were reported
+    assert db.execute(
+        "SELECT count(*) FROM agent_metrics_minute WHERE project = ''"
+    ).fetchone() == (0,)
+    hour = db.execute("SELECT sum(calls), sum(failures) FROM agent_metrics_hour").fetchone()
+    assert hour == sums[:1] + sums[2:3]
+
+
+def test_rebuild_equals_the_incremental_view(ingestor, metrics, db):
+    commands = corpus_commands()
+    ingestor.record(commands[:25])
+    runner = metrics(batch=5)
+    runner.catch_up()
+    ingestor.record(commands[25:])
+    runner.catch_up()
+    incremental = contents(db)
+    assert incremental["agent_metrics_minute"]
+    metrics().rebuild()
+    assert contents(db) == incremental
+
+
+def test_minutes_past_retention_are_not_kept_but_the_hourly_rollup_is(ingestor, metrics, db):
+    ingestor.record(corpus_commands())
+    later = datetime.now(UTC) + timedelta(days=3)
+    metrics(retention_days=1, now=lambda: later).catch_up()
+    assert db.execute("SELECT count(*) FROM agent_metrics_minute").fetchone() == (0,)
+    assert db.execute("SELECT sum(calls) FROM agent_metrics_hour").fetchone()[0] > 0
+
+
+def test_queries_answer_per_tenant_with_percentiles(pg_url, schema, ingestor, metrics):
+    ingestor.record(corpus_commands("acme"))
+    ingestor.record(corpus_commands("other", "-x"))
+    metrics().catch_up()
+    hooks = hooks_in_store(ingestor, "acme")
+    since, until = datetime.now(UTC) - timedelta(hours=2), datetime.now(UTC) + timedelta(hours=1)
+
+    async def read(q: AgentMetricsQueries):
+        return (await q.series("acme", since, until, "minute"),
+                await q.breakdown("acme", since, until, "tool"),
+                await q.series("nobody", since, until, "hour"),
+                await q.breakdown("acme", since, until, "tool", MetricsFilter(tool="Bash")))  # fmt: skip
+
+    series, tools, nobody, bash = query(pg_url, schema, read)
+    assert sum(p.calls for p in series) == hooks["PreToolUse"]
+    assert sum(p.calls for p in tools) == hooks["PreToolUse"]
+    assert nobody == []
+    assert [p.key for p in bash] == ["Bash"]
+    timed = [p for p in tools if p.duration_p50_ms is not None]
+    assert timed and all(p.duration_p50_ms <= p.duration_p95_ms <= p.duration_p99_ms for p in timed)

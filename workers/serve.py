@@ -42,9 +42,13 @@ from infra.access.tokens import verifier_for
 from infra.database import connect_async, create_read_engine, eventsourcing_env
 from infra.keyring import keyring
 from infra.metrics import observe_batch
+from infra.redis_connections import async_redis_client
 from infra.settings import Settings
+from projections.agent_metrics.queries import AgentMetricsQueries
 from projections.audit_log.queries import AuditLogQueries
 from projections.guardrails.queries import GuardrailQueries
+from projections.live_state.keys import LiveKeys
+from projections.live_state.queries import LiveStateQueries
 from projections.queries import PositionQueries
 from projections.session_timeline.queries import SessionTimelineQueries
 from read_api.app import read_handlers
@@ -134,9 +138,15 @@ def create_app(
                 )
                 await waiter.start()
                 stack.push_async_callback(waiter.stop)
+                live = None
+                if settings.redis_url:
+                    client = async_redis_client(settings)
+                    stack.push_async_callback(client.aclose)
+                    live = LiveStateQueries(client, LiveKeys(settings.redis_prefix))
                 app.state.read_side = ReadSide(
                     timeline, GuardrailQueries(engine, DEFAULT_RULES), AuditLogQueries(engine),
-                    waiter, settings.tenant, settings.min_position_timeout_seconds,
+                    waiter, settings.tenant, AgentMetricsQueries(engine), live,
+                    settings.min_position_timeout_seconds,
                 )  # fmt: skip
             yield
 

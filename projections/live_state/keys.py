@@ -14,6 +14,11 @@ class LiveKeys:
         return f"{self.prefix}:live_state:position"
 
     @property
+    def positions(self) -> str:
+        """Pub/sub channel announcing each position reached (for read-your-writes waits)."""
+        return f"{self.prefix}:live_state:positions"
+
+    @property
     def pattern(self) -> str:
         """Every key of the live state (for reset and the privacy walk)."""
         return f"{self.prefix}:live:*"

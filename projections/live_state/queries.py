@@ -43,27 +43,36 @@ class LiveStateQueries:
         ids = await self._redis.zrevrangebyscore(
             self._keys.active(tenant_id), "+inf", since, start=0, num=first
         )
-        found = [await self.session(tenant_id, str(sid)) for sid in ids]
+        found = await self.sessions(tenant_id, [str(i) for i in ids])
         return [s for s in found if s is not None]
 
     async def session(self, tenant_id: str, session_id: str) -> LiveSession | None:
-        state = _text(await self._redis.hgetall(self._keys.session(tenant_id, session_id)))
-        if not state:
-            return None
-        return LiveSession(
-            session_id=session_id, status=state.get("status", "active"),
-            last_at=datetime.fromisoformat(state["last_at"]), last_kind=state["last_kind"],
-            last_tool=state.get("last_tool"), agent=state.get("agent", "main"),
-            counters={c: int(state.get(c, 0)) for c in COUNTERS},
-        )  # fmt: skip
+        return (await self.sessions(tenant_id, [session_id]))[0]
+
+    async def sessions(self, tenant_id: str, session_ids: list[str]) -> list[LiveSession | None]:
+        """Several sessions' state in one round trip (None where unknown)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for sid in session_ids:
+                pipe.hgetall(self._keys.session(tenant_id, sid))
+            states = await pipe.execute()
+        return [_session(sid, _text(state)) for sid, state in zip(session_ids, states, strict=True)]
 
     async def recent_events(
         self, tenant_id: str, session_id: str, count: int = 20
     ) -> list[dict[str, Any]]:
         """The session's latest events, newest first."""
-        key = self._keys.recent(tenant_id, session_id)
-        entries: Any = await self._redis.xrevrange(key, count=count)
-        return [json.loads(fields["event"]) for _, fields in entries or []]
+        return (await self.recent_events_of(tenant_id, [session_id], count))[session_id]
+
+    async def recent_events_of(
+        self, tenant_id: str, session_ids: list[str], count: int = 20
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Several sessions' latest events in one round trip, newest first."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for sid in session_ids:
+                pipe.xrevrange(self._keys.recent(tenant_id, sid), count=count)
+            results: list[Any] = await pipe.execute()
+        return {sid: [json.loads(fields["event"]) for _, fields in entries or []]
+                for sid, entries in zip(session_ids, results, strict=True)}  # fmt: skip
 
     async def counters(self, tenant_id: str) -> dict[str, int]:
         values = _text(await self._redis.hgetall(self._keys.counters(tenant_id)))
@@ -94,6 +103,17 @@ class LiveSubscription:
     async def close(self) -> None:
         await self._pubsub.unsubscribe()
         await self._pubsub.aclose()
+
+
+def _session(session_id: str, state: dict[str, str]) -> LiveSession | None:
+    if not state:
+        return None
+    return LiveSession(
+        session_id=session_id, status=state.get("status", "active"),
+        last_at=datetime.fromisoformat(state["last_at"]), last_kind=state["last_kind"],
+        last_tool=state.get("last_tool"), agent=state.get("agent", "main"),
+        counters={c: int(state.get(c, 0)) for c in COUNTERS},
+    )  # fmt: skip
 
 
 def _text(mapping: Any) -> dict[str, str]:

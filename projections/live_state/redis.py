@@ -59,6 +59,7 @@ class RedisLiveStateView:
                     cutoff = (now - KEEP).timestamp()
                     pipe.zremrangebyscore(self._keys.active(tenant), "-inf", cutoff)
                 pipe.set(self._keys.position, end)
+                pipe.publish(self._keys.positions, end)
                 pipe.execute()
             except redis.WatchError:
                 raise StalePositionError("live_state moved while this batch was applied") from None

@@ -10,9 +10,12 @@ from strawberry.litestar import BaseContext
 from strawberry.types import Info
 
 from infra.access.principal import Principal
+from projections.agent_metrics.queries import AgentMetricsQueries
 from projections.audit_log.queries import AuditLogQueries
 from projections.guardrails.queries import GuardrailQueries
+from projections.live_state.queries import LiveStateQueries
 from projections.session_timeline.queries import SessionTimelineQueries
+from read_api.graphql.loaders.recent_events_by_session import RecentEventsBySessionLoader
 from read_api.graphql.loaders.subagents_by_session import SubagentsBySessionLoader
 from read_api.graphql.loaders.tool_calls_by_session import ToolCallsBySessionLoader
 from read_api.waiting import PositionWaiter
@@ -27,6 +30,9 @@ class ReadSide:
     audit: AuditLogQueries
     waiter: PositionWaiter
     tenant_id: str
+    metrics: AgentMetricsQueries
+    live: LiveStateQueries | None
+    """None when this process has no Redis (live fields then answer with an error)."""
     min_position_timeout: float = 5.0
 
 
@@ -36,6 +42,7 @@ class ReadContext(BaseContext, kw_only=True):
     tenant_id: str
     tool_calls: ToolCallsBySessionLoader
     subagents: SubagentsBySessionLoader
+    recent_events: RecentEventsBySessionLoader | None
 
     @classmethod
     def build(cls, side: ReadSide, principal: Principal | None) -> ReadContext:
@@ -48,6 +55,9 @@ class ReadContext(BaseContext, kw_only=True):
             tenant_id=tenant,
             tool_calls=ToolCallsBySessionLoader(side.timeline, tenant),
             subagents=SubagentsBySessionLoader(side.timeline, tenant),
+            recent_events=(
+                RecentEventsBySessionLoader(side.live, tenant) if side.live is not None else None
+            ),
         )
 
 

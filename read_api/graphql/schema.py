@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+from datetime import datetime
 from typing import Annotated
 
 import strawberry
@@ -12,6 +14,8 @@ from read_api.graphql.context import ReadInfo
 from read_api.graphql.permissions import CanAudit, CanRead
 from read_api.graphql.resolvers import audit as audit_resolvers
 from read_api.graphql.resolvers import guardrails as guardrail_resolvers
+from read_api.graphql.resolvers import live as live_resolvers
+from read_api.graphql.resolvers import metrics as metric_resolvers
 from read_api.graphql.resolvers import sessions as session_resolvers
 from read_api.graphql.types.audit import AuditEntry, AuditFilter
 from read_api.graphql.types.guardrails import (
@@ -21,6 +25,8 @@ from read_api.graphql.types.guardrails import (
     PolicyChange,
     Quarantine,
 )
+from read_api.graphql.types.live import LiveCounters, LiveEvent, LiveSession
+from read_api.graphql.types.metrics import MetricDimension, MetricPoint, MetricsFilter, MetricStep
 from read_api.graphql.types.paging import Connection
 from read_api.graphql.types.session import POSITION_SCALAR, Position, Session, SessionFilter
 
@@ -116,10 +122,82 @@ class Query:
     ) -> Connection[AuditEntry]:
         return await audit_resolvers.audit_log(info, filter, first, after, min_position)
 
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Tool activity over time, one point per minute or hour with activity "
+        "(hour points come from the hourly rollup unless a session is given).",
+    )
+    async def agent_metrics(
+        self,
+        info: ReadInfo,
+        since: datetime,
+        until: datetime | None = None,
+        step: MetricStep = MetricStep.MINUTE,
+        filter: MetricsFilter | None = None,
+    ) -> list[MetricPoint]:
+        return await metric_resolvers.series(info, since, until, step, filter)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Tool activity totals per project, session, agent, model or tool, "
+        "busiest first.",
+    )
+    async def agent_metrics_breakdown(
+        self,
+        info: ReadInfo,
+        by: MetricDimension,
+        since: datetime,
+        until: datetime | None = None,
+        filter: MetricsFilter | None = None,
+        first: int = 50,
+    ) -> list[MetricPoint]:
+        return await metric_resolvers.breakdown(info, by, since, until, filter, first)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Sessions with activity in the last minutes and no SessionEnd (live state).",
+    )
+    async def live_sessions(
+        self, info: ReadInfo, within_minutes: int = 30, first: int = 100
+    ) -> list[LiveSession]:
+        return await live_resolvers.sessions(info, within_minutes, first)
+
+    @strawberry.field(permission_classes=[CanRead], description="One session's live state.")
+    async def live_session(self, info: ReadInfo, id: str) -> LiveSession | None:
+        return await live_resolvers.session(info, id)
+
+    @strawberry.field(
+        permission_classes=[CanRead], description="The tenant's counters since the log began."
+    )
+    async def live_counters(self, info: ReadInfo) -> LiveCounters:
+        return await live_resolvers.counters(info)
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        permission_classes=[CanRead],
+        description="One session's events as they are projected (graphql-transport-ws).",
+    )
+    async def session_events(
+        self, info: ReadInfo, session_id: str
+    ) -> AsyncGenerator[LiveEvent, None]:
+        async for event in live_resolvers.events(info, session_id):
+            yield event
+
+    @strawberry.subscription(
+        permission_classes=[CanRead],
+        description="Every event of the tenant's fleet as it is projected.",
+    )
+    async def fleet_activity(self, info: ReadInfo) -> AsyncGenerator[LiveEvent, None]:
+        async for event in live_resolvers.events(info, None):
+            yield event
+
 
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        subscription=Subscription,
         config=StrawberryConfig(scalar_map={Position: POSITION_SCALAR}),
         extensions=[
             lambda: QueryDepthLimiter(max_depth=10),

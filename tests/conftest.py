@@ -88,3 +88,13 @@ def schema(pg_url: str) -> Iterator[str]:
 # Real-server fixtures (event store, in-process app, live HTTP server) for the layers that use
 # them; defining them costs unit tests nothing.
 pytest_plugins = ["tests.live", "tests.openbao"]
+
+
+@pytest.fixture(autouse=True)
+def _one_chdb_path_at_a_time() -> Iterator[None]:
+    """chDB lets a process hold one data path at a time; tests use one each, so the process's
+    analytics connections are closed after every test (a no-op when none was opened)."""
+    yield
+    from workers.analytics import close_clickhouse
+
+    close_clickhouse()

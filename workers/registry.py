@@ -18,6 +18,9 @@ from projections.agent_metrics.projection import AgentMetricsProjection
 from projections.audit_log import projection as audit_log
 from projections.audit_log.postgres import PostgresAuditLogView
 from projections.audit_log.projection import AuditLogProjection
+from projections.event_analytics import projection as event_analytics
+from projections.event_analytics.clickhouse import event_analytics_view
+from projections.event_analytics.projection import EventAnalyticsProjection
 from projections.guardrails import projection as guardrails
 from projections.guardrails.postgres import PostgresGuardrailsView
 from projections.guardrails.projection import GuardrailsProjection
@@ -49,6 +52,12 @@ def _metrics_view(conn: psycopg.Connection[Any], settings: Settings) -> CanStore
 
 def _live_view(_conn: psycopg.Connection[Any], settings: Settings) -> CanStoreView:
     return RedisLiveStateView(redis_client(settings), LiveKeys(settings.redis_prefix))
+
+
+def _analytics_view(_conn: psycopg.Connection[Any], settings: Settings) -> CanStoreView:
+    from workers.analytics import clickhouse
+
+    return event_analytics_view(settings, clickhouse())
 
 
 def _has_redis(settings: Settings) -> bool:
@@ -90,6 +99,12 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         " model and tool (PostgreSQL; TimescaleDB when available)",
         AgentMetricsProjection,
         _metrics_view,
+    ),
+    event_analytics.NAME: ProjectionSpec(
+        event_analytics.NAME,
+        "every event in a wide table for analytics and search (ClickHouse; chDB embedded)",
+        EventAnalyticsProjection,
+        _analytics_view,
     ),
     live_state.NAME: ProjectionSpec(
         live_state.NAME,

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import sys
+import threading
 import warnings
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -46,6 +47,8 @@ from infra.redis_connections import async_redis_client
 from infra.settings import Settings
 from projections.agent_metrics.queries import AgentMetricsQueries
 from projections.audit_log.queries import AuditLogQueries
+from projections.event_analytics.clickhouse import event_analytics_view
+from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.guardrails.queries import GuardrailQueries
 from projections.live_state.keys import LiveKeys
 from projections.live_state.queries import LiveStateQueries
@@ -54,6 +57,7 @@ from projections.session_timeline.queries import SessionTimelineQueries
 from read_api.app import read_handlers
 from read_api.graphql.context import ReadSide
 from read_api.waiting import PositionWaiter
+from workers.analytics import clickhouse
 from write_api.app import write_handlers
 from write_api.gate import IngestGate
 from write_api.quarantine import PostgresQuarantine
@@ -146,7 +150,7 @@ def create_app(
                 app.state.read_side = ReadSide(
                     timeline, GuardrailQueries(engine, DEFAULT_RULES), AuditLogQueries(engine),
                     waiter, settings.tenant, AgentMetricsQueries(engine), live,
-                    settings.min_position_timeout_seconds,
+                    _analytics(settings), settings.min_position_timeout_seconds,
                 )  # fmt: skip
             yield
 
@@ -174,6 +178,24 @@ def create_app(
         logging_config=None,  # the entry point configured structured logging
         debug=False,
     )
+
+
+def _analytics(settings: Settings) -> Callable[[], EventAnalyticsQueries]:
+    """Analytics queries, connected on first use: chDB is opened by one process at a time,
+    and most API processes (hooks only) never need it."""
+    opened: list[EventAnalyticsQueries] = []
+    lock = threading.Lock()
+
+    def queries() -> EventAnalyticsQueries:
+        with lock:
+            if not opened:
+                connections = clickhouse()
+                event_analytics_view(settings, connections)  # applies ClickHouse migrations
+                opened.append(EventAnalyticsQueries(connections.get(settings),
+                                                    settings.clickhouse_database))  # fmt: skip
+            return opened[0]
+
+    return queries
 
 
 def group_committer(settings: Settings, record: RecordBatch) -> GroupCommitter:

@@ -4,6 +4,7 @@ from its arguments."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from strawberry.litestar import BaseContext
@@ -12,6 +13,7 @@ from strawberry.types import Info
 from infra.access.principal import Principal
 from projections.agent_metrics.queries import AgentMetricsQueries
 from projections.audit_log.queries import AuditLogQueries
+from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.guardrails.queries import GuardrailQueries
 from projections.live_state.queries import LiveStateQueries
 from projections.session_timeline.queries import SessionTimelineQueries
@@ -33,6 +35,8 @@ class ReadSide:
     metrics: AgentMetricsQueries
     live: LiveStateQueries | None
     """None when this process has no Redis (live fields then answer with an error)."""
+    analytics: Callable[[], EventAnalyticsQueries] | None
+    """Opens the analytics store on first use (None: no analytics here)."""
     min_position_timeout: float = 5.0
 
 

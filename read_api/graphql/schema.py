@@ -12,11 +12,19 @@ from strawberry.schema.config import StrawberryConfig
 
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.permissions import CanAudit, CanRead
+from read_api.graphql.resolvers import analytics as analytics_resolvers
 from read_api.graphql.resolvers import audit as audit_resolvers
 from read_api.graphql.resolvers import guardrails as guardrail_resolvers
 from read_api.graphql.resolvers import live as live_resolvers
 from read_api.graphql.resolvers import metrics as metric_resolvers
 from read_api.graphql.resolvers import sessions as session_resolvers
+from read_api.graphql.types.analytics import (
+    AgentActivity,
+    SearchHit,
+    ToolCount,
+    ToolFailures,
+    ToolLatency,
+)
 from read_api.graphql.types.audit import AuditEntry, AuditFilter
 from read_api.graphql.types.guardrails import (
     DecisionFilter,
@@ -171,6 +179,42 @@ class Query:
     )
     async def live_counters(self, info: ReadInfo) -> LiveCounters:
         return await live_resolvers.counters(info)
+
+    @strawberry.field(permission_classes=[CanRead], description="Most called tools (ClickHouse).")
+    async def top_tools(
+        self, info: ReadInfo, since: datetime | None = None, until: datetime | None = None,
+        first: int = 10,
+    ) -> list[ToolCount]:  # fmt: skip
+        return await analytics_resolvers.top_tools(info, since, until, first)
+
+    @strawberry.field(
+        permission_classes=[CanRead], description="Failure rate per tool, worst first."
+    )
+    async def tool_failures(
+        self, info: ReadInfo, since: datetime | None = None, until: datetime | None = None
+    ) -> list[ToolFailures]:
+        return await analytics_resolvers.failures(info, since, until)
+
+    @strawberry.field(permission_classes=[CanRead], description="Slowest tools by p95.")
+    async def slowest_tools(
+        self, info: ReadInfo, since: datetime | None = None, until: datetime | None = None,
+        first: int = 10,
+    ) -> list[ToolLatency]:  # fmt: skip
+        return await analytics_resolvers.slowest(info, since, until, first)
+
+    @strawberry.field(permission_classes=[CanRead], description="Events per agent per time bucket.")
+    async def agent_activity(
+        self, info: ReadInfo, bucket_seconds: int = 3600, session_id: str | None = None,
+        since: datetime | None = None, until: datetime | None = None,
+    ) -> list[AgentActivity]:  # fmt: skip
+        return await analytics_resolvers.activity(info, bucket_seconds, session_id, since, until)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Events whose redacted payload contains the text (any case), newest first.",
+    )
+    async def search_events(self, info: ReadInfo, text: str, first: int = 50) -> list[SearchHit]:
+        return await analytics_resolvers.search(info, text, first)
 
 
 @strawberry.type

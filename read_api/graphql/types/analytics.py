@@ -1,0 +1,80 @@
+"""GraphQL types of event analytics (ClickHouse): tools, failures, latency, activity, search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from projections.event_analytics import queries as q
+from read_api.graphql.types.session import Position
+
+
+@strawberry.type(description="How often a tool was called (distinct calls).")
+class ToolCount:
+    tool_name: str
+    calls: int
+
+    @classmethod
+    def of(cls, r: q.ToolCount) -> ToolCount:
+        return cls(tool_name=r.tool_name, calls=r.calls)
+
+
+@strawberry.type(description="A tool's outcomes; the rate is failed / (ok + failed).")
+class ToolFailures:
+    tool_name: str
+    ok: int
+    failed: int
+    denied: int = strawberry.field(description="Never ran: denied by a guardrail or the user.")
+    failure_rate: float
+
+    @classmethod
+    def of(cls, r: q.ToolFailures) -> ToolFailures:
+        return cls(tool_name=r.tool_name, ok=r.ok, failed=r.failed, denied=r.denied,
+                   failure_rate=r.failure_rate)  # fmt: skip
+
+
+@strawberry.type(description="A tool's call durations (exact percentiles).")
+class ToolLatency:
+    tool_name: str
+    calls: int
+    p50_ms: float
+    p95_ms: float
+    max_ms: float
+
+    @classmethod
+    def of(cls, r: q.ToolLatency) -> ToolLatency:
+        return cls(tool_name=r.tool_name, calls=r.calls, p50_ms=r.p50_ms, p95_ms=r.p95_ms,
+                   max_ms=r.max_ms)  # fmt: skip
+
+
+@strawberry.type(description="One agent's activity in one time bucket.")
+class AgentActivity:
+    bucket: datetime
+    agent_id: str | None = strawberry.field(description="None: the session's main agent.")
+    agent_type: str | None
+    events: int
+    tool_calls: int
+    failures: int
+
+    @classmethod
+    def of(cls, r: q.AgentActivity) -> AgentActivity:
+        return cls(bucket=r.bucket, agent_id=r.agent_id, agent_type=r.agent_type,
+                   events=r.events, tool_calls=r.tool_calls, failures=r.failures)  # fmt: skip
+
+
+@strawberry.type(description="An event whose redacted payload holds the searched text.")
+class SearchHit:
+    position: Position
+    at: datetime
+    session_id: str
+    event_type: str
+    hook: str
+    tool_name: str | None
+    payload: str = strawberry.field(description="Redacted: personal data shows as [REDACTED:…].")
+
+    @classmethod
+    def of(cls, r: q.SearchHit) -> SearchHit:
+        return cls(position=Position(r.position), at=r.at, session_id=r.session_id,
+                   event_type=r.event_type, hook=r.hook, tool_name=r.tool_name,
+                   payload=r.payload)  # fmt: skip

@@ -59,3 +59,49 @@ PROJECTION_LAG_SECONDS = Histogram(
 def observe_batch(size: int, seconds: float) -> None:
     BATCH_SIZE.observe(size)
     COMMIT_SECONDS.observe(seconds)
+
+
+# --- NATS relay (workers/relay.py) -------------------------------------------------------------
+
+RELAY_POSITION = Gauge(
+    "observatory_relay_position",
+    "Last global position the broker acknowledged, per stream.",
+    ["stream"],
+    multiprocess_mode="livemax",
+)
+RELAY_LAG_EVENTS = Gauge(
+    "observatory_relay_lag_events",
+    "Positions in the store not yet acknowledged by the broker, per stream.",
+    ["stream"],
+    multiprocess_mode="livemin",
+)
+RELAY_LAG_SECONDS = Histogram(
+    "observatory_relay_lag_seconds",
+    "Time from an event's arrival to the broker's acknowledgement of its batch.",
+    ["stream"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 120.0),
+)
+RELAY_PUBLISHED = Counter(
+    "observatory_relay_published",
+    "Messages the broker acknowledged (duplicates included), per stream.",
+    ["stream"],
+)
+RELAY_DUPLICATES = Counter(
+    "observatory_relay_duplicates",
+    "Acknowledgements flagged duplicate (a re-sent batch the dedup window caught).",
+    ["stream"],
+)
+RELAY_FAILURES = Counter(
+    "observatory_relay_failures",
+    "Relay attempts that failed and will be retried, by what failed (nats, database).",
+    ["stream", "reason"],
+)
+
+
+def serve_worker_metrics(host: str, port: int | None) -> None:
+    """Serves this worker process's metrics on ``http://host:port/metrics`` (a daemon
+    thread), when a port is configured."""
+    if port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(port, addr=host)

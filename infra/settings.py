@@ -106,6 +106,9 @@ class Settings:
     """Mount of the KV v2 engine holding Observatory's secrets."""
     vault_secrets_path: str | None = None
     """KV path with ``database_password``, ``signing_key`` and/or ``master_key``."""
+    worker_metrics_port: int | None = None
+    """Port on which ``observatory project`` and ``observatory relay`` serve Prometheus
+    ``/metrics`` (position and lag); unset = not served (the API serves its own)."""
     metrics_retention_days: int = 30
     """Days of per-minute agent metrics kept (hourly rollups stay)."""
     redis_url: str | None = None

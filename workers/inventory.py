@@ -89,3 +89,25 @@ def dump_redis(settings: Settings, _url: str) -> Iterator[tuple[str, str]]:
 
 
 STORES["redis"] = DataStore("redis", "live state (a cache of the log)", dump_redis)
+
+
+def dump_clickhouse(settings: Settings, url: str) -> Iterator[tuple[str, str]]:
+    """Every row of the analytics tables (chDB in data_dir, or the configured server)."""
+    from projections.event_analytics.connections import embedded_path
+    from projections.event_analytics.dump import dump_clickhouse as dump
+    from workers.analytics import clickhouse
+
+    if not settings.clickhouse_url and not embedded_path(settings).exists():
+        return  # no analytics yet (and opening chDB here would create an empty one)
+    yield from dump(settings, url, clickhouse())
+
+
+def dump_nats(settings: Settings, url: str) -> Iterator[tuple[str, str]]:
+    """Every message in the JetStream stream (nothing when NATS is not configured)."""
+    from infra.nats import dump_nats as dump
+
+    yield from dump(settings, url)
+
+
+STORES["clickhouse"] = DataStore("clickhouse", "analytics: every event, redacted", dump_clickhouse)
+STORES["nats"] = DataStore("nats", "the event stream (JetStream)", dump_nats)

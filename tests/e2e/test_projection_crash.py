@@ -6,10 +6,12 @@ from __future__ import annotations
 import signal
 import uuid
 
+import httpx
 import redis
 
 from commands.ingest.service import Ingestor
 from infra.database import eventsourcing_env
+from infra.embedded.postgres import free_port
 from projections.live_state.keys import LiveKeys
 from tests.e2e.processes import env, kill_group, start
 from tests.projection_support import corpus_commands, hooks_in_store
@@ -50,11 +52,13 @@ def test_projectors_killed_mid_batch_resume_with_nothing_missing_or_twice(
     ingestor.close()
     head = int(store.recorder.max_notification_id())
     keys = LiveKeys(f"crash{uuid.uuid4().hex[:8]}")
+    metrics_port = free_port()
     environment = env(
         OBSERVATORY_DATABASE_URL=pg_url, OBSERVATORY_DATABASE_SCHEMA=schema,
         OBSERVATORY_REDIS_URL=REDIS_URL, OBSERVATORY_REDIS_PREFIX=keys.prefix,
         OBSERVATORY_PROJECTOR_BATCH="50", OBSERVATORY_LOG_LEVEL="warning",
         OBSERVATORY_DATA_DIR=str(tmp_path / "data"),
+        OBSERVATORY_WORKER_METRICS_PORT=str(metrics_port),
     )  # fmt: skip
     log = tmp_path / "projector.log"
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
@@ -70,6 +74,8 @@ def test_projectors_killed_mid_batch_resume_with_nothing_missing_or_twice(
             for name in ("agent_metrics", "session_timeline"):
                 wait_for_pg(db, name, head)
             wait_for_redis(client, keys, head)
+            metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
+            assert 'observatory_projection_lag_events{name="agent_metrics"}' in metrics
         finally:
             kill_group(projector, signal.SIGTERM)
             projector.wait(30)

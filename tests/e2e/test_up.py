@@ -64,6 +64,9 @@ def test_up_replay_query_and_ctrl_c(data_dir, tmp_path):
             "eventCount": 48,
             "subagents": [{"agentId": "a3f9c1e07b2d4856"}],
         }
+        # Every read store of the embedded default answers (each catches up on its own).
+        stores = graphql(base, "{ liveCounters { events } topTools { calls } }", token)
+        assert set(stores) == {"liveCounters", "topTools"}
     finally:
         up.send_signal(signal.SIGINT)
         code = up.wait(60)
@@ -75,4 +78,5 @@ def test_up_replay_query_and_ctrl_c(data_dir, tmp_path):
     assert "Admin token (30 days" in output
     assert oct((data_dir / "auth" / "agent.key").stat().st_mode & 0o777) == "0o600"
     assert "Observatory stopped." in output
+    assert "Started embedded Valkey" in output and "Started embedded NATS" in output
     assert not (data_dir / "postgres" / "pgdata" / "postmaster.pid").exists()

@@ -9,6 +9,7 @@ test). A store added later registers in ``workers.inventory.STORES`` and is walk
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -24,8 +25,17 @@ from commands.audit.export import export_bundle
 from infra.access.principal import Role
 from infra.access.tokens import signer_for
 from tests.conftest import CORPUS, S1, session_files
+from tests.integration.relay_support import (
+    NATS_URL,
+    RunningRelay,
+    head,
+    wait_for_checkpoint,
+)
+from tests.integration.relay_support import _delete_stream as delete_stream
+from workers.analytics import close_clickhouse
 from workers.inventory import STORES
 from workers.registry import PROJECTIONS, runner
+from workers.relay import RelayWorker
 from workers.serve import create_app
 
 PERSONAL = [
@@ -85,17 +95,22 @@ def outputs(secure: TestClient[Any], store: Any, signer: Any, auditor: str,
 
 @pytest.fixture
 def everywhere(secure_settings):
-    """The settings with every store configured (Redis under a prefix of this test's own)."""
+    """The settings with every store configured: Redis under a prefix, a JetStream stream of
+    this test's own, chDB in the test's data dir."""
+    tag = uuid.uuid4().hex[:10]
     settings = replace(secure_settings, redis_url="redis://127.0.0.1:6379/0",
-                       redis_prefix=f"walk{uuid.uuid4().hex[:10]}")  # fmt: skip
+                       redis_prefix=f"walk{tag}", nats_url=NATS_URL, nats_stream=f"WALK_{tag}",
+                       nats_subject_prefix=f"walk{tag}")  # fmt: skip
     yield settings
+    close_clickhouse()
+    asyncio.run(delete_stream(NATS_URL, settings.nats_stream))
     with redis.Redis.from_url(settings.redis_url) as client:
         for key in client.scan_iter(match=f"{settings.redis_prefix}:*"):
             client.delete(key)
 
 
 def test_no_personal_data_in_the_clear_anywhere(secure, secure_settings, everywhere, pg_url,
-                                                store, caplog, tmp_path):  # fmt: skip
+                                                store, db, caplog, tmp_path):  # fmt: skip
     caplog.set_level(logging.DEBUG)
     signer = signer_for(secure_settings)
     admin = signer.issue("admin", "default", [Role.ADMIN], timedelta(minutes=10))
@@ -117,13 +132,16 @@ def test_no_personal_data_in_the_clear_anywhere(secure, secure_settings, everywh
         projector, conn = runner(spec, everywhere, pg_url, store)
         projector.catch_up()
         conn.close()
+    with RunningRelay(RelayWorker(store, everywhere, pg_url)):  # and the stream
+        wait_for_checkpoint(db, head(store))
 
     places: dict[str, str] = {}
     for name, data_store in STORES.items():
         for where, text in data_store.dump(everywhere, pg_url):
             places[f"{name} {where}"] = text
     assert any("timeline_events" in where for where in places)  # the walk reached read models
-    assert any(where.startswith("redis ") for where in places)  # and live state
+    for name in STORES:  # every store holds something, so the walk reached it
+        assert any(where.startswith(f"{name} ") for where in places), name
     places.update(outputs(secure, store, signer, auditor, tmp_path / "bundle"))
     places["logs"] = "\n".join(r.getMessage() for r in caplog.records)
 
@@ -134,7 +152,8 @@ def test_no_personal_data_in_the_clear_anywhere(secure, secure_settings, everywh
         assert value in places["graphql"], value
         assert any(value in text for where, text in places.items() if "timeline_events" in where)
     # And the operators' own check agrees: nothing the detectors recognise is left anywhere.
-    scan = scan_stores(secure_settings, pg_url)
+    close_clickhouse()  # the command opens chDB itself (a process holds one chDB path)
+    scan = scan_stores(everywhere, pg_url)
     assert scan.exit_code == 0, scan.output
 
 
@@ -143,8 +162,12 @@ def scan_stores(settings: Any, url: str) -> Any:
 
     from workers.cli import main
 
-    environment = {"OBSERVATORY_DATABASE_URL": url,
-                   "OBSERVATORY_DATABASE_SCHEMA": settings.database_schema}  # fmt: skip
+    environment = {"OBSERVATORY_DATABASE_URL": url, "OBSERVATORY_DATA_DIR": str(settings.data_dir),
+                   "OBSERVATORY_DATABASE_SCHEMA": settings.database_schema,
+                   "OBSERVATORY_REDIS_URL": settings.redis_url or "",
+                   "OBSERVATORY_REDIS_PREFIX": settings.redis_prefix,
+                   "OBSERVATORY_NATS_URL": settings.nats_url or "",
+                   "OBSERVATORY_NATS_STREAM": settings.nats_stream}  # fmt: skip
     return CliRunner().invoke(main, ["privacy", "scan"], env=environment)
 
 

@@ -17,6 +17,7 @@ from workers.cli.privacy import privacy
 from workers.cli.projections import projections
 from workers.cli.replay import replay
 from workers.cli.run import ingest_writer, migrate, project, serve, up
+from workers.cli.stream import relay, stream
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -45,3 +46,5 @@ main.add_command(ingest_writer)
 main.add_command(auth)
 main.add_command(privacy)
 main.add_command(audit)
+main.add_command(relay)
+main.add_command(stream)

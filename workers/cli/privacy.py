@@ -56,21 +56,25 @@ def scan(limit: int) -> None:
     anything is found.
     """
     from domain.privacy.detectors import find
+    from workers.analytics import close_clickhouse
     from workers.cli.common import load_settings, resolve_database
     from workers.inventory import STORES
 
     settings = load_settings()
     url = resolve_database(settings)
     records = found = 0
-    for store in STORES.values():
-        click.echo(f"Scanning {store.name} ({store.description}) …", err=True)
-        for where, text in store.dump(settings, url):
-            records += 1
-            kinds = sorted({f.kind for f in find(text) if f.kind != "bidi"})
-            if kinds:
-                found += 1
-                if found <= limit:
-                    click.echo(f"  {where}: {', '.join(kinds)}")
+    try:
+        for store in STORES.values():
+            click.echo(f"Scanning {store.name} ({store.description}) …", err=True)
+            for where, text in store.dump(settings, url):
+                records += 1
+                kinds = sorted({f.kind for f in find(text) if f.kind != "bidi"})
+                if kinds:
+                    found += 1
+                    if found <= limit:
+                        click.echo(f"  {where}: {', '.join(kinds)}")
+    finally:
+        close_clickhouse()
     click.echo(f"Scanned {records} records in {len(STORES)} stores: "
                f"{found or 'no'} records hold personal data or secrets in the clear.")  # fmt: skip
     if found:

@@ -67,7 +67,7 @@ def up(
             url = embedded.start()
         except EmbeddedPostgresError as error:
             raise click.ClickException(str(error)) from None
-    cache = None
+    cache = broker = None
     try:
         if not settings.redis_url:
             from dataclasses import replace
@@ -77,8 +77,16 @@ def up(
             cache = EmbeddedRedis(settings.data_dir / "valkey")
             settings = replace(settings, redis_url=cache.start())
             click.echo("Started embedded Valkey for live state (a cache, rebuilt from the log).")
+        if not settings.nats_url:
+            from infra.embedded.nats import EmbeddedNats
+
+            broker = EmbeddedNats(settings.data_dir / "nats")
+            settings = settings.replace(nats_url=broker.start())
+            click.echo(f"Started embedded NATS with JetStream at {settings.nats_url}.")
         _run_everything(settings, url)
     finally:
+        if broker is not None:
+            broker.stop()
         if cache is not None:
             cache.stop()
         if embedded is not None:
@@ -109,6 +117,11 @@ def _run_everything(settings: Any, url: str) -> None:
         for spec in PROJECTIONS.values()
         if spec.enabled(settings)
     ]
+    if settings.nats_url:
+        from workers.relay import RelayWorker
+
+        relay = RelayWorker(store, settings, url)
+        threads.append(threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True))
     for thread in threads:
         thread.start()
 
@@ -355,6 +368,7 @@ def project(
     from commands.store.application import EventStoreApplication
     from infra.database import eventsourcing_env
     from infra.logging import configure_logging
+    from infra.metrics import serve_worker_metrics
     from workers.registry import PROJECTIONS, worker
 
     settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
@@ -368,6 +382,7 @@ def project(
         raise click.UsageError(f"{', '.join(off)}: its store is not configured "
                                "(see docs/configuration.md: OBSERVATORY_REDIS_URL…)")  # fmt: skip
     names = names or tuple(n for n, spec in PROJECTIONS.items() if spec.enabled(settings))
+    serve_worker_metrics(settings.host, settings.worker_metrics_port)
     url = resolve_database(settings)
     store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 2))
     stop = threading.Event()

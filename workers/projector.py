@@ -16,6 +16,7 @@ channel wakes an idle runner at once; a timed poll is the fallback.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -53,6 +54,32 @@ class RunnerStats:
     events: int = 0
 
 
+class SharedDecoder:
+    """Decodes each notification once for every runner of the process.
+
+    Runners of different projections read the same stretch of the log at about the same time;
+    decoding an event (the store's mapper) costs more than most projections spend on it, so
+    the decoded events (immutable) are kept for the others, up to ``size`` of them.
+    """
+
+    def __init__(self, store: EventStoreApplication, size: int = 20_000) -> None:
+        self._mapper = store.mapper
+        self._events: dict[int, object] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def __call__(self, notification: Notification) -> object:
+        event = self._events.get(notification.id)
+        if event is None:
+            event = self._mapper.to_domain_event(notification)
+            self._events[notification.id] = event
+            if len(self._events) > self._size:
+                with self._lock:
+                    for key in list(itertools.islice(self._events, self._size // 4)):
+                        self._events.pop(key, None)
+        return event
+
+
 class ProjectorRunner:
     def __init__(
         self,
@@ -62,9 +89,11 @@ class ProjectorRunner:
         view: CanStoreView,
         *,
         batch_size: int = 1_000,
+        decoder: Callable[[Notification], object] | None = None,
     ) -> None:
         self.name = name
         self._store = store
+        self._decoder = decoder or store.mapper.to_domain_event
         self._projection = projection
         self._view = view
         self._batch_size = batch_size
@@ -128,7 +157,7 @@ class ProjectorRunner:
         return self.catch_up(progress)
 
     def _decode(self, notification: Notification) -> object:
-        return self._store.mapper.to_domain_event(notification)
+        return self._decoder(notification)
 
     def _observe(self, events: list[tuple[int, Any]], end: int) -> None:
         self.stats.batches += 1
@@ -196,8 +225,10 @@ class ProjectionWorker:
         schema: str,
         batch_size: int = 1_000,
         poll_seconds: float = 0.5,
+        decoder: Callable[[Notification], object] | None = None,
     ) -> None:
         self.name = name
+        self._decoder = decoder
         self._store = store
         self._projection = projection
         self._view_factory = view_factory
@@ -217,8 +248,9 @@ class ProjectionWorker:
                 wakeup = Wakeup(self._url, events_channel(self._store))
                 view = self._view_factory(conn)
                 self.runner = ProjectorRunner(
-                    self.name, self._store, self._projection, view, batch_size=self._batch_size
-                )
+                    self.name, self._store, self._projection, view,
+                    batch_size=self._batch_size, decoder=self._decoder,
+                )  # fmt: skip
                 self._lead_and_run(self.runner, Leadership(conn, self._lock_key), wakeup, stop)
             except (psycopg.OperationalError, OperationalError, ConnectionError):
                 log.warning("%s: a store is unavailable; reconnecting", self.name, exc_info=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +32,13 @@ from projections.live_state.redis import RedisLiveStateView
 from projections.session_timeline import view as timeline
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
-from workers.projector import CanProject, CanStoreView, ProjectionWorker, ProjectorRunner
+from workers.projector import (
+    CanProject,
+    CanStoreView,
+    ProjectionWorker,
+    ProjectorRunner,
+    SharedDecoder,
+)
 
 ViewFactory = Callable[[psycopg.Connection[Any], Settings], CanStoreView]
 """(the runner's PostgreSQL connection, settings) -> the view; views in other stores open
@@ -116,6 +123,20 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
 }
 
 
+_decoders: weakref.WeakKeyDictionary[EventStoreApplication, SharedDecoder] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _decoder(store: EventStoreApplication) -> SharedDecoder:
+    """One decoder per event store object: the runners of a process share what it decoded
+    (weakly held: a store that goes away takes its decoded events with it)."""
+    found = _decoders.get(store)
+    if found is None:
+        found = _decoders[store] = SharedDecoder(store)
+    return found
+
+
 def worker(
     spec: ProjectionSpec, settings: Settings, url: str, store: EventStoreApplication
 ) -> ProjectionWorker:
@@ -128,6 +149,7 @@ def worker(
         schema=settings.database_schema,
         batch_size=settings.projector_batch,
         poll_seconds=settings.projector_poll_seconds,
+        decoder=_decoder(store),
     )
 
 

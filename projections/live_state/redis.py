@@ -14,6 +14,7 @@ same keys as live projection did.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -53,45 +54,57 @@ class RedisLiveStateView:
                 if stored != start:
                     raise StalePositionError(f"live_state is at {stored}, batch starts at {start}")
                 pipe.multi()
-                for event in changes.events:
-                    self._event(pipe, event, now)
-                for tenant in {e.tenant_id for e in changes.events}:
-                    cutoff = (now - KEEP).timestamp()
-                    pipe.zremrangebyscore(self._keys.active(tenant), "-inf", cutoff)
+                self._write(pipe, changes.events, now)
                 pipe.set(self._keys.position, end)
                 pipe.publish(self._keys.positions, end)
                 pipe.execute()
             except redis.WatchError:
                 raise StalePositionError("live_state moved while this batch was applied") from None
 
-    def _event(self, pipe: redis.client.Pipeline, event: LiveEvent, now: datetime) -> None:
-        k, tenant, sid = self._keys, event.tenant_id, event.session_id
-        public = event.public()
-        expires = int((event.at + KEEP).timestamp())
-        session, recent = k.session(tenant, sid), k.recent(tenant, sid)
-        fields: dict[FieldT, EncodableT] = {
-            "session_id": sid, "last_at": public["at"], "last_kind": event.kind,
-            "last_position": event.position, "agent": event.agent,
-        }  # fmt: skip
-        if event.tool:
-            fields["last_tool"] = event.tool
-        if event.kind == "SessionEnd":
-            fields["status"] = "ended"
-            pipe.zrem(k.active(tenant), sid)
-        else:
-            fields.setdefault("status", "active")
-            if event.kind != "Decision":
-                pipe.zadd(k.active(tenant), {sid: event.at.timestamp()})
-        pipe.hset(session, mapping=fields)
-        for counter in counters_of(event):
-            pipe.hincrby(session, counter, 1)
-            pipe.hincrby(k.counters(tenant), counter, 1)
-        pipe.expireat(session, expires)
-        pipe.xadd(recent, {"event": json.dumps(public)}, id=f"{event.position}-0",
-                  maxlen=RECENT, approximate=True)  # fmt: skip
-        pipe.expireat(recent, expires)
-        if now - event.at <= PUBLISH_WITHIN:
-            pipe.publish(k.channel(tenant), json.dumps(public))
+    def _write(self, pipe: redis.client.Pipeline, events: list[LiveEvent], now: datetime) -> None:
+        """The batch's effect, with per-session and per-tenant updates folded: the same end
+        state as applying the events one by one, in far fewer commands."""
+        k = self._keys
+        sessions: dict[tuple[str, str], _SessionFold] = {}
+        tenants: dict[str, Counter[str]] = {}
+        for event in events:
+            key = (event.tenant_id, event.session_id)
+            fold = sessions.get(key) or sessions.setdefault(key, _SessionFold())
+            fold.add(event)
+            tenants.setdefault(event.tenant_id, Counter()).update(counters_of(event))
+            public = event.public()
+            recent = k.recent(event.tenant_id, event.session_id)
+            pipe.xadd(recent, {"event": json.dumps(public)}, id=f"{event.position}-0",
+                      maxlen=RECENT, approximate=True)  # fmt: skip
+            if now - event.at <= PUBLISH_WITHIN:
+                pipe.publish(k.channel(event.tenant_id), json.dumps(public))
+        for (tenant, sid), fold in sessions.items():
+            last = fold.last
+            assert last is not None
+            session = k.session(tenant, sid)
+            fields: dict[FieldT, EncodableT] = {
+                "session_id": sid, "last_at": last.at.isoformat(), "last_kind": last.kind,
+                "last_position": last.position, "agent": last.agent,
+                "status": "ended" if last.kind == "SessionEnd" else "active",
+            }  # fmt: skip
+            if fold.tool:
+                fields["last_tool"] = fold.tool
+            pipe.hset(session, mapping=fields)
+            for counter, count in fold.counters.items():
+                pipe.hincrby(session, counter, count)
+            expires = int((last.at + KEEP).timestamp())
+            pipe.expireat(session, expires)
+            pipe.expireat(k.recent(tenant, sid), expires)
+            if fold.presence is not None:  # the last event that moves the session in or out
+                if fold.presence.kind == "SessionEnd":
+                    pipe.zrem(k.active(tenant), sid)
+                else:
+                    pipe.zadd(k.active(tenant), {sid: fold.presence.at.timestamp()})
+        cutoff = (now - KEEP).timestamp()
+        for tenant, counts in tenants.items():
+            for counter, count in counts.items():
+                pipe.hincrby(k.counters(tenant), counter, count)
+            pipe.zremrangebyscore(k.active(tenant), "-inf", cutoff)
 
     def reset(self) -> None:
         """Deletes every live-state key of this prefix and the position, atomically (a Lua
@@ -101,6 +114,25 @@ class RedisLiveStateView:
 
     def close(self) -> None:
         self._redis.close()
+
+
+class _SessionFold:
+    """What a batch leaves in one session's keys: the last event, the last tool seen, the
+    last event that is not a decision (it decides active/ended), counters to add."""
+
+    def __init__(self) -> None:
+        self.last: LiveEvent | None = None
+        self.presence: LiveEvent | None = None
+        self.tool = ""
+        self.counters: Counter[str] = Counter()
+
+    def add(self, event: LiveEvent) -> None:
+        self.last = event
+        if event.tool:
+            self.tool = event.tool
+        if event.kind != "Decision":
+            self.presence = event
+        self.counters.update(counters_of(event))
 
 
 _RESET = """

@@ -1,0 +1,258 @@
+"""Projection lag per store while the log grows at a fixed rate, and rebuild throughput.
+
+Phase 1 (lag): hooks shaped like the corpus' are appended to the event log at ``--rate``
+events/s (in-process, straight to the store: HTTP ingest on these cores tops out far below
+5,000/s, see docs/benchmarks.md, and this measures the projectors, not the web stack), while
+``observatory project`` runs every projection in its own process (PostgreSQL, Redis, chDB).
+The benchmark reads each projection's position from that process' ``/metrics`` every
+``--sample-ms`` and, for every appended batch, takes the first sample at which the projection
+had reached it: lag = that moment - the moment the batch was committed (resolution: one
+sample interval, so a lag below it reads as up to one interval).
+
+Phase 2 (rebuild): each projection is rebuilt in this process from the whole log; events/s,
+next to the baseline of reading and decoding the log alone.
+
+Usage:  python benchmarks/projections.py [--rate 5000] [--seconds 20] [--database-url URL]
+        [--redis-url redis://127.0.0.1:6379/0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psycopg
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from commands.ingest.messages import RecordHook
+from commands.ingest.service import Ingestor
+from commands.store.application import EventStoreApplication
+from domain.sessions.hooks import HookFacts
+from infra.database import eventsourcing_env
+from infra.embedded.postgres import free_port
+from infra.migrate import migrate
+from infra.settings import Settings
+from workers.registry import PROJECTIONS, runner
+
+DEFAULT_URL = os.environ.get("OBSERVATORY_BENCH_DATABASE_URL",
+                             "postgresql://postgres@127.0.0.1:5432/postgres")  # fmt: skip
+CORPUS = ROOT / "tests" / "corpus" / "claude_hooks" / "s1_ledger_api"
+STORE_OF = {"session_timeline": "PostgreSQL", "guardrails": "PostgreSQL",
+            "audit_log": "PostgreSQL", "agent_metrics": "PostgreSQL",
+            "event_analytics": "ClickHouse (chDB)", "live_state": "Redis"}  # fmt: skip
+_POSITION = re.compile(r'^observatory_projection_position\{name="([^"]+)"\} (\S+)$', re.M)
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def hooks(sessions: int) -> list[list[dict[str, object]]]:
+    """The corpus session's hooks, once per simulated session (new ids each)."""
+    texts = [json.loads(p.read_text()) for p in sorted(CORPUS.glob("*.json"))]
+    out = []
+    for s in range(sessions):
+        session = []
+        for i, original in enumerate(texts):
+            payload = dict(original, session_id=f"bench-{s}")
+            if "tool_use_id" in payload:
+                payload["tool_use_id"] = f"toolu_{s}_{i}"
+            session.append(payload)
+        out.append(session)
+    return out
+
+
+class Feeder:
+    """Appends batches at a fixed rate; remembers (committed at, last position) per batch."""
+
+    def __init__(self, ingestor: Ingestor, rate: int, seconds: int, batch: int) -> None:
+        self.ingestor, self.rate, self.seconds, self.batch = ingestor, rate, seconds, batch
+        self.committed: list[tuple[float, int]] = []
+        self.events = 0
+
+    def run(self) -> None:
+        sessions = hooks(max(1, self.rate * self.seconds // 48 + 1))
+        flat = [p for session in sessions for p in session]
+        started = time.perf_counter()
+        for n, first in enumerate(range(0, self.rate * self.seconds, self.batch)):
+            due = started + n * self.batch / self.rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            now = datetime.now(UTC)
+            commands = [RecordHook(tenant_id="bench", facts=HookFacts.from_payload(p),
+                                   payload_json=json.dumps(p), received_at=now, source="bench")
+                        for p in flat[first:first + self.batch]]  # fmt: skip
+            receipts = self.ingestor.record(commands)
+            self.committed.append((time.perf_counter(), max(r.position for r in receipts)))
+            self.events += len(commands)
+        self.elapsed = time.perf_counter() - started
+
+
+def sample(metrics_url: str, stop: threading.Event, interval: float,
+           samples: list[tuple[float, dict[str, int]]]) -> None:  # fmt: skip
+    with httpx.Client(timeout=5) as http:
+        while not stop.is_set():
+            try:
+                text = http.get(metrics_url).text
+            except httpx.HTTPError:
+                stop.wait(interval)
+                continue
+            at = time.perf_counter()
+            samples.append((at, {n: int(float(v)) for n, v in _POSITION.findall(text)}))
+            stop.wait(interval)
+
+
+def lags(committed: list[tuple[float, int]], samples: list[tuple[float, dict[str, int]]],
+         name: str) -> list[float]:  # fmt: skip
+    """For each batch: first sample at which ``name`` had reached it, minus its commit."""
+    found, i = [], 0
+    for at, position in committed:
+        while i < len(samples) and (samples[i][0] < at or samples[i][1].get(name, 0) < position):
+            i += 1
+        if i == len(samples):
+            break
+        found.append(samples[i][0] - at)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=int, default=5_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=100, help="events per append")
+    parser.add_argument("--sample-ms", type=float, default=25)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    args = parser.parse_args()
+
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    data_dir = Path(tempfile.mkdtemp(prefix="observatory-bench-"))
+    migrate(args.database_url, schema)
+    metrics_port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBSERVATORY_")}
+    env.update(OBSERVATORY_DATABASE_URL=args.database_url, OBSERVATORY_DATABASE_SCHEMA=schema,
+               OBSERVATORY_REDIS_URL=args.redis_url, OBSERVATORY_REDIS_PREFIX=prefix,
+               OBSERVATORY_DATA_DIR=str(data_dir), OBSERVATORY_LOG_LEVEL="warning",
+               OBSERVATORY_WORKER_METRICS_PORT=str(metrics_port))  # fmt: skip
+    settings = Settings(database_url=args.database_url, database_schema=schema,
+                        redis_url=args.redis_url, redis_prefix=prefix, data_dir=data_dir)  # fmt: skip
+    names = [n for n in PROJECTIONS if n != "guardrails" and n != "audit_log"]
+    projector = subprocess.Popen(
+        [str(Path(sys.executable).with_name("observatory")), "project", *names], env=env,
+        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    ingestor = Ingestor(eventsourcing_env(args.database_url, schema, 4))
+    result: dict[str, object] = {"rate": args.rate, "seconds": args.seconds,
+                                 "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                                 "when": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
+    try:
+        metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
+        for _ in range(600):  # the projector process is starting (chDB takes a moment)
+            try:
+                if httpx.get(metrics_url, timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        feeder = Feeder(ingestor, args.rate, args.seconds, args.batch)
+        samples: list[tuple[float, dict[str, int]]] = []
+        stop = threading.Event()
+        sampler = threading.Thread(target=sample, args=(metrics_url, stop, args.sample_ms / 1000,
+                                                        samples))  # fmt: skip
+        sampler.start()
+        print(f"Appending {args.rate:,} events/s for {args.seconds}s …", file=sys.stderr)
+        feeder.run()
+        head = feeder.committed[-1][1]
+        deadline = time.perf_counter() + 120
+        while time.perf_counter() < deadline and (
+            not samples or min(samples[-1][1].get(n, 0) for n in names) < head
+        ):
+            time.sleep(0.1)  # the projectors drain the backlog; the sampler records it
+        stop.set()
+        sampler.join()
+        result["appended_events_per_s"] = round(feeder.events / feeder.elapsed)
+        lag_table = {}
+        for name in names:
+            found = lags(feeder.committed, samples, name)
+            lag_table[name] = {"store": STORE_OF.get(name, "?"), "batches": len(found),
+                               "p50_ms": round(percentile(found, 50) * 1000, 1),
+                               "p99_ms": round(percentile(found, 99) * 1000, 1)}  # fmt: skip
+        result["lag"] = lag_table
+    finally:
+        os.killpg(projector.pid, signal.SIGTERM)
+        projector.wait(60)
+        ingestor.close()
+
+    print("Rebuilding each projection …", file=sys.stderr)
+    store = EventStoreApplication(eventsourcing_env(args.database_url, schema, 2))
+    try:
+        started = time.perf_counter()
+        position, decoded = 0, 0
+        while True:
+            page = store.recorder.select_notifications(position, 1_000, inclusive_of_start=False)
+            if not page:
+                break
+            decoded += len([store.mapper.to_domain_event(n) for n in page])
+            position = page[-1].id
+        baseline = decoded / (time.perf_counter() - started)
+        rebuilds = {"read and decode only (baseline)": round(baseline)}
+        for name in names:
+            projector_runner, conn = runner(PROJECTIONS[name], settings, args.database_url, store)
+            started = time.perf_counter()
+            projector_runner.rebuild()
+            rebuilds[name] = round(decoded / (time.perf_counter() - started))
+            conn.close()
+        result["rebuild_events_per_s"] = rebuilds
+        result["events_in_log"] = decoded
+    finally:
+        store.close()
+        from workers.analytics import close_clickhouse
+
+        close_clickhouse()
+        with psycopg.connect(args.database_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        with redis.Redis.from_url(args.redis_url) as client:
+            for key in client.scan_iter(match=f"{prefix}:*"):
+                client.delete(key)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+    print(json.dumps(result, indent=2))
+    print(f"\nappended {result['appended_events_per_s']:,} events/s (asked {args.rate:,})\n")
+    print("| projection | store | lag p50 | lag p99 | rebuild events/s | ratio to read+decode |")
+    print("|---|---|---|---|---|---|")
+    for name in names:
+        lag = lag_table[name]
+        rate = rebuilds[name]
+        print(f"| {name} | {lag['store']} | {lag['p50_ms']} ms | {lag['p99_ms']} ms | "
+              f"{rate:,} | {rate / baseline:.2f} |")  # fmt: skip
+    print(f"| (read and decode the log) | | | | {round(baseline):,} | 1.00 |")
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"projections-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(
+        json.dumps(result, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -58,3 +58,15 @@ def reset(conn: psycopg.Connection[Any], name: str, tables: tuple[str, ...]) -> 
         claim(cur, name, None)
         cur.execute("TRUNCATE " + ", ".join(tables))
         advance(cur, name, 0)
+
+
+def mirror(conn: psycopg.Connection[Any], name: str, position: int) -> None:
+    """Records where a view kept outside PostgreSQL stands (its own store holds the truth):
+    status pages and ``minPosition`` waits read every projection from one table."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(
+            "INSERT INTO projection_positions (name, position) VALUES (%s, %s)"
+            " ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()",
+            (name, position),
+        )
+        cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{name}:{position}"))

@@ -30,6 +30,7 @@ from eventsourcing.persistence import Notification, OperationalError
 from commands.store.application import EventStoreApplication
 from infra.database import connect
 from infra.metrics import PROJECTION_LAG_EVENTS, PROJECTION_LAG_SECONDS, PROJECTION_POSITION
+from projections import tracking
 from projections.tracking import StalePositionError
 
 log = logging.getLogger(__name__)
@@ -194,11 +195,11 @@ class Leadership:
     """A session-level advisory lock: whoever holds it runs the projection."""
 
     def __init__(self, conn: psycopg.Connection[Any], key: str) -> None:
-        self._conn = conn
+        self.conn = conn
         self._key = key
 
     def try_acquire(self) -> bool:
-        row = self._conn.execute(
+        row = self.conn.execute(
             "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (self._key,)
         ).fetchone()
         return bool(row and row[0])
@@ -226,9 +227,11 @@ class ProjectionWorker:
         batch_size: int = 1_000,
         poll_seconds: float = 0.5,
         decoder: Callable[[Notification], object] | None = None,
+        mirror: bool = False,
     ) -> None:
         self.name = name
         self._decoder = decoder
+        self._mirror = mirror
         self._store = store
         self._projection = projection
         self._view_factory = view_factory
@@ -280,9 +283,13 @@ class ProjectionWorker:
         if stop.is_set():
             return
         log.info("%s: leading from position %d", runner.name, runner.position)
+        mirrored = -1
         while not stop.is_set():
             applied = runner.run_once()
             PROJECTION_LAG_EVENTS.labels(runner.name).set(max(0, runner.head() - runner.position))
+            if self._mirror and runner.position != mirrored:
+                mirrored = runner.position
+                tracking.mirror(leadership.conn, runner.name, mirrored)
             if applied == 0:
                 wakeup.wait(self._poll)
 

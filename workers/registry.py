@@ -79,6 +79,8 @@ class ProjectionSpec:
     view: ViewFactory
     enabled: Callable[[Settings], bool] = _always
     """Whether the store this projection writes to is configured."""
+    mirrored: bool = False
+    """Kept outside PostgreSQL: its runner copies the position to ``projection_positions``."""
 
 
 PROJECTIONS: dict[str, ProjectionSpec] = {
@@ -112,6 +114,7 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         "every event in a wide table for analytics and search (ClickHouse; chDB embedded)",
         EventAnalyticsProjection,
         _analytics_view,
+        mirrored=True,
     ),
     live_state.NAME: ProjectionSpec(
         live_state.NAME,
@@ -119,6 +122,7 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         LiveStateProjection,
         _live_view,
         enabled=_has_redis,
+        mirrored=True,
     ),
 }
 
@@ -150,6 +154,7 @@ def worker(
         batch_size=settings.projector_batch,
         poll_seconds=settings.projector_poll_seconds,
         decoder=_decoder(store),
+        mirror=spec.mirrored,
     )
 
 

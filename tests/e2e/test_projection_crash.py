@@ -12,13 +12,21 @@ import redis
 from commands.ingest.service import Ingestor
 from infra.database import eventsourcing_env
 from infra.embedded.postgres import free_port
+from infra.settings import Settings
+from projections.event_analytics.connections import borrowed
+from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.live_state.keys import LiveKeys
 from tests.e2e.processes import env, kill_group, start
 from tests.projection_support import corpus_commands, hooks_in_store
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-NAMES = ("agent_metrics", "live_state", "session_timeline")
+NAMES = ("agent_metrics", "event_analytics", "live_state", "session_timeline")
 COPIES = 60
+
+
+def events_of(store, tenant: str) -> int:
+    return sum(1 for n in store.recorder.select_notifications(start=1, limit=1_000_000)
+               if getattr(store.mapper.to_domain_event(n), "tenant_id", None) == tenant)  # fmt: skip
 
 
 def positions(db) -> dict[str, int]:
@@ -71,8 +79,8 @@ def test_projectors_killed_mid_batch_resume_with_nothing_missing_or_twice(
 
         projector = start(["project", *NAMES], environment, log)
         try:
-            for name in ("agent_metrics", "session_timeline"):
-                wait_for_pg(db, name, head)
+            for name in ("agent_metrics", "event_analytics", "session_timeline"):
+                wait_for_pg(db, name, head)  # event_analytics: the position its runner mirrors
             wait_for_redis(client, keys, head)
             metrics = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10).text
             assert 'observatory_projection_lag_events{name="agent_metrics"}' in metrics
@@ -89,6 +97,10 @@ def test_projectors_killed_mid_batch_resume_with_nothing_missing_or_twice(
         assert int(counters["tool_calls"]) == hooks["PreToolUse"]
         events = db.execute("SELECT count(*), count(DISTINCT position) FROM timeline_events")
         assert events.fetchone() == (sum(hooks.values()), sum(hooks.values()))
+        analytics = Settings(data_dir=tmp_path / "data")  # the projector's chDB, now closed
+        with borrowed(analytics, None) as connection:
+            queries = EventAnalyticsQueries(connection, analytics.clickhouse_database)
+            assert queries.count_events("acme") == events_of(store, "acme")
     finally:
         for key in client.scan_iter(match=f"{keys.prefix}:*"):
             client.delete(key)

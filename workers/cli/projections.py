@@ -25,7 +25,7 @@ def status(
     from rich.table import Table
 
     from commands.store.application import EventStoreApplication
-    from infra.database import eventsourcing_env
+    from infra.database import connect, eventsourcing_env
     from workers.projector import Leadership
     from workers.registry import PROJECTIONS, runner
 
@@ -39,20 +39,33 @@ def status(
     table.add_column("runner", no_wrap=True)
     table.add_column("about", overflow="fold")
     try:
-        for spec in PROJECTIONS.values():
-            if not spec.enabled(settings):
-                table.add_row(spec.name, "-", "-", "-", "store not configured", spec.description)
-                continue
-            projector, conn = runner(spec, settings, url, store)
-            with conn:
+        with connect(url, settings.database_schema, autocommit=True) as conn:
+            head = int(store.recorder.max_notification_id() or 0)
+            stored = dict(
+                conn.execute("SELECT name, position FROM projection_positions").fetchall()
+            )
+            for spec in PROJECTIONS.values():
+                if not spec.enabled(settings):
+                    table.add_row(spec.name, "-", "-", "-", "store not configured",
+                                  spec.description)  # fmt: skip
+                    continue
+                if spec.mirrored:  # its store may belong to a running process (chDB): ask PG
+                    position = int(stored.get(spec.name, 0))
+                else:
+                    projector, view_conn = runner(spec, settings, url, store)
+                    with view_conn:
+                        position = projector.position
                 key = f"observatory:projection:{settings.database_schema}:{spec.name}"
                 free = Leadership(conn, key).try_acquire()
-                head = projector.head()
-                table.add_row(
-                    spec.name, str(projector.position), str(head),
-                    str(max(0, head - projector.position)),
-                    "none running" if free else "running", spec.description,
-                )  # fmt: skip
+                if free:
+                    conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
+                table.add_row(spec.name, str(position), str(head), str(max(0, head - position)),
+                              "none running" if free else "running", spec.description)  # fmt: skip
+            if "relay:nats" in stored:
+                position = int(stored["relay:nats"])
+                table.add_row("relay (NATS)", str(position), str(head),
+                              str(max(0, head - position)), "-",
+                              "the log published to JetStream (see docs/stream.md)")  # fmt: skip
     finally:
         store.close()
     Console().print(table)
@@ -91,7 +104,14 @@ def rebuild(
     if not yes:
         click.confirm(f"Drop {name} and replay it from the event log?", abort=True)
     store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 1))
-    projector, conn = runner(PROJECTIONS[name], settings, url, store)
+    try:
+        projector, conn = runner(PROJECTIONS[name], settings, url, store)
+    except RuntimeError as error:  # e.g. chDB's directory belongs to a running `observatory up`
+        store.close()
+        raise click.ClickException(
+            f"cannot open {name}'s store: {error}. With chDB, stop `observatory up` first (or "
+            "use a ClickHouse server: OBSERVATORY_CLICKHOUSE_URL)."
+        ) from None
     started = time.perf_counter()
     columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())  # fmt: skip

@@ -17,12 +17,13 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, Transcoder
 from eventsourcing.popo import POPOFactory
 from eventsourcing.utils import Environment, EnvType
 from psycopg.conninfo import make_conninfo
 
 from commands.store.memory import InMemoryEventLog
+from commands.store.transcoder import FastJSONTranscoder
 
 STORE_NAME = "Observatory"
 IN_MEMORY_ENV: dict[str, str] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -48,6 +49,11 @@ class EventStoreApplication(Application[UUID]):
         # ("tuple concurrently updated"). One at a time, per database.
         with _one_at_a_time(env):
             super().__init__(env)
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()  # reads what the default one writes, faster
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         values = dict(type(self).env)

@@ -4,7 +4,8 @@ Phase 1 (lag): hooks shaped like the corpus' are appended to the event log at ``
 events/s (in-process, straight to the store: HTTP ingest on these cores tops out far below
 5,000/s, see docs/benchmarks.md, and this measures the projectors, not the web stack), while
 ``observatory project`` runs every projection in its own process (PostgreSQL, Redis, chDB).
-The benchmark reads each projection's position from that process' ``/metrics`` every
+``observatory relay`` publishes the log to NATS JetStream from its own process beside them.
+The benchmark reads each projection's position from those processes' ``/metrics`` every
 ``--sample-ms`` and, for every appended batch, takes the first sample at which the projection
 had reached it: lag = that moment - the moment the batch was committed (resolution: one
 sample interval, so a lag below it reads as up to one interval).
@@ -13,12 +14,13 @@ Phase 2 (rebuild): each projection is rebuilt in this process from the whole log
 next to the baseline of reading and decoding the log alone.
 
 Usage:  python benchmarks/projections.py [--rate 5000] [--seconds 20] [--database-url URL]
-        [--redis-url redis://127.0.0.1:6379/0]
+        [--redis-url redis://127.0.0.1:6379/0] [--process-per-projection]
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -54,10 +56,24 @@ from workers.registry import PROJECTIONS, runner
 DEFAULT_URL = os.environ.get("OBSERVATORY_BENCH_DATABASE_URL",
                              "postgresql://postgres@127.0.0.1:5432/postgres")  # fmt: skip
 CORPUS = ROOT / "tests" / "corpus" / "claude_hooks" / "s1_ledger_api"
-STORE_OF = {"session_timeline": "PostgreSQL", "guardrails": "PostgreSQL",
+STORE_OF = {"relay": "NATS JetStream", "session_timeline": "PostgreSQL", "guardrails": "PostgreSQL",
             "audit_log": "PostgreSQL", "agent_metrics": "PostgreSQL",
             "event_analytics": "ClickHouse (chDB)", "live_state": "Redis"}  # fmt: skip
 _POSITION = re.compile(r'^observatory_projection_position\{name="([^"]+)"\} (\S+)$', re.M)
+_RELAYED = re.compile(r'^observatory_relay_position\{stream="[^"]+"\} (\S+)$', re.M)
+RELAY = "relay"
+
+
+async def _delete_stream(url: str, name: str) -> None:
+    import nats
+
+    client = await nats.connect(url)
+    try:
+        await client.jetstream().delete_stream(name)
+    except Exception:
+        pass
+    finally:
+        await client.close()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -109,17 +125,21 @@ class Feeder:
         self.elapsed = time.perf_counter() - started
 
 
-def sample(metrics_url: str, stop: threading.Event, interval: float,
+def sample(metrics_urls: list[str], stop: threading.Event, interval: float,
            samples: list[tuple[float, dict[str, int]]]) -> None:  # fmt: skip
     with httpx.Client(timeout=5) as http:
         while not stop.is_set():
+            positions: dict[str, int] = {}
             try:
-                text = http.get(metrics_url).text
+                for url in metrics_urls:
+                    text = http.get(url).text
+                    positions.update({n: int(float(v)) for n, v in _POSITION.findall(text)})
+                    for value in _RELAYED.findall(text):
+                        positions[RELAY] = int(float(value))
             except httpx.HTTPError:
                 stop.wait(interval)
                 continue
-            at = time.perf_counter()
-            samples.append((at, {n: int(float(v)) for n, v in _POSITION.findall(text)}))
+            samples.append((time.perf_counter(), positions))
             stop.wait(interval)
 
 
@@ -144,41 +164,55 @@ def main() -> None:
     parser.add_argument("--sample-ms", type=float, default=25)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--nats-url", default="nats://127.0.0.1:4222")
+    parser.add_argument(
+        "--process-per-projection",
+        action="store_true",
+        help="run each projection in its own `observatory project` process",
+    )
     args = parser.parse_args()
 
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     prefix = f"bench{uuid.uuid4().hex[:8]}"
     data_dir = Path(tempfile.mkdtemp(prefix="observatory-bench-"))
     migrate(args.database_url, schema)
-    metrics_port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBSERVATORY_")}
     env.update(OBSERVATORY_DATABASE_URL=args.database_url, OBSERVATORY_DATABASE_SCHEMA=schema,
                OBSERVATORY_REDIS_URL=args.redis_url, OBSERVATORY_REDIS_PREFIX=prefix,
                OBSERVATORY_DATA_DIR=str(data_dir), OBSERVATORY_LOG_LEVEL="warning",
-               OBSERVATORY_WORKER_METRICS_PORT=str(metrics_port))  # fmt: skip
+               OBSERVATORY_NATS_URL=args.nats_url, OBSERVATORY_NATS_STREAM=prefix.upper(),
+               OBSERVATORY_NATS_SUBJECT_PREFIX=prefix)  # fmt: skip
     settings = Settings(database_url=args.database_url, database_schema=schema,
                         redis_url=args.redis_url, redis_prefix=prefix, data_dir=data_dir)  # fmt: skip
     names = [n for n in PROJECTIONS if n != "guardrails" and n != "audit_log"]
-    projector = subprocess.Popen(
-        [str(Path(sys.executable).with_name("observatory")), "project", *names], env=env,
-        start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    groups = [[n] for n in names] if args.process_per_projection else [names]
+    processes, metrics_urls = [], []
+    for group in [*groups, [RELAY]]:
+        port = free_port()
+        metrics_urls.append(f"http://127.0.0.1:{port}/metrics")
+        command = ["relay"] if group == [RELAY] else ["project", *group]
+        processes.append(subprocess.Popen(
+            [str(Path(sys.executable).with_name("observatory")), *command],
+            env=dict(env, OBSERVATORY_WORKER_METRICS_PORT=str(port)), start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        ))  # fmt: skip
     ingestor = Ingestor(eventsourcing_env(args.database_url, schema, 4))
     result: dict[str, object] = {"rate": args.rate, "seconds": args.seconds,
+                                 "processes": len(processes),
                                  "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                                  "when": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
     try:
-        metrics_url = f"http://127.0.0.1:{metrics_port}/metrics"
-        for _ in range(600):  # the projector process is starting (chDB takes a moment)
-            try:
-                if httpx.get(metrics_url, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        for url in metrics_urls:
+            for _ in range(600):  # the projector processes are starting (chDB takes a moment)
+                try:
+                    if httpx.get(url, timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
         feeder = Feeder(ingestor, args.rate, args.seconds, args.batch)
         samples: list[tuple[float, dict[str, int]]] = []
         stop = threading.Event()
-        sampler = threading.Thread(target=sample, args=(metrics_url, stop, args.sample_ms / 1000,
+        sampler = threading.Thread(target=sample, args=(metrics_urls, stop, args.sample_ms / 1000,
                                                         samples))  # fmt: skip
         sampler.start()
         print(f"Appending {args.rate:,} events/s for {args.seconds}s …", file=sys.stderr)
@@ -186,22 +220,24 @@ def main() -> None:
         head = feeder.committed[-1][1]
         deadline = time.perf_counter() + 120
         while time.perf_counter() < deadline and (
-            not samples or min(samples[-1][1].get(n, 0) for n in names) < head
+            not samples or min(samples[-1][1].get(n, 0) for n in [*names, RELAY]) < head
         ):
             time.sleep(0.1)  # the projectors drain the backlog; the sampler records it
         stop.set()
         sampler.join()
         result["appended_events_per_s"] = round(feeder.events / feeder.elapsed)
         lag_table = {}
-        for name in names:
+        for name in [*names, RELAY]:
             found = lags(feeder.committed, samples, name)
             lag_table[name] = {"store": STORE_OF.get(name, "?"), "batches": len(found),
                                "p50_ms": round(percentile(found, 50) * 1000, 1),
                                "p99_ms": round(percentile(found, 99) * 1000, 1)}  # fmt: skip
         result["lag"] = lag_table
     finally:
-        os.killpg(projector.pid, signal.SIGTERM)
-        projector.wait(60)
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            process.wait(60)
         ingestor.close()
 
     print("Rebuilding each projection …", file=sys.stderr)
@@ -236,6 +272,7 @@ def main() -> None:
             for key in client.scan_iter(match=f"{prefix}:*"):
                 client.delete(key)
         shutil.rmtree(data_dir, ignore_errors=True)
+        asyncio.run(_delete_stream(args.nats_url, prefix.upper()))
 
     print(json.dumps(result, indent=2))
     print(f"\nappended {result['appended_events_per_s']:,} events/s (asked {args.rate:,})\n")
@@ -246,6 +283,8 @@ def main() -> None:
         rate = rebuilds[name]
         print(f"| {name} | {lag['store']} | {lag['p50_ms']} ms | {lag['p99_ms']} ms | "
               f"{rate:,} | {rate / baseline:.2f} |")  # fmt: skip
+    relay = lag_table[RELAY]
+    print(f"| relay | NATS JetStream | {relay['p50_ms']} ms | {relay['p99_ms']} ms | - | - |")
     print(f"| (read and decode the log) | | | | {round(baseline):,} | 1.00 |")
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)

@@ -165,6 +165,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--nats-url", default="nats://127.0.0.1:4222")
+    parser.add_argument("--only", nargs="*", help="projections to run (default: the four)")
     parser.add_argument(
         "--process-per-projection",
         action="store_true",
@@ -184,7 +185,7 @@ def main() -> None:
                OBSERVATORY_NATS_SUBJECT_PREFIX=prefix)  # fmt: skip
     settings = Settings(database_url=args.database_url, database_schema=schema,
                         redis_url=args.redis_url, redis_prefix=prefix, data_dir=data_dir)  # fmt: skip
-    names = [n for n in PROJECTIONS if n != "guardrails" and n != "audit_log"]
+    names = args.only or [n for n in PROJECTIONS if n not in ("guardrails", "audit_log")]
     groups = [[n] for n in names] if args.process_per_projection else [names]
     processes, metrics_urls = [], []
     for group in [*groups, [RELAY]]:

@@ -13,12 +13,19 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Scope
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.litestar import make_graphql_controller
+from strawberry.types.unset import UNSET, UnsetType
 
+from infra.access.errors import UnauthenticatedError
 from infra.access.guards import requires
+from infra.access.middleware import PENDING
 from infra.access.principal import Permission, Principal
 from read_api.graphql.context import ReadContext
 from read_api.graphql.schema import build_schema
+
+NO_PAYLOAD: UnsetType = UNSET
+"""connection_ack without a payload."""
 
 
 def read_handlers() -> list[Any]:
@@ -33,6 +40,31 @@ def read_handlers() -> list[Any]:
     class GraphQLController(controller):  # type: ignore[valid-type,misc]
         guards = [readers_or_ide_page]
 
+        async def on_ws_connect(self, context: ReadContext) -> UnsetType | dict[str, object]:
+            """A socket opened without an Authorization header authenticates with its
+            connection_init payload: ``{"Authorization": "Bearer <token or key>"}``."""
+            if context.principal.via != PENDING:
+                return NO_PAYLOAD  # authenticated from the upgrade request's header
+            params = (
+                context.connection_params if isinstance(context.connection_params, dict) else {}
+            )
+            header = params.get("Authorization") or params.get("authorization")
+            scheme, _, credential = str(header or "").partition(" ")
+            if scheme.lower() != "bearer" or not credential.strip():
+                raise ConnectionRejectionError(
+                    {"reason": "send Authorization: Bearer <token> in the connection_init payload"}
+                )
+            socket = context.websocket
+            assert socket is not None
+            try:
+                principal = await socket.app.state.authenticator.authenticate(credential.strip())
+            except UnauthenticatedError as error:
+                raise ConnectionRejectionError({"reason": str(error.detail)}) from None
+            if not principal.can(Permission.READ):
+                raise ConnectionRejectionError({"reason": "this needs the read permission"})
+            context.authenticate(principal)
+            return NO_PAYLOAD
+
     return [GraphQLController]
 
 
@@ -40,6 +72,8 @@ async def readers_or_ide_page(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
     user = connection.scope.get("user")
-    if isinstance(user, Principal) and user.via == "none":
-        return  # the GraphiQL page, which holds no data (the authentication middleware allows it)
+    if isinstance(user, Principal) and user.via in ("none", PENDING):
+        # The GraphiQL page, which holds no data, or a WebSocket that authenticates in its
+        # connection_init (see on_ws_connect): the authentication middleware allows both.
+        return
     await requires(Permission.READ)(connection, _)

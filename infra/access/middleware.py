@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from domain.access.api_keys import secret_digest, split_key
@@ -126,8 +127,20 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         credential = credential_of(connection)
         if credential is None and _is_ide_page(connection):
             return AuthenticationResult(Principal("anonymous", "", frozenset(), "none"), None)
+        if credential is None and _is_graphql_socket(connection):
+            # Browsers cannot set headers on a WebSocket: the credential comes in the
+            # graphql-transport-ws connection_init payload, checked before any subscription.
+            return AuthenticationResult(Principal("anonymous", "", frozenset(), PENDING), None)
         principal = await authenticator.authenticate(credential)
         return AuthenticationResult(principal, credential)
+
+
+PENDING = "connection_init"
+"""``Principal.via`` of a GraphQL WebSocket whose credential is yet to come."""
+
+
+def _is_graphql_socket(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    return connection.scope.get("type") == ScopeType.WEBSOCKET and connection.url.path == "/graphql"
 
 
 def _is_ide_page(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:

@@ -47,6 +47,15 @@ class ReadContext(BaseContext, kw_only=True):
     tool_calls: ToolCallsBySessionLoader
     subagents: SubagentsBySessionLoader
     recent_events: RecentEventsBySessionLoader | None
+    connection_params: object = None
+    """graphql-transport-ws connection_init payload (WebSockets only)."""
+
+    def authenticate(self, principal: Principal) -> None:
+        """Who a WebSocket turned out to be (its connection_init credential)."""
+        fresh = ReadContext.build(self.side, principal)
+        self.principal, self.tenant_id = fresh.principal, fresh.tenant_id
+        self.tool_calls, self.subagents = fresh.tool_calls, fresh.subagents
+        self.recent_events = fresh.recent_events
 
     @classmethod
     def build(cls, side: ReadSide, principal: Principal | None) -> ReadContext:

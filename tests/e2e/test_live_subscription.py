@@ -53,9 +53,10 @@ def test_a_subscription_receives_hooks_posted_over_http_as_they_happen(pg_url, s
     session = f"live-{uuid.uuid4().hex[:6]}"
     try:
         wait_until_ready(base, api, log)
+        # As a browser does: no headers on the socket, the token in connection_init.
         with connect(f"ws://127.0.0.1:{port}/graphql", subprotocols=["graphql-transport-ws"],
-                     additional_headers=bearer(token), open_timeout=10) as ws:  # fmt: skip
-            ws.send(json.dumps({"type": "connection_init"}))
+                     open_timeout=10) as ws:  # fmt: skip
+            ws.send(json.dumps({"type": "connection_init", "payload": bearer(token)}))
             assert json.loads(ws.recv(10))["type"] == "connection_ack"
             ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
                 "query": SUBSCRIPTION, "variables": {"s": session}}}))  # fmt: skip

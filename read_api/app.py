@@ -19,8 +19,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from infra.access.errors import UnauthenticatedError
 from infra.access.guards import requires
-from infra.access.middleware import PENDING
-from infra.access.principal import Permission, Principal
+from infra.access.principal import PENDING, Permission, Principal
 from read_api.graphql.context import ReadContext
 from read_api.graphql.schema import build_schema
 

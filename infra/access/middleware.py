@@ -22,7 +22,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from domain.access.api_keys import secret_digest, split_key
 from infra.access.errors import CredentialsRejectedError, UnauthenticatedError
-from infra.access.principal import Principal, Role, parse_roles
+from infra.access.principal import PENDING, Principal, Role, parse_roles
 from infra.access.tokens import TokenVerifier
 
 PUBLIC_PATHS = ["/healthz", "/readyz", "/metrics", "/schema"]
@@ -133,10 +133,6 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(Principal("anonymous", "", frozenset(), PENDING), None)
         principal = await authenticator.authenticate(credential)
         return AuthenticationResult(principal, credential)
-
-
-PENDING = "connection_init"
-"""``Principal.via`` of a GraphQL WebSocket whose credential is yet to come."""
 
 
 def _is_graphql_socket(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:

@@ -84,3 +84,8 @@ def tenant_of(connection: Any, default: str) -> str:
     """The caller's tenant; ``default`` only where no principal is attached (unit tests)."""
     principal = principal_of(connection)
     return principal.tenant_id if principal is not None else default
+
+
+PENDING = "connection_init"
+"""``Principal.via`` of a GraphQL WebSocket whose credential is yet to come (in its
+connection_init payload)."""

@@ -126,6 +126,12 @@ class Settings:
     nats_duplicate_window_seconds: float = 7200.0
     """How long JetStream remembers message ids (a relay restarting within it sends no
     duplicates)."""
+    notify_webhooks: str | None = None
+    """Where alerts are posted: a JSON list of ``{"tenant", "min_severity" (info, warning,
+    critical), "kind" (slack or discord), "url"}`` (the URLs are secrets: prefer Vault or a
+    protected environment)."""
+    notify_timeout_seconds: float = 5.0
+    """How long one webhook post may take before it is retried."""
     clickhouse_url: str | None = None
     """ClickHouse server for analytics (``http://user:pass@host:8123``); unset = chDB (the
     in-process engine) in data_dir/clickhouse."""

@@ -1,0 +1,1 @@
+"""dramatiq actors (Redis broker): background jobs run by ``observatory jobs`` workers."""

@@ -9,13 +9,19 @@ from typing import Any
 
 import psycopg
 
+from commands.alerts.service import AlertDesk
+from commands.guardrails.service import PolicyDesk
+from commands.policies import when_alert_raised_quarantine_session as quarantine_policy
 from commands.store.application import EventStoreApplication
-from infra.database import connect
+from infra.database import connect, eventsourcing_env
 from infra.redis_connections import redis_client
 from infra.settings import Settings
 from projections.agent_metrics import projection as agent_metrics
 from projections.agent_metrics.postgres import PostgresAgentMetricsView
 from projections.agent_metrics.projection import AgentMetricsProjection
+from projections.alerts import projection as alerts
+from projections.alerts.postgres import PostgresAlertsView
+from projections.alerts.projection import AlertsProjection
 from projections.audit_log import projection as audit_log
 from projections.audit_log.postgres import PostgresAuditLogView
 from projections.audit_log.projection import AuditLogProjection
@@ -40,31 +46,38 @@ from workers.projector import (
     SharedDecoder,
 )
 
-ViewFactory = Callable[[psycopg.Connection[Any], Settings], CanStoreView]
-"""(the runner's PostgreSQL connection, settings) -> the view; views in other stores open
-their own client from the settings."""
+ViewFactory = Callable[[psycopg.Connection[Any], Settings, str], CanStoreView]
+"""(the runner's PostgreSQL connection, settings, database URL) -> the view; views in other
+stores open their own client from the settings."""
 
 
 def _postgres(view: Callable[[psycopg.Connection[Any]], CanStoreView]) -> ViewFactory:
-    return lambda conn, _settings: view(conn)
+    return lambda conn, _settings, _url: view(conn)
 
 
 def _always(_settings: Settings) -> bool:
     return True
 
 
-def _metrics_view(conn: psycopg.Connection[Any], settings: Settings) -> CanStoreView:
+def _metrics_view(conn: psycopg.Connection[Any], settings: Settings, _url: str) -> CanStoreView:
     return PostgresAgentMetricsView(conn, settings.metrics_retention_days)
 
 
-def _live_view(_conn: psycopg.Connection[Any], settings: Settings) -> CanStoreView:
+def _live_view(_conn: psycopg.Connection[Any], settings: Settings, _url: str) -> CanStoreView:
     return RedisLiveStateView(redis_client(settings), LiveKeys(settings.redis_prefix))
 
 
-def _analytics_view(_conn: psycopg.Connection[Any], settings: Settings) -> CanStoreView:
+def _analytics_view(_conn: psycopg.Connection[Any], settings: Settings, _url: str) -> CanStoreView:
     from workers.analytics import clickhouse
 
     return event_analytics_view(settings, clickhouse())
+
+
+def _quarantine_reactions(
+    conn: psycopg.Connection[Any], settings: Settings, url: str
+) -> CanStoreView:
+    env = eventsourcing_env(url, settings.database_schema, 2)
+    return quarantine_policy.QuarantineReactions(conn, AlertDesk(env), PolicyDesk(env))
 
 
 def _has_redis(settings: Settings) -> bool:
@@ -101,6 +114,18 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         "who did what, when: every command anyone issued (PostgreSQL)",
         AuditLogProjection,
         _postgres(PostgresAuditLogView),
+    ),
+    alerts.NAME: ProjectionSpec(
+        alerts.NAME,
+        "alerts raised by model assessments, their status; model versions (PostgreSQL)",
+        AlertsProjection,
+        _postgres(PostgresAlertsView),
+    ),
+    quarantine_policy.NAME: ProjectionSpec(
+        quarantine_policy.NAME,
+        "policy: a critical alert quarantines its session (ask, with the alert's reason)",
+        quarantine_policy.WhenAlertRaisedQuarantineSession,
+        _quarantine_reactions,
     ),
     agent_metrics.NAME: ProjectionSpec(
         agent_metrics.NAME,
@@ -148,7 +173,7 @@ def worker(
         spec.name,
         store,
         spec.projection(),
-        lambda conn: spec.view(conn, settings),
+        lambda conn: spec.view(conn, settings, url),
         url=url,
         schema=settings.database_schema,
         batch_size=settings.projector_batch,
@@ -165,7 +190,7 @@ def runner(
     conn = connect(url, settings.database_schema, autocommit=True)
     return (
         ProjectorRunner(
-            spec.name, store, spec.projection(), spec.view(conn, settings),
+            spec.name, store, spec.projection(), spec.view(conn, settings, url),
             batch_size=settings.projector_batch,
         ),
         conn,

@@ -29,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from commands.access.follower import KeyFollower
 from commands.access.service import AccessDesk
+from commands.alerts.service import AlertActions, AlertDesk
 from commands.guardrails.decider import Decider
 from commands.guardrails.follower import PolicyFollower
 from commands.guardrails.service import PolicyDesk
@@ -46,6 +47,7 @@ from infra.metrics import observe_batch
 from infra.redis_connections import async_redis_client
 from infra.settings import Settings
 from projections.agent_metrics.queries import AgentMetricsQueries
+from projections.alerts.queries import AlertQueries
 from projections.audit_log.queries import AuditLogQueries
 from projections.event_analytics.clickhouse import event_analytics_view
 from projections.event_analytics.queries import EventAnalyticsQueries
@@ -130,6 +132,9 @@ def create_app(
             await _follow(stack, keys, database_url)
             app.state.key_follower = keys
             app.state.authenticator = authenticator(settings, keys)
+            alerts = await asyncio.to_thread(AlertDesk, env)  # REST (write) and GraphQL (read)
+            stack.callback(alerts.close)
+            app.state.alert_desk = alerts
             if write:
                 await _start_write_side(app, stack, settings, database_url, pool, clock)
             if read:
@@ -151,6 +156,7 @@ def create_app(
                     timeline, GuardrailQueries(engine, DEFAULT_RULES), AuditLogQueries(engine),
                     waiter, settings.tenant, AgentMetricsQueries(engine), live,
                     _analytics(settings), settings.min_position_timeout_seconds,
+                    AlertQueries(engine), AlertActions(alerts),
                 )  # fmt: skip
             yield
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from write_api.controllers.access import AccessController
+from write_api.controllers.alerts import AlertsController
 from write_api.controllers.audit import AuditController
 from write_api.controllers.claude_code import ClaudeCodeHooksController
 from write_api.controllers.envelopes import EnvelopesController
@@ -19,5 +20,5 @@ from write_api.controllers.privacy import PrivacyController
 def write_handlers() -> list[Any]:
     return [
         ClaudeCodeHooksController, EnvelopesController, GuardrailsController, AccessController,
-        PrivacyController, AuditController,
+        PrivacyController, AuditController, AlertsController,
     ]  # fmt: skip

@@ -13,8 +13,10 @@ from typing import Any
 
 from domain.access.actions import AuditedAction
 from domain.access.api_keys import ApiKey
+from domain.alerts.alert import Alert
 from domain.guardrails.interventions import Intervention
 from domain.guardrails.policy import GuardrailPolicy
+from domain.ml.model_version import ModelVersion
 from domain.sessions.aggregate import AgentSession
 
 NAME = "audit_log"
@@ -80,4 +82,29 @@ class AuditLogProjection:
                         f"{event.kind}:{event.target_id}", {"reason": event.reason})  # fmt: skip
         if isinstance(event, GuardrailPolicy.Event) and hasattr(event, "by"):
             return _policy(position, event)
-        return None
+        return _ml_row(position, event)
+
+
+def _ml_row(position: int, event: Any) -> dict[str, Any] | None:
+    """Alerts (raised by a scorer, acted on by operators and policies) and model versions."""
+    target = str(event.originator_id)
+    if isinstance(event, Alert.Raised):
+        return _row(position, event, event.by, "alert.raised", target,
+                    {"session_id": event.session_id, "severity": event.severity,
+                     "model_kind": event.model_kind})  # fmt: skip
+    if isinstance(event, (Alert.Acknowledged, Alert.Resolved)):
+        action = "alert.acknowledged" if isinstance(event, Alert.Acknowledged) else "alert.resolved"
+        return _row(position, event, event.by, action, target, {"note": event.note})
+    if isinstance(event, Alert.Escalated):
+        return _row(position, event, event.by, "alert.escalated", target,
+                    {"action": event.action, "detail": event.detail})  # fmt: skip
+    if isinstance(event, ModelVersion.Trained):
+        return _row(position, event, event.trained_by, "model.trained", target,
+                    {"kind": event.kind, "label": event.label,
+                     "artifact_sha256": event.artifact_sha256})  # fmt: skip
+    if isinstance(event, ModelVersion.Promoted):
+        return _row(position, event, event.by, "model.promoted", target,
+                    {"replaces": event.replaces})  # fmt: skip
+    if isinstance(event, ModelVersion.Retired):
+        return _row(position, event, event.by, "model.retired", target, {"reason": event.reason})
+    return None

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from strawberry.litestar import BaseContext
 from strawberry.types import Info
 
 from infra.access.principal import Principal
 from projections.agent_metrics.queries import AgentMetricsQueries
+from projections.alerts.queries import AlertQueries
 from projections.audit_log.queries import AuditLogQueries
 from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.guardrails.queries import GuardrailQueries
@@ -21,6 +23,15 @@ from read_api.graphql.loaders.recent_events_by_session import RecentEventsBySess
 from read_api.graphql.loaders.subagents_by_session import SubagentsBySessionLoader
 from read_api.graphql.loaders.tool_calls_by_session import ToolCallsBySessionLoader
 from read_api.waiting import PositionWaiter
+
+
+class CanActOnAlerts(Protocol):
+    """The alert commands the mutations issue (the read side imports no command code): each
+    answers the recorded position; a missing alert raises ``LookupError``, a refused change
+    another exception whose message says why."""
+
+    def acknowledge(self, tenant_id: str, alert_id: str, note: str, by: str) -> int: ...
+    def resolve(self, tenant_id: str, alert_id: str, note: str, by: str) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,9 @@ class ReadSide:
     analytics: Callable[[], EventAnalyticsQueries] | None
     """Opens the analytics store on first use (None: no analytics here)."""
     min_position_timeout: float = 5.0
+    alerts: AlertQueries | None = None
+    alert_actions: CanActOnAlerts | None = None
+    """None: this process takes no alert commands (the mutations answer with an error)."""
 
 
 class ReadContext(BaseContext, kw_only=True):

@@ -35,3 +35,7 @@ class CanRead(_Needs):
 
 class CanAudit(_Needs):
     permission = Permission.AUDIT
+
+
+class CanOperate(_Needs):
+    permission = Permission.OPERATE

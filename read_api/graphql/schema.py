@@ -12,12 +12,14 @@ from strawberry.schema.config import StrawberryConfig
 
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.permissions import CanAudit, CanRead
+from read_api.graphql.resolvers import alerts as alert_resolvers
 from read_api.graphql.resolvers import analytics as analytics_resolvers
 from read_api.graphql.resolvers import audit as audit_resolvers
 from read_api.graphql.resolvers import guardrails as guardrail_resolvers
 from read_api.graphql.resolvers import live as live_resolvers
 from read_api.graphql.resolvers import metrics as metric_resolvers
 from read_api.graphql.resolvers import sessions as session_resolvers
+from read_api.graphql.types.alerts import Alert, AlertFilter, ModelKind, ModelVersion
 from read_api.graphql.types.analytics import (
     AgentActivity,
     SearchHit,
@@ -35,6 +37,7 @@ from read_api.graphql.types.guardrails import (
 )
 from read_api.graphql.types.live import LiveCounters, LiveEvent, LiveSession
 from read_api.graphql.types.metrics import MetricDimension, MetricPoint, MetricsFilter, MetricStep
+from read_api.graphql.types.mutation import Mutation
 from read_api.graphql.types.paging import Connection
 from read_api.graphql.types.session import POSITION_SCALAR, Position, Session, SessionFilter
 
@@ -114,6 +117,28 @@ class Query:
     )
     async def quarantines(self, info: ReadInfo, active_only: bool = True) -> list[Quarantine]:
         return await guardrail_resolvers.quarantines(info, active_only)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Alerts raised by model assessments, newest first (Relay-style paging).",
+    )
+    async def alerts(
+        self,
+        info: ReadInfo,
+        filter: AlertFilter | None = None,
+        first: int = 50,
+        after: str | None = None,
+        min_position: Position | None = None,
+    ) -> Connection[Alert]:
+        return await alert_resolvers.alerts(info, filter, first, after, min_position)
+
+    @strawberry.field(
+        permission_classes=[CanRead], description="Model versions, newest first (of one kind)."
+    )
+    async def model_versions(
+        self, info: ReadInfo, kind: ModelKind | None = None
+    ) -> list[ModelVersion]:
+        return await alert_resolvers.model_versions(info, kind)
 
     @strawberry.field(
         permission_classes=[CanAudit],
@@ -241,6 +266,7 @@ class Subscription:
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
         subscription=Subscription,
         config=StrawberryConfig(scalar_map={Position: POSITION_SCALAR}),
         extensions=[

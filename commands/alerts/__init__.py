@@ -1,0 +1,1 @@
+"""Assessments in, alerts out; operators acknowledge and resolve."""

@@ -1,0 +1,205 @@
+"""The AlertDesk: assessments in, alerts out; operators acknowledge and resolve. One method
+per command.
+
+``record_assessment`` records the score as an event of the session's ``Assessment`` and, when
+the score reaches a severity of the model version's thresholds, raises an ``Alert`` in the
+same atomic save, unless an alert for the same session, model kind and severity is still open
+(then the assessment is recorded and nothing else: no second page for the same trouble).
+Only promoted versions raise alerts; a version merely trained scores in the shadows.
+
+Every command answers the global position of what it recorded (for read-your-writes waits).
+A lost race (another scorer, another operator) is retried on fresh state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from commands.alerts.messages import AcknowledgeAlert, EscalateAlert, RecordAssessment, ResolveAlert
+from commands.store.application import EventStoreApplication
+from domain.alerts.alert import Alert
+from domain.alerts.assessment import Assessment, assessment_id
+from domain.alerts.errors import (
+    AlertAcknowledgedError,
+    AlertNotFoundError,
+    AlertResolvedError,
+    AssessmentInvalidError,
+)
+from domain.alerts.thresholds import Thresholds
+from domain.alerts.values import FeatureContribution, Severity, parse_features
+from domain.ml.errors import ModelVersionNotFoundError
+from domain.ml.model_version import ModelVersion
+
+
+@dataclass(frozen=True)
+class Assessed:
+    position: int
+    """Global position of the last event the command recorded."""
+    severity: Severity | None = None
+    """The severity the score reached (None: none, or the version is not promoted)."""
+    alert_id: UUID | None = None
+    """The alert raised now (None: none, or one was already open for the same trouble)."""
+
+
+@dataclass(frozen=True)
+class Done:
+    position: int
+
+
+class AlertDesk(EventStoreApplication):
+    snapshotting_intervals = {Assessment: 100}
+
+    def record_assessment(self, command: RecordAssessment) -> Assessed:
+        if not math.isfinite(command.score):
+            raise AssessmentInvalidError(["score: a finite number"])
+        features = parse_features(list(command.top_features))
+        version = self.model_version(command.tenant_id, command.model_version_id)
+        thresholds = Thresholds.from_metadata(version.metrics)
+        severity = thresholds.severity_of(command.score) if version.promoted else None
+        for attempt in range(3):
+            assessment = self._assessment(command.tenant_id, command.session_id)
+            alert = None
+            if severity is not None and not self._open(assessment, version.kind, severity):
+                alert = Alert.raise_for(
+                    tenant_id=command.tenant_id, session_id=command.session_id,
+                    agent=command.agent, severity=severity,
+                    reason=_reason(version, command.score, severity, thresholds, features),
+                    score=command.score, model_kind=version.kind, model_version_id=version.id,
+                    assessment_id=assessment.id, assessment_version=assessment.version + 1,
+                    by=command.by,
+                )  # fmt: skip
+            assessment.record(
+                agent=command.agent, score=command.score, model_kind=version.kind,
+                model_version_id=version.id, top_features=features,
+                at_position=command.at_position, severity=severity,
+                alert_id=alert.id if alert else None,
+            )  # fmt: skip
+            try:
+                recordings = self.save(assessment, *([alert] if alert else []))
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                continue
+            return Assessed(recordings[-1].notification.id, severity, alert.id if alert else None)
+        raise AssertionError("unreachable")
+
+    def acknowledge_alert(self, command: AcknowledgeAlert) -> Done:
+        def act(alert: Alert) -> None:
+            alert.acknowledge(command.by, command.note)
+
+        return self._on_alert(command.tenant_id, command.alert_id, act)
+
+    def resolve_alert(self, command: ResolveAlert) -> Done:
+        def act(alert: Alert) -> None:
+            alert.resolve(command.by, command.note)
+
+        return self._on_alert(command.tenant_id, command.alert_id, act)
+
+    def escalate_alert(self, command: EscalateAlert) -> Done:
+        def act(alert: Alert) -> None:
+            alert.escalate(command.action, command.detail, command.by)
+
+        return self._on_alert(command.tenant_id, command.alert_id, act)
+
+    def alert(self, tenant_id: str, alert_id: UUID) -> Alert:
+        """One alert of the tenant's (AlertNotFoundError: none, or another tenant's)."""
+        try:
+            alert: Alert = self.repository.get(alert_id)
+        except AggregateNotFoundError:
+            raise AlertNotFoundError(alert_id) from None
+        if not isinstance(alert, Alert) or alert.tenant_id != tenant_id:
+            raise AlertNotFoundError(alert_id)
+        return alert
+
+    def model_version(self, tenant_id: str, version_id: UUID) -> ModelVersion:
+        try:
+            version: ModelVersion = self.repository.get(version_id)
+        except AggregateNotFoundError:
+            raise ModelVersionNotFoundError(version_id) from None
+        if not isinstance(version, ModelVersion) or version.tenant_id != tenant_id:
+            raise ModelVersionNotFoundError(version_id)
+        return version
+
+    def _assessment(self, tenant_id: str, session_id: str) -> Assessment:
+        try:
+            found: Assessment = self.repository.get(assessment_id(tenant_id, session_id))
+        except AggregateNotFoundError:
+            found = Assessment(tenant_id=tenant_id, session_id=session_id)
+        return found
+
+    def _open(self, assessment: Assessment, kind: str, severity: Severity) -> bool:
+        previous = assessment.alert_for(kind, severity)
+        if previous is None:
+            return False
+        try:
+            return self.alert(assessment.tenant_id, previous).open
+        except AlertNotFoundError:
+            return False
+
+    def _on_alert(self, tenant_id: str, alert_id: UUID, act: Callable[[Alert], None]) -> Done:
+        for attempt in range(3):
+            alert = self.alert(tenant_id, alert_id)
+            act(alert)
+            pending: list[Aggregate] = [alert]
+            try:
+                recordings = self.save(*pending)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+                continue
+            return Done(recordings[-1].notification.id if recordings else 0)
+        raise AssertionError("unreachable")
+
+
+_KINDS = {"anomaly": "anomalous", "failure": "heading for failure",
+          "burn_rate": "burning its budget fast"}  # fmt: skip
+
+
+def _reason(version: ModelVersion, score: float, severity: Severity, thresholds: Thresholds,
+            features: Sequence[FeatureContribution]) -> str:  # fmt: skip
+    """What the operator (and, for a critical alert, the quarantined agent's user) reads."""
+    kind = _KINDS.get(version.kind, version.kind)
+    limit = thresholds.threshold(severity)
+    text = (f"{severity.value} alert: session looks {kind} (score {score:.2f} >= {limit:.2f}, "
+            f"model {version.kind}/{version.label})")  # fmt: skip
+    top = ", ".join(f"{f.name}={f.value:g}" for f in features[:3])
+    return f"{text}; top features: {top}" if top else text
+
+
+class AlertActions:
+    """The alert commands for callers that must not import commands (the GraphQL mutations):
+    primitives in, the recorded position out."""
+
+    def __init__(self, desk: AlertDesk) -> None:
+        self._desk = desk
+
+    def acknowledge(self, tenant_id: str, alert_id: str, note: str, by: str) -> int:
+        """LookupError: no such alert for the tenant; ValueError: the alert refuses."""
+        command = AcknowledgeAlert(tenant_id, _uuid(alert_id), by, note)
+        return _refused_as_value_error(lambda: self._desk.acknowledge_alert(command))
+
+    def resolve(self, tenant_id: str, alert_id: str, note: str, by: str) -> int:
+        """LookupError: no such alert for the tenant; ValueError: the alert refuses."""
+        command = ResolveAlert(tenant_id, _uuid(alert_id), by, note)
+        return _refused_as_value_error(lambda: self._desk.resolve_alert(command))
+
+
+def _refused_as_value_error(act: Callable[[], Done]) -> int:
+    try:
+        return act().position
+    except (AlertResolvedError, AlertAcknowledgedError) as error:
+        raise ValueError(str(error)) from error
+
+
+def _uuid(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise AlertNotFoundError(value) from None

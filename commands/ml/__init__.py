@@ -1,0 +1,1 @@
+"""The model registry: versions trained, promoted, retired."""

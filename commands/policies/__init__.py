@@ -1,0 +1,1 @@
+"""Policies: ``when_<event>_<reaction>``, each turning events into commands."""

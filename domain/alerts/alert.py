@@ -1,0 +1,115 @@
+"""The ``Alert`` aggregate: raised by an assessment, acknowledged and resolved by operators.
+
+Invariants: an alert is raised once (its id derives from the assessment that raised it, so a
+retried command cannot raise it twice); a resolved alert cannot be acknowledged, escalated or
+resolved again (resolution is final); an alert is acknowledged at most once and escalated at
+most once. "Open" means raised or acknowledged, not resolved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.alerts.errors import AlertAcknowledgedError, AlertResolvedError
+from domain.alerts.values import AlertStatus, Severity
+
+_NAMESPACE = uuid5(NAMESPACE_URL, "https://observatory.dev/streams/alert")
+
+
+def alert_id(assessment_id: UUID, assessment_version: int) -> UUID:
+    """The alert raised by one assessment event (at most one per assessment)."""
+    return uuid5(_NAMESPACE, f"{assessment_id}/{assessment_version}")
+
+
+class Alert(Aggregate):
+    class Raised(Aggregate.Created):
+        tenant_id: str
+        session_id: str
+        agent: str | None
+        severity: str
+        reason: str
+        score: float
+        model_kind: str
+        model_version_id: str
+        assessment_id: str
+        assessment_version: int
+        """The source: the assessment event (stream and version) that crossed a threshold."""
+        by: str
+
+    class Acknowledged(Aggregate.Event):
+        tenant_id: str
+        by: str
+        note: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = AlertStatus.ACKNOWLEDGED.value
+
+    class Resolved(Aggregate.Event):
+        tenant_id: str
+        by: str
+        note: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.status = AlertStatus.RESOLVED.value
+
+    class Escalated(Aggregate.Event):
+        """A policy acted on the alert (``action``: ``quarantine``)."""
+
+        tenant_id: str
+        session_id: str
+        action: str
+        detail: str
+        by: str
+
+        def apply(self, aggregate: Any) -> None:
+            aggregate.escalated = True
+
+    def __init__(self, tenant_id: str, session_id: str, agent: str | None, severity: str,
+                 reason: str, score: float, model_kind: str, model_version_id: str,
+                 assessment_id: str, assessment_version: int, by: str) -> None:  # fmt: skip
+        self.tenant_id, self.session_id, self.agent = tenant_id, session_id, agent
+        self.severity, self.reason, self.score = severity, reason, score
+        self.model_kind, self.model_version_id = model_kind, model_version_id
+        self.assessment_id, self.assessment_version = assessment_id, assessment_version
+        self.status = AlertStatus.RAISED.value
+        self.escalated = False
+
+    @classmethod
+    def raise_for(cls, *, tenant_id: str, session_id: str, agent: str | None,
+                  severity: Severity, reason: str, score: float, model_kind: str,
+                  model_version_id: UUID, assessment_id: UUID, assessment_version: int,
+                  by: str) -> Alert:  # fmt: skip
+        return cls._create(
+            cls.Raised, id=alert_id(assessment_id, assessment_version), tenant_id=tenant_id,
+            session_id=session_id, agent=agent, severity=severity.value, reason=reason,
+            score=float(score), model_kind=model_kind, model_version_id=str(model_version_id),
+            assessment_id=str(assessment_id), assessment_version=assessment_version, by=by,
+        )  # fmt: skip
+
+    @property
+    def open(self) -> bool:
+        return bool(self.status != AlertStatus.RESOLVED.value)
+
+    def acknowledge(self, by: str, note: str) -> None:
+        if not self.open:
+            raise AlertResolvedError(self.id)
+        if self.status == AlertStatus.ACKNOWLEDGED.value:
+            raise AlertAcknowledgedError(self.id)
+        self.trigger_event(self.Acknowledged, tenant_id=self.tenant_id, by=by, note=note)
+
+    def resolve(self, by: str, note: str) -> None:
+        if not self.open:
+            raise AlertResolvedError(self.id)
+        self.trigger_event(self.Resolved, tenant_id=self.tenant_id, by=by, note=note)
+
+    def escalate(self, action: str, detail: str, by: str) -> None:
+        """Records that a policy acted on the alert; a second escalation changes nothing."""
+        if not self.open:
+            raise AlertResolvedError(self.id)
+        if self.escalated:
+            return
+        self.trigger_event(self.Escalated, tenant_id=self.tenant_id, session_id=self.session_id,
+                           action=action, detail=detail, by=by)  # fmt: skip

@@ -1,0 +1,1 @@
+"""Machine-learning models as events: versions trained, promoted and retired."""

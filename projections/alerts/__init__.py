@@ -1,0 +1,1 @@
+"""The alerts read model: alerts with their status, and the model registry."""

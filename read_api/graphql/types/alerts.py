@@ -1,0 +1,123 @@
+"""GraphQL types of alerts and model versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+from typing import cast
+
+import strawberry
+from strawberry.scalars import JSON
+
+from projections.alerts.queries import AlertRecord, ModelVersionRecord
+from read_api.graphql.types.session import Position
+
+
+@strawberry.enum
+class AlertSeverity(Enum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+@strawberry.enum(description="OPEN = raised or acknowledged (not resolved).")
+class AlertStatus(Enum):
+    RAISED = "raised"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    OPEN = "open"
+
+
+@strawberry.enum
+class ModelKind(Enum):
+    ANOMALY = "anomaly"
+    FAILURE = "failure"
+    BURN_RATE = "burn_rate"
+
+
+@strawberry.enum
+class ModelStatus(Enum):
+    TRAINED = "trained"
+    PROMOTED = "promoted"
+    RETIRED = "retired"
+
+
+@strawberry.input
+class AlertFilter:
+    status: AlertStatus | None = None
+    severity: AlertSeverity | None = None
+    session_id: str | None = None
+
+
+@strawberry.type(description="An alert a model assessment raised, and what operators did.")
+class Alert:
+    id: str
+    position: Position
+    session_id: str
+    agent: str | None
+    severity: AlertSeverity
+    status: AlertStatus
+    reason: str
+    score: float
+    model_kind: ModelKind
+    model_version_id: str
+    raised_by: str
+    raised_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    acknowledged_note: str | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolved_note: str | None
+    escalation: str | None
+    """What a policy did about it (``quarantine: …``)."""
+    escalated_at: datetime | None
+
+    @classmethod
+    def of(cls, r: AlertRecord) -> Alert:
+        return cls(
+            id=str(r.alert_id), position=Position(r.position), session_id=r.session_id,
+            agent=r.agent, severity=AlertSeverity(r.severity), status=AlertStatus(r.status),
+            reason=r.reason, score=r.score, model_kind=ModelKind(r.model_kind),
+            model_version_id=str(r.model_version_id), raised_by=r.raised_by,
+            raised_at=r.raised_at, acknowledged_by=r.acknowledged_by,
+            acknowledged_at=r.acknowledged_at, acknowledged_note=r.acknowledged_note,
+            resolved_by=r.resolved_by, resolved_at=r.resolved_at, resolved_note=r.resolved_note,
+            escalation=r.escalation, escalated_at=r.escalated_at,
+        )  # fmt: skip
+
+
+@strawberry.type(description="A trained model version and where it stands.")
+class ModelVersion:
+    id: str
+    kind: ModelKind
+    label: str
+    status: ModelStatus
+    metrics: JSON
+    artifact_sha256: str
+    feature_schema_version: str
+    trained_by: str
+    trained_at: datetime
+    promoted_by: str | None
+    promoted_at: datetime | None
+    retired_by: str | None
+    retired_at: datetime | None
+    retired_reason: str | None
+
+    @classmethod
+    def of(cls, r: ModelVersionRecord) -> ModelVersion:
+        return cls(
+            id=str(r.version_id), kind=ModelKind(r.kind), label=r.label,
+            status=ModelStatus(r.status), metrics=cast(JSON, r.metrics),
+            artifact_sha256=r.artifact_sha256,
+            feature_schema_version=r.feature_schema_version, trained_by=r.trained_by,
+            trained_at=r.trained_at, promoted_by=r.promoted_by, promoted_at=r.promoted_at,
+            retired_by=r.retired_by, retired_at=r.retired_at, retired_reason=r.retired_reason,
+        )  # fmt: skip
+
+
+@strawberry.type(description="What an alert command recorded.")
+class AlertCommandResult:
+    alert_id: str
+    position: Position
+    """Pass as ``minPosition`` to ``alerts`` to read your write."""

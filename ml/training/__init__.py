@@ -1,0 +1,1 @@
+"""Synthetic labelled sessions, training and held-out evaluation of the ML models."""

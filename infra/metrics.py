@@ -105,3 +105,16 @@ def serve_worker_metrics(host: str, port: int | None) -> None:
         from prometheus_client import start_http_server
 
         start_http_server(port, addr=host)
+
+
+SCORING_EVENTS = Counter(
+    "observatory_scoring_events_total", "Events the scoring worker folded into session features."
+)
+SCORING_ASSESSMENTS = Counter(
+    "observatory_scoring_assessments_total", "Assessments recorded (scores over a threshold)."
+)
+SCORING_SECONDS = Histogram(
+    "observatory_scoring_batch_seconds",
+    "Time to score one pulled batch and record its assessments.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)

@@ -29,8 +29,12 @@ import msgspec
 
 from domain.access.actions import AuditedAction
 from domain.access.api_keys import ApiKey
+from domain.alerts.alert import Alert
+from domain.alerts.assessment import Assessment
 from domain.guardrails.interventions import Intervention
 from domain.guardrails.policy import GuardrailPolicy
+from domain.ml.lineup import ModelLineup
+from domain.ml.model_version import ModelVersion
 from domain.sessions.aggregate import AgentSession
 from domain.sessions.hooks import KNOWN_HOOKS
 
@@ -139,6 +143,57 @@ def _hook_spec(class_name: str) -> PublicEvent:
 
 
 BY = _doc(STR, "Who did it (operator, token subject or policy).")
+
+
+def _ml_events() -> list[PublicEvent]:
+    """Model versions, assessments and alerts (what the scoring worker and operators do)."""
+    scored = {
+        "agent": STR_OR_NULL,
+        "score": NUMBER,
+        "model_kind": STR,
+        "model_version_id": STR,
+        "at_position": INT,
+        "severity": STR_OR_NULL,
+        "alert_id": STR_OR_NULL,
+        "top_features": _doc(
+            {"type": "array", "items": OBJECT},
+            "{name, value, contribution}, most contributing first.",
+        ),
+    }
+    note = {"by": BY, "note": STR}
+    return [
+        PublicEvent("model_version_trained", ModelVersion.Trained, "A model was trained.",
+                    {"kind": STR, "label": STR, "metrics": OBJECT, "artifact_sha256": STR,
+                     "feature_schema_version": STR, "trained_by": STR,
+                     "trained_at": DATETIME_OR_NULL}),
+        PublicEvent("model_version_promoted", ModelVersion.Promoted,
+                    "A model version now scores its tenant's sessions.",
+                    {"by": BY, "replaces": STR_OR_NULL}),
+        PublicEvent("model_version_retired", ModelVersion.Retired, "A model version retired.",
+                    {"by": BY, "reason": STR}),
+        PublicEvent("model_lineup_started", ModelLineup.Started,
+                    "First promotion of a model kind for a tenant.", {"kind": STR}),
+        PublicEvent("model_lineup_changed", ModelLineup.Changed,
+                    "Which version of a kind is promoted.",
+                    {"kind": STR, "promoted": STR_OR_NULL, "by": BY}),
+        PublicEvent("assessment_opened", Assessment.Opened, "First score of a session."),
+        PublicEvent("anomaly_detected", Assessment.AnomalyDetected,
+                    "The anomaly model scored the session over a threshold.", scored),
+        PublicEvent("failure_predicted", Assessment.FailurePredicted,
+                    "The failure model expects the session to fail soon.", scored),
+        PublicEvent("burn_rate_forecast", Assessment.BurnRateForecast,
+                    "The session is on course to exhaust its budget.", scored),
+        PublicEvent("alert_raised", Alert.Raised, "An alert was raised on a session.",
+                    {"agent": STR_OR_NULL, "severity": STR, "reason": STR, "score": NUMBER,
+                     "model_kind": STR, "model_version_id": STR, "by": BY}),
+        PublicEvent("alert_acknowledged", Alert.Acknowledged, "An operator took it.", note),
+        PublicEvent("alert_resolved", Alert.Resolved, "An alert was closed.", note),
+        PublicEvent("alert_escalated", Alert.Escalated,
+                    "A policy acted on the alert (e.g. quarantined the session).",
+                    {"action": STR, "detail": STR, "by": BY}),
+    ]  # fmt: skip
+
+
 _OTHERS = [
     PublicEvent("session_opened", AgentSession.Opened, "The first hook of a session arrived."),
     PublicEvent(
@@ -185,6 +240,7 @@ _OTHERS = [
     PublicEvent("action_audited", AuditedAction.Recorded,
                 "A command recorded for the audit log (unseal, export, token minted…).",
                 {"actor": STR, "action": STR, "target": STR, "detail": OBJECT}),
+    *_ml_events(),
 ]  # fmt: skip
 
 SPECS: dict[str, PublicEvent] = {

@@ -16,16 +16,21 @@ from hypothesis import strategies as st
 from commands.ingest.service import Ingestor
 from domain.access.actions import AuditedAction
 from domain.access.api_keys import ApiKey
+from domain.alerts.alert import Alert
+from domain.alerts.assessment import Assessment
 from domain.guardrails.interventions import Intervention
 from domain.guardrails.policy import GuardrailPolicy
+from domain.ml.lineup import ModelLineup
+from domain.ml.model_version import ModelVersion
 from domain.sessions.aggregate import AgentSession
 from tests.conftest import session_files
 from tests.unit.schema_check import validate
 from tests.unit.timeline_fixtures import hook_command
 from workers.public_events import SPECS, json_schema, publication, spec_of, subject_token
 
-AGGREGATES = (AgentSession, GuardrailPolicy, Intervention, ApiKey, AuditedAction)
-BASES = (AgentSession.HookRecorded, AgentSession.ToolHookRecorded)
+AGGREGATES = (AgentSession, GuardrailPolicy, Intervention, ApiKey, AuditedAction, ModelVersion,
+              ModelLineup, Assessment, Alert)  # fmt: skip
+BASES = (AgentSession.HookRecorded, AgentSession.ToolHookRecorded, Assessment.Scored)
 SEALED = "SEALED-ORIGINALS-never-public"
 
 
@@ -108,7 +113,7 @@ def test_recorded_hooks_become_documents_that_match_their_schemas_without_sealed
             assert document["data"]["payload"] == json.loads(event.payload_json)
 
 
-class Assessment(Aggregate):
+class Forecast(Aggregate):
     """An aggregate added later, whose events nobody listed in the public table yet."""
 
     class Scored(Aggregate.Event):
@@ -117,12 +122,12 @@ class Assessment(Aggregate):
 
 
 def test_an_event_class_missing_from_the_table_is_published_without_its_fields():
-    event = Assessment.Scored(
+    event = Forecast.Scored(
         originator_id=AgentSession.create_id("t", "s"), originator_version=3,
         timestamp=datetime(2026, 1, 1, tzinfo=UTC), tenant_id="t", secret="hush",
     )  # fmt: skip
     published = publication(7, event, "p")
     document = json.loads(published.body)
     assert document["data"] == {}
-    assert published.subject == "p.t.assessment_scored.v1"
+    assert published.subject == "p.t.forecast_scored.v1"
     assert "hush" not in published.body.decode()

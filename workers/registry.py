@@ -38,6 +38,7 @@ from projections.live_state.redis import RedisLiveStateView
 from projections.session_timeline import view as timeline
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
+from workers import notify_dispatch
 from workers.projector import (
     CanProject,
     CanStoreView,
@@ -126,6 +127,13 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         "policy: a critical alert quarantines its session (ask, with the alert's reason)",
         quarantine_policy.WhenAlertRaisedQuarantineSession,
         _quarantine_reactions,
+    ),
+    notify_dispatch.NAME: ProjectionSpec(
+        notify_dispatch.NAME,
+        "dispatch: every raised alert to its chat webhooks (notify_alert jobs; Redis)",
+        notify_dispatch.WhenAlertRaisedNotify,
+        notify_dispatch.dispatcher,
+        enabled=notify_dispatch.enabled,
     ),
     agent_metrics.NAME: ProjectionSpec(
         agent_metrics.NAME,

@@ -4,11 +4,8 @@ post is retried, a message enqueued twice is posted once, other tenants' hooks s
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 import redis
@@ -16,52 +13,18 @@ from dramatiq import Worker
 
 from infra.jobs import job_broker
 from infra.redis_connections import redis_client
+from tests.webhooks import Receiver
 from workers.actors.notify_alert import QUEUE, Notifier, notify_alert_actor, send_alert
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
-class Receiver:
-    """A local incoming-webhook endpoint: /slack answers 500 to its first post, then 200."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[str, int, dict[str, Any]]] = []
-        self.lock = threading.Lock()
-        self.delivered = threading.Condition(self.lock)
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with receiver.lock:
-                    first = not any(p[0] == self.path for p in receiver.posts)
-                    status = 500 if self.path == "/slack" and first else 200
-                    receiver.posts.append((self.path, status, body))
-                    receiver.delivered.notify_all()
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def ok(self, path: str) -> list[dict[str, Any]]:
-        return [body for p, status, body in self.posts if p == path and status == 200]
-
-    def wait_for(self, paths: tuple[str, ...], timeout: float = 30) -> None:
-        with self.lock:
-            assert self.delivered.wait_for(lambda: all(self.ok(p) for p in paths), timeout)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    receiver = Receiver()
-    yield receiver
-    receiver.server.shutdown()
-    receiver.server.server_close()
+    """/slack answers 500 to its first post, then 200."""
+    found = Receiver(fail_first=("/slack",))
+    yield found
+    found.close()
 
 
 @pytest.fixture

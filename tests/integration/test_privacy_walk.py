@@ -100,7 +100,9 @@ def everywhere(secure_settings):
     tag = uuid.uuid4().hex[:10]
     settings = replace(secure_settings, redis_url="redis://127.0.0.1:6379/0",
                        redis_prefix=f"walk{tag}", nats_url=NATS_URL, nats_stream=f"WALK_{tag}",
-                       nats_subject_prefix=f"walk{tag}")  # fmt: skip
+                       nats_subject_prefix=f"walk{tag}",
+                       notify_webhooks=json.dumps([{"tenant": "default", "kind": "slack",
+                                                    "url": "http://127.0.0.1:9/unused"}]))  # fmt: skip
     yield settings
     close_clickhouse()
     asyncio.run(delete_stream(NATS_URL, settings.nats_stream))

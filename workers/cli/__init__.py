@@ -13,10 +13,13 @@ from workers.cli.audit import audit
 from workers.cli.auth import auth
 from workers.cli.guardrails import guardrails, sessions
 from workers.cli.hooks import hook, hooks
+from workers.cli.jobs import jobs
+from workers.cli.ml import ml
 from workers.cli.privacy import privacy
 from workers.cli.projections import projections
 from workers.cli.replay import replay
 from workers.cli.run import ingest_writer, migrate, project, serve, up
+from workers.cli.scoring import score
 from workers.cli.stream import relay, stream
 
 
@@ -48,3 +51,6 @@ main.add_command(privacy)
 main.add_command(audit)
 main.add_command(relay)
 main.add_command(stream)
+main.add_command(ml)
+main.add_command(jobs)
+main.add_command(score)

@@ -122,6 +122,12 @@ def _run_everything(settings: Any, url: str) -> None:
 
         relay = RelayWorker(store, settings, url)
         threads.append(threading.Thread(target=relay.run, args=(stop,), name="relay", daemon=True))
+        from workers.ml_scoring import ScoringWorker
+
+        scoring = ScoringWorker(settings, url)  # scores once models are promoted (ml train)
+        threads.append(
+            threading.Thread(target=scoring.run, args=(stop,), name="ml-scoring", daemon=True)
+        )
     for thread in threads:
         thread.start()
 

@@ -1,0 +1,139 @@
+"""Dispatch raised alerts to chat webhooks: ``when_alert_raised_notify``.
+
+Runs like a projection on the projector machinery (``workers.projector``), as the quarantine
+policy does: ``WhenAlertRaisedNotify`` folds a batch of events into notices (one per
+``Alert.Raised``), and ``NotifyDispatch`` hands each to ``send_alert`` (one ``notify_alert``
+job per matching destination, run by ``observatory jobs``) and moves its own position in
+``projection_positions`` (name ``NAME``) in the same transaction, refusing a batch that does
+not start where it stands. One runner leads (advisory lock), so alerts go out in log order.
+
+Replays never re-notify: delivery is idempotent per (alert, destination) (a Redis key the
+actor sets after posting), and a notice whose alert was raised more than ``REPLAY_WINDOW``
+ago is skipped, so a rebuild, or a dispatcher started on an old log, does not wake anyone
+for history. A crash after enqueueing but before the commit re-enqueues the batch; the
+Redis key keeps that to one post.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from domain.alerts.alert import Alert
+from infra.settings import Settings
+from projections import tracking
+
+log = logging.getLogger(__name__)
+
+NAME = "when_alert_raised_notify"
+REPLAY_WINDOW = timedelta(hours=1)
+"""Alerts raised longer ago than this are history: replays skip them."""
+
+Send = Callable[[dict[str, Any]], int]
+"""Enqueues an alert to its destinations; how many (``workers.actors.notify_alert.send_alert``)."""
+
+Sender = tuple[Send, Callable[[], None]]
+"""A ``Send`` and what closes it."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    position: int
+    raised_at: datetime
+    alert: dict[str, Any]
+    """What ``notify_alert`` posts: alert_id, tenant_id, severity, session_id, reason."""
+
+
+class WhenAlertRaisedNotify:
+    """Events in, notices out: one per ``Alert.Raised`` (pure)."""
+
+    def changes(self, events: Iterable[tuple[int, object]]) -> list[Notice]:
+        return [_notice(p, e) for p, e in events if isinstance(e, Alert.Raised)]
+
+
+def _notice(position: int, event: Alert.Raised) -> Notice:
+    alert = {
+        "alert_id": str(event.originator_id), "tenant_id": event.tenant_id,
+        "severity": event.severity, "session_id": event.session_id, "reason": event.reason,
+    }  # fmt: skip
+    return Notice(position, event.timestamp, alert)
+
+
+class NotifyDispatch:
+    """Sends notices and tracks the dispatcher's position (a projector "view").
+
+    ``sender`` builds the sending side (broker, Redis) on first use, so a status check that
+    only reads the position opens no broker.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any], sender: Callable[[], Sender],
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 window: timedelta = REPLAY_WINDOW) -> None:  # fmt: skip
+        self._conn = conn
+        self._sender = sender
+        self._send: Send | None = None
+        self._close: Callable[[], None] = lambda: None
+        self._clock, self._window = clock, window
+        tracking.ensure(conn, NAME)
+
+    def position(self) -> int:
+        return tracking.read(self._conn, NAME)
+
+    def apply(self, notices: list[Notice], start: int, end: int) -> None:
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            tracking.claim(cur, NAME, start)
+            oldest = self._clock() - self._window
+            for notice in notices:
+                if notice.raised_at < oldest:
+                    log.info("notify: alert %s was raised at %s; history, not sent",
+                             notice.alert["alert_id"], notice.raised_at)  # fmt: skip
+                    continue
+                self._sending()(notice.alert)
+            tracking.advance(cur, NAME, end)
+
+    def _sending(self) -> Send:
+        if self._send is None:
+            self._send, self._close = self._sender()
+        return self._send
+
+    def reset(self) -> None:
+        """Back to the start; the replay sends nothing already delivered or too old."""
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            tracking.claim(cur, NAME, None)
+            tracking.advance(cur, NAME, 0)
+
+    def close(self) -> None:
+        self._close()
+
+
+def job_sender(settings: Settings) -> Sender:
+    """``send_alert`` through the ``notify_alert`` actor on the job broker, and its closer."""
+    from infra.jobs import job_broker
+    from infra.redis_connections import redis_client
+    from workers.actors.notify_alert import Notifier, notify_alert_actor, send_alert
+
+    broker = job_broker(settings)
+    client = redis_client(settings)
+    notifier = Notifier(settings, client)
+    actor = notify_alert_actor(broker, notifier)
+
+    def close() -> None:
+        broker.close()
+        client.close()
+
+    return (lambda alert: send_alert(actor, notifier, alert)), close
+
+
+def dispatcher(conn: psycopg.Connection[Any], settings: Settings, _url: str) -> NotifyDispatch:
+    """The view factory of the ``when_alert_raised_notify`` projection spec."""
+    return NotifyDispatch(conn, lambda: job_sender(settings))
+
+
+def enabled(settings: Settings) -> bool:
+    """Only with somewhere to post to and a broker to post through."""
+    return bool(settings.notify_webhooks and settings.redis_url)

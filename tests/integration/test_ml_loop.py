@@ -1,6 +1,7 @@
-"""The loop closes, end to end on real PostgreSQL and NATS: hooks streamed over HTTP are
+"""The loop closes, end to end on real PostgreSQL, NATS and Redis: hooks streamed over HTTP are
 relayed to JetStream, scored by the promoted models, a critical alert quarantines the runaway
-session and its next PreToolUse is answered ``ask``; a normal session raises nothing.
+session (its next PreToolUse is answered ``ask``) and is posted to a chat webhook by a dramatiq
+worker; a normal session raises nothing.
 
 The sessions come from the ML package's generator, posted as the hooks Claude Code would send,
 each received at the generator's time (the server's clock): the first normal session of seed
@@ -12,9 +13,13 @@ from __future__ import annotations
 
 import json
 import threading
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+import redis
 import torch
 from litestar.testing import TestClient
 
@@ -27,6 +32,8 @@ from infra.model_store import ModelStore
 from ml.training.train import SIZES, train_models
 from tests.integration.relay_support import RunningRelay, head, relay_settings, wait_for_checkpoint
 from tests.ml_sessions import hooks, pick
+from tests.webhooks import Receiver
+from workers.cli.jobs import start_jobs
 from workers.ml_scoring import ScoringWorker
 from workers.registry import PROJECTIONS, runner
 from workers.relay import RelayWorker
@@ -34,6 +41,7 @@ from workers.serve import create_app
 
 __all__ = ["relay_settings"]  # the fixture: a stream and subject prefix of this test's own
 
+REDIS_URL = "redis://127.0.0.1:6379/0"
 REGISTRY_KIND = {"anomaly-isolation-forest": "anomaly", "failure-gru": "failure"}
 
 
@@ -57,10 +65,32 @@ def promote_small_models(url: str, schema: str) -> None:
         registry.close()
 
 
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture
+def loop_settings(relay_settings, receiver):
+    """NATS (the relay fixture's stream), Redis (jobs and notifications), a chat webhook."""
+    prefix = f"loop{uuid.uuid4().hex[:8]}"
+    hook = [{"tenant": "default", "min_severity": "critical", "kind": "slack",
+             "url": receiver.url + "/alerts"}]  # fmt: skip
+    yield relay_settings.replace(redis_url=REDIS_URL, redis_prefix=prefix,
+                                 notify_webhooks=json.dumps(hook))  # fmt: skip
+    with redis.Redis.from_url(REDIS_URL) as client:
+        for key in client.scan_iter(match=f"{prefix}*"):
+            client.delete(key)
+
+
 def test_a_runaway_loop_is_quarantined_and_a_normal_session_is_left_alone(
-    relay_settings, pg_url, schema, store, db
+    loop_settings, receiver, pg_url, schema, store, db
 ):
+    relay_settings = loop_settings
     promote_small_models(pg_url, schema)
+    jobs = start_jobs(relay_settings, pg_url, 1)  # dramatiq on Redis: notifications
     now = [datetime.now(UTC)]
     app = create_app(relay_settings, pg_url, clock=lambda: now[0])
     scoring, stop = ScoringWorker(relay_settings, pg_url), threading.Event()
@@ -82,10 +112,10 @@ def test_a_runaway_loop_is_quarantined_and_a_normal_session_is_left_alone(
                 post(body, at)
             wait_for_checkpoint(db, head(store))
             assert scoring.wait_for(head(store), 60), "scoring did not keep up"
-            policy, conn = runner(PROJECTIONS["when_alert_raised_quarantine_session"],
-                                  relay_settings, pg_url, store)  # fmt: skip
-            policy.catch_up()
-            conn.close()
+            for name in ("when_alert_raised_quarantine_session", "when_alert_raised_notify"):
+                policy, conn = runner(PROJECTIONS[name], relay_settings, pg_url, store)
+                policy.catch_up()
+                conn.close()
 
             events = [store.mapper.to_domain_event(n)
                       for n in store.recorder.select_notifications(start=1, limit=100_000)]  # fmt: skip
@@ -105,6 +135,10 @@ def test_a_runaway_loop_is_quarantined_and_a_normal_session_is_left_alone(
             decision = post(nxt, at)["hookSpecificOutput"]
             assert decision["permissionDecision"] == "ask"
             assert decision["permissionDecisionReason"]
+            receiver.wait_for(("/alerts",))  # the critical alert reached the chat channel
+            assert "runaway" in receiver.ok("/alerts")[0]["text"]
+            assert "steady" not in json.dumps(receiver.posts)
     finally:
         stop.set()
         scorer.join(30)
+        jobs.stop()

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
-
 from commands.store.application import EventStoreApplication
 from commands.store.following import announce
 from domain.access.actions import AuditedAction
@@ -82,10 +80,6 @@ class AccessDesk(EventStoreApplication):
         return int(self.save(recorded)[-1].notification.id)
 
     def _key(self, tenant_id: str, key_id: str) -> ApiKey:
-        try:
-            key: ApiKey = self.repository.get(api_key_stream_id(key_id))
-        except AggregateNotFoundError:
-            raise KeyNotFoundError(f"no key {key_id!r}") from None
-        if key.tenant_id != tenant_id:
-            raise KeyNotFoundError(f"no key {key_id!r}")  # another tenant's: not found
-        return key
+        # Another tenant's key is not found, never forbidden.
+        missing = KeyNotFoundError(f"no key {key_id!r}")
+        return self.owned(api_key_stream_id(key_id), ApiKey, tenant_id, missing)

@@ -110,22 +110,12 @@ class AlertDesk(EventStoreApplication):
 
     def alert(self, tenant_id: str, alert_id: UUID) -> Alert:
         """One alert of the tenant's (AlertNotFoundError: none, or another tenant's)."""
-        try:
-            alert: Alert = self.repository.get(alert_id)
-        except AggregateNotFoundError:
-            raise AlertNotFoundError(alert_id) from None
-        if not isinstance(alert, Alert) or alert.tenant_id != tenant_id:
-            raise AlertNotFoundError(alert_id)
-        return alert
+        return self.owned(alert_id, Alert, tenant_id, AlertNotFoundError(alert_id))
 
     def model_version(self, tenant_id: str, version_id: UUID) -> ModelVersion:
-        try:
-            version: ModelVersion = self.repository.get(version_id)
-        except AggregateNotFoundError:
-            raise ModelVersionNotFoundError(version_id) from None
-        if not isinstance(version, ModelVersion) or version.tenant_id != tenant_id:
-            raise ModelVersionNotFoundError(version_id)
-        return version
+        return self.owned(
+            version_id, ModelVersion, tenant_id, ModelVersionNotFoundError(version_id)
+        )
 
     def _assessment(self, tenant_id: str, session_id: str) -> Assessment:
         try:

@@ -75,13 +75,9 @@ class ModelRegistry(EventStoreApplication):
 
     def version(self, tenant_id: str, version_id: UUID) -> ModelVersion:
         """One version of the tenant's (ModelVersionNotFoundError: none, or another tenant's)."""
-        try:
-            version: ModelVersion = self.repository.get(version_id)
-        except AggregateNotFoundError:
-            raise ModelVersionNotFoundError(version_id) from None
-        if not isinstance(version, ModelVersion) or version.tenant_id != tenant_id:
-            raise ModelVersionNotFoundError(version_id)
-        return version
+        return self.owned(
+            version_id, ModelVersion, tenant_id, ModelVersionNotFoundError(version_id)
+        )
 
     def promoted(self, tenant_id: str, kind: str) -> ModelVersion | None:
         """The tenant's promoted version of a kind (None: nothing promoted)."""

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import ApplicationRecorder, Transcoder
 from eventsourcing.popo import POPOFactory
 from eventsourcing.utils import Environment, EnvType
@@ -27,6 +27,9 @@ from commands.store.transcoder import FastJSONTranscoder
 
 STORE_NAME = "Observatory"
 IN_MEMORY_ENV: dict[str, str] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+Owned = TypeVar("Owned")
 
 
 class EventStoreApplication(Application[UUID]):
@@ -49,6 +52,18 @@ class EventStoreApplication(Application[UUID]):
         # ("tuple concurrently updated"). One at a time, per database.
         with _one_at_a_time(env):
             super().__init__(env)
+
+    def owned(self, aggregate_id: UUID, kind: type[Owned], tenant_id: str,
+              missing: Exception) -> Owned:  # fmt: skip
+        """The aggregate, if it exists, is a ``kind`` and belongs to ``tenant_id``; otherwise
+        raises ``missing`` (another tenant's aggregate is not found, never forbidden)."""
+        try:
+            found: object = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise missing from None
+        if not isinstance(found, kind) or getattr(found, "tenant_id", None) != tenant_id:
+            raise missing
+        return found
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = FastJSONTranscoder()  # reads what the default one writes, faster

@@ -20,7 +20,6 @@ Usage:  python benchmarks/projections.py [--rate 5000] [--seconds 20] [--databas
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -38,7 +37,6 @@ from pathlib import Path
 
 import httpx
 import psycopg
-import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -51,6 +49,7 @@ from infra.database import eventsourcing_env
 from infra.embedded.postgres import free_port
 from infra.migrate import migrate
 from infra.settings import Settings
+from tests.cleanup import delete_redis_keys, delete_stream
 from workers.registry import PROJECTIONS, runner
 
 DEFAULT_URL = os.environ.get("OBSERVATORY_BENCH_DATABASE_URL",
@@ -62,18 +61,6 @@ STORE_OF = {"relay": "NATS JetStream", "session_timeline": "PostgreSQL", "guardr
 _POSITION = re.compile(r'^observatory_projection_position\{name="([^"]+)"\} (\S+)$', re.M)
 _RELAYED = re.compile(r'^observatory_relay_position\{stream="[^"]+"\} (\S+)$', re.M)
 RELAY = "relay"
-
-
-async def _delete_stream(url: str, name: str) -> None:
-    import nats
-
-    client = await nats.connect(url)
-    try:
-        await client.jetstream().delete_stream(name)
-    except Exception:
-        pass
-    finally:
-        await client.close()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -269,11 +256,9 @@ def main() -> None:
         close_clickhouse()
         with psycopg.connect(args.database_url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
-        with redis.Redis.from_url(args.redis_url) as client:
-            for key in client.scan_iter(match=f"{prefix}:*"):
-                client.delete(key)
+        delete_redis_keys(args.redis_url, f"{prefix}:*")
         shutil.rmtree(data_dir, ignore_errors=True)
-        asyncio.run(_delete_stream(args.nats_url, prefix.upper()))
+        delete_stream(args.nats_url, prefix.upper())
 
     print(json.dumps(result, indent=2))
     print(f"\nappended {result['appended_events_per_s']:,} events/s (asked {args.rate:,})\n")

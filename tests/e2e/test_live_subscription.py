@@ -9,10 +9,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
-import redis
 from websockets.sync.client import connect
 
 from infra.embedded.postgres import free_port
+from tests.cleanup import delete_redis_keys
 from tests.e2e.processes import (
     bearer,
     credentials,
@@ -114,6 +114,4 @@ def test_a_subscription_receives_hooks_posted_over_http_as_they_happen(pg_url, s
         kill_group(projector, signal.SIGTERM)
         api.wait(30)
         projector.wait(30)
-        with redis.Redis.from_url(REDIS_URL) as client:
-            for k in client.scan_iter(match=f"{prefix}:*"):
-                client.delete(k)
+        delete_redis_keys(REDIS_URL, f"{prefix}:*")

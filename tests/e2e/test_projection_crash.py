@@ -16,6 +16,7 @@ from infra.settings import Settings
 from projections.event_analytics.connections import borrowed
 from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.live_state.keys import LiveKeys
+from tests.cleanup import delete_redis_keys
 from tests.e2e.processes import env, kill_group, start
 from tests.projection_support import corpus_commands, hooks_in_store
 
@@ -102,6 +103,5 @@ def test_projectors_killed_mid_batch_resume_with_nothing_missing_or_twice(
             queries = EventAnalyticsQueries(connection, analytics.clickhouse_database)
             assert queries.count_events("acme") == events_of(store, "acme")
     finally:
-        for key in client.scan_iter(match=f"{keys.prefix}:*"):
-            client.delete(key)
         client.close()
+        delete_redis_keys(REDIS_URL, f"{keys.prefix}:*")

@@ -18,19 +18,10 @@ import pytest
 
 from infra.nats import connect, read_stream
 from infra.settings import Settings
+from tests.cleanup import delete_stream
 from workers.relay import CHECKPOINT, RelayWorker
 
 NATS_URL = os.environ.get("OBSERVATORY_TEST_NATS_URL", "nats://127.0.0.1:4222")
-
-
-async def _delete_stream(url: str, name: str) -> None:
-    client = await connect(url, name="test-cleanup")
-    try:
-        await client.jetstream().delete_stream(name)
-    except Exception:
-        pass
-    finally:
-        await client.close()
 
 
 @pytest.fixture
@@ -40,7 +31,7 @@ def relay_settings(settings: Settings) -> Iterator[Settings]:
         nats_url=NATS_URL, nats_stream=f"T_{tag}", nats_subject_prefix=f"t{tag}"
     )
     yield configured
-    asyncio.run(_delete_stream(NATS_URL, configured.nats_stream))
+    delete_stream(NATS_URL, configured.nats_stream)
 
 
 @dataclass

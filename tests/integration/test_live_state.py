@@ -18,6 +18,7 @@ from projections.live_state.projection import LiveStateProjection
 from projections.live_state.queries import LiveStateQueries
 from projections.live_state.redis import RedisLiveStateView
 from projections.tracking import StalePositionError
+from tests.cleanup import delete_redis_keys
 from tests.projection_support import corpus_commands, hooks_in_store
 from workers.projector import ProjectorRunner
 
@@ -28,10 +29,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 def keys():
     keys = LiveKeys(f"t{uuid.uuid4().hex[:10]}")
     yield keys
-    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-    for key in client.scan_iter(match=f"{keys.prefix}:*"):
-        client.delete(key)
-    client.close()
+    delete_redis_keys(REDIS_URL, f"{keys.prefix}:*")
 
 
 @pytest.fixture

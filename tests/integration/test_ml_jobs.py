@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-import redis
 import torch
 from click.testing import CliRunner
 
@@ -20,6 +19,7 @@ from commands.alerts.service import AlertDesk
 from commands.ml.messages import PromoteModel, RegisterTrainedModel
 from commands.ml.service import ModelRegistry
 from infra.database import connect, eventsourcing_env
+from tests.cleanup import delete_redis_keys
 from tests.webhooks import Receiver
 from workers.actors.notify_alert import QUEUE as NOTIFICATIONS
 from workers.actors.train_models import QUEUE as TRAINING
@@ -47,9 +47,7 @@ def configured(settings, receiver):
               "url": receiver.url + "/slack"}]  # fmt: skip
     yield settings.replace(redis_url=REDIS_URL, redis_prefix=prefix,
                            notify_webhooks=json.dumps(hooks))  # fmt: skip
-    with redis.Redis.from_url(REDIS_URL) as cleanup:
-        for key in cleanup.scan_iter(match=f"{prefix}*"):
-            cleanup.delete(key)
+    delete_redis_keys(REDIS_URL, f"{prefix}*")
 
 
 @pytest.fixture

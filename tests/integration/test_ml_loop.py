@@ -19,7 +19,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-import redis
 import torch
 from litestar.testing import TestClient
 
@@ -30,6 +29,7 @@ from domain.alerts.assessment import Assessment
 from infra.database import eventsourcing_env
 from infra.model_store import ModelStore
 from ml.training.train import SIZES, train_models
+from tests.cleanup import delete_redis_keys
 from tests.integration.relay_support import RunningRelay, head, relay_settings, wait_for_checkpoint
 from tests.ml_sessions import hooks, pick
 from tests.webhooks import Receiver
@@ -80,9 +80,7 @@ def loop_settings(relay_settings, receiver):
              "url": receiver.url + "/alerts"}]  # fmt: skip
     yield relay_settings.replace(redis_url=REDIS_URL, redis_prefix=prefix,
                                  notify_webhooks=json.dumps(hook))  # fmt: skip
-    with redis.Redis.from_url(REDIS_URL) as client:
-        for key in client.scan_iter(match=f"{prefix}*"):
-            client.delete(key)
+    delete_redis_keys(REDIS_URL, f"{prefix}*")
 
 
 def test_a_runaway_loop_is_quarantined_and_a_normal_session_is_left_alone(

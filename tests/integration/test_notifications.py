@@ -8,11 +8,11 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-import redis
 from dramatiq import Worker
 
 from infra.jobs import job_broker
 from infra.redis_connections import redis_client
+from tests.cleanup import delete_redis_keys
 from tests.webhooks import Receiver
 from workers.actors.notify_alert import QUEUE, Notifier, notify_alert_actor, send_alert
 
@@ -48,9 +48,7 @@ def jobs(settings, receiver):
     worker.stop()
     broker.close()
     client.close()
-    with redis.Redis.from_url(REDIS_URL) as cleanup:
-        for key in cleanup.scan_iter(match=f"{prefix}*"):
-            cleanup.delete(key)
+    delete_redis_keys(REDIS_URL, f"{prefix}*")
 
 
 def alert(severity: str, tenant: str = "acme") -> dict[str, object]:

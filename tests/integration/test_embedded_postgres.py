@@ -1,5 +1,6 @@
 """The embedded PostgreSQL starts as a child process (as root: as its own user), is reused
-while running, and stops cleanly."""
+while running, and stops cleanly; as root it also runs from a venv in a folder nobody else can
+enter (a clone in /root) without opening that folder up."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import psycopg
 import pytest
 
 from infra.embedded.postgres import EmbeddedPostgres, EmbeddedPostgresError
+from tests.private_wheel import private_install
 
 
 @pytest.fixture
@@ -45,3 +47,24 @@ def test_as_root_a_data_dir_others_cannot_enter_is_refused_with_advice(tmp_path)
     private.mkdir(mode=0o700)
     with pytest.raises(EmbeddedPostgresError, match="outside /root"):
         EmbeddedPostgres(private / "postgres").start()
+
+
+@pytest.fixture
+def private_venv(tmp_path):
+    home = tmp_path / "home"
+    return home, private_install(home)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root runs the server as another user")
+def test_as_root_a_venv_others_cannot_enter_still_runs_and_stays_closed(root, private_venv):
+    home, install = private_venv
+    server = EmbeddedPostgres(root / "postgres", install=install)
+    url = server.start()
+    try:
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT current_user").fetchone() == ("postgres",)
+        assert oct(home.stat().st_mode & 0o777) == "0o700", "the private folder was opened up"
+        assert EmbeddedPostgres(root / "postgres", install=install).start() == url
+    finally:
+        server.stop()
+    assert server.running_port() is None

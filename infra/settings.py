@@ -140,7 +140,7 @@ class Settings:
     audit_anchor_file: Path | None = None
     """Append-only file where ``audit verify`` anchors each signed checkpoint outside the
     database (keep it where database administrators cannot write); unset =
-    data_dir/audit/anchors.jsonl. With OBSERVATORY_NATS_URL set, anchors also go to NATS."""
+    data_dir/audit/anchors-<schema>.jsonl. With OBSERVATORY_NATS_URL set, NATS keeps a copy."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -23,7 +23,10 @@ NATS_SECONDS = 5.0
 
 
 def anchor_path(settings: Settings) -> Path:
-    return settings.audit_anchor_file or settings.data_dir / "audit" / "anchors.jsonl"
+    """The configured file, else one per schema in the data dir (instances sharing a data
+    dir but not a log keep apart chains)."""
+    default = settings.data_dir / "audit" / f"anchors-{settings.database_schema}.jsonl"
+    return settings.audit_anchor_file or default
 
 
 @dataclass
@@ -32,6 +35,8 @@ class AnchorPlaces:
     nats: Any = None
     """A ``NatsAnchors`` (see ``workers/audit_anchors_nats.py``), or None."""
     warnings: list[str] = field(default_factory=list)
+    anchored: bool = False
+    """Whether this run's checkpoint reached the file (False: not written, or it failed)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnchorPlaces:
@@ -75,9 +80,18 @@ class AnchorPlaces:
         write_checkpoint(store, signed, by)
         changed = {s: h for s, h in result.heads.items() if not memory.unchanged(s, h)}
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        anchor = self.file.append(
-            Anchor(at, result.position, result.events, result.digest, changed), sign
-        )
+        try:
+            anchor = self.file.append(
+                Anchor(at, result.position, result.events, result.digest, changed), sign
+            )
+        except OSError as error:
+            self.warnings.append(
+                f"the checkpoint is in the database but could not be anchored in "
+                f"{self.file.path} ({error.strerror or error}): make it writable, or set "
+                "OBSERVATORY_AUDIT_ANCHOR_FILE to a file that is"
+            )
+            return
+        self.anchored = True
         if self.nats is not None:
             try:
                 asyncio.run(self.nats.publish(anchor))

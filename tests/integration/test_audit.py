@@ -242,7 +242,9 @@ def test_the_audit_log_shows_who_did_what(secure, tokens, store, pg_url, schema,
 
 
 def anchors_file(secure_settings) -> Any:
-    return secure_settings.data_dir / "audit" / "anchors.jsonl"
+    from workers.audit_anchors import anchor_path
+
+    return anchor_path(secure_settings)
 
 
 def problems_of(outcome: Any) -> list[dict[str, Any]]:
@@ -337,3 +339,19 @@ def test_anchors_kept_in_nats_survive_the_deletion_of_the_file(secure, tokens, s
         assert sum("missing from audit_checkpoints" in p["problem"] for p in problems) == 2
     finally:
         delete_stream(NATS_URL, f"{stream}_AUDIT")
+
+
+def test_an_anchor_that_cannot_be_written_is_said_and_exits_2(secure, tokens, secure_settings,
+                                                              tmp_path):  # fmt: skip
+    ingest(secure, tokens)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    environment = {
+        "OBSERVATORY_DATABASE_URL": str(secure_settings.database_url),
+        "OBSERVATORY_DATABASE_SCHEMA": secure_settings.database_schema,
+        "OBSERVATORY_DATA_DIR": str(secure_settings.data_dir),
+        "OBSERVATORY_AUDIT_ANCHOR_FILE": str(blocker / "anchors.jsonl"),
+    }
+    outcome = CliRunner().invoke(main, ["audit", "verify"], env=environment)
+    assert outcome.exit_code == 2, outcome.output
+    assert "Intact." in outcome.output and "could not be anchored" in outcome.output

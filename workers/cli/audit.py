@@ -53,7 +53,8 @@ def verify(session_id: str | None, tenant: str | None, no_checkpoint: bool,
            as_json: bool) -> None:  # fmt: skip
     """Check every hash chain, version sequence, signed checkpoint and anchor of the log.
 
-    Reports each altered, removed or inserted event it finds and exits 1 if there is any.
+    Reports each altered, removed or inserted event it finds and exits 1 if there is any
+    (2 if the log is intact but the anchor could not be written).
     A clean full run records a signed checkpoint of the whole log at its head and anchors it
     outside the database (OBSERVATORY_AUDIT_ANCHOR_FILE, and NATS when configured), so later
     runs also prove that nothing before it changed, even if checkpoint rows are deleted with
@@ -88,13 +89,16 @@ def verify(session_id: str | None, tenant: str | None, no_checkpoint: bool,
 
             result = verifier.verify_log(progress)
         result.problems[:0] = [Problem(p) for p in memory.problems]
-        if not session_id and result.intact and result.events and not no_checkpoint:
+        anchoring = not session_id and result.intact and result.events and not no_checkpoint
+        if anchoring:
             places.checkpoint(store, result, memory, signer.sign, cli_actor())
     finally:
         store.close()
     _report(result, session_id, as_json, places.warnings)
     if not result.intact:
         sys.exit(1)
+    if anchoring and not places.anchored:
+        sys.exit(2)  # intact, but the proof did not reach outside the database
 
 
 def _report(result: Any, session_id: str | None, as_json: bool, warnings: list[str]) -> None:

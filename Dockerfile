@@ -12,7 +12,10 @@ COPY workers workers
 COPY ml ml
 COPY migrations migrations
 COPY infra infra
-RUN pip install --no-cache-dir . && useradd --system --uid 10001 observatory
+# /var/lib/observatory is OBSERVATORY_DATA_DIR in compose and Kubernetes: a volume shared by
+# every role (signing key, master key, audit anchors), created here so it is ours.
+RUN pip install --no-cache-dir . && useradd --system --uid 10001 observatory \
+    && install -d -o observatory -g observatory -m 0700 /var/lib/observatory
 USER observatory
-EXPOSE 8470
+EXPOSE 8470 9464
 CMD ["observatory", "--help"]

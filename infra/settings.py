@@ -137,6 +137,10 @@ class Settings:
     in-process engine) in data_dir/clickhouse."""
     clickhouse_database: str = "observatory"
     """ClickHouse database holding the analytics tables."""
+    audit_anchor_file: Path | None = None
+    """Append-only file where ``audit verify`` anchors each signed checkpoint outside the
+    database (keep it where database administrators cannot write); unset =
+    data_dir/audit/anchors-<schema>.jsonl. With OBSERVATORY_NATS_URL set, NATS keeps a copy."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

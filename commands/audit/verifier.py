@@ -8,9 +8,13 @@ Three checks, one pass over the log in global order:
 * log checkpoints: the digest of the whole log (``domain.audit.chain.fold``) must equal each
   signed checkpoint's when the walk reaches its position, and the signature must hold. This
   pins what no later event vouches for: the last events of streams and whole streams.
+* anchors (``domain.audit.anchors``), the same checkpoints kept outside the database: each
+  must still be in the checkpoint table and match the log, and every stream must still reach
+  the version and digest last anchored for it. This catches deleting checkpoint rows together
+  with the newest events or whole streams.
 
-A full verification that finds nothing wrong records a new signed checkpoint at the head,
-so the next run (e.g. hourly from cron) proves nothing changed since.
+A full verification that finds nothing wrong records a new signed checkpoint at the head
+(and the caller anchors it), so the next run (e.g. hourly from cron) proves nothing changed.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from uuid import UUID
 from psycopg.sql import SQL, Identifier
 
 from commands.store.application import EventStoreApplication
+from domain.audit.anchors import Anchor, AnchorMemory, StreamHead
 from domain.audit.chain import GENESIS, event_digest, fold
 from domain.sessions.values import session_stream_id
 
@@ -56,7 +61,10 @@ class Verification:
     position: int = 0
     digest: str = GENESIS
     checkpoints: int = 0
+    anchors: int = 0
     problems: list[Problem] = field(default_factory=list)
+    heads: dict[str, StreamHead] = field(default_factory=dict)
+    """Every stream's head at the end of a full run: what the next anchor records."""
 
     @property
     def intact(self) -> bool:
@@ -68,6 +76,8 @@ class _Stream:
     version: int = 0
     head: str = GENESIS
     session_id: str | None = None
+    at_anchor: str | None = None
+    """Digest of the event at the version last anchored for this stream, once walked."""
 
 
 class AuditVerifier:
@@ -76,40 +86,56 @@ class AuditVerifier:
         store: EventStoreApplication,
         checkpoints: list[Checkpoint] | None = None,
         check_signature: Callable[[Checkpoint], bool] | None = None,
+        anchors: AnchorMemory | None = None,
     ) -> None:
         self._store = store
         self._checkpoints = sorted(checkpoints or [], key=lambda c: c.position)
         self._check_signature = check_signature
+        self._anchors = anchors or AnchorMemory()
 
     def verify_log(self, progress: Callable[[int, int], None] | None = None) -> Verification:
         head = int(self._store.recorder.max_notification_id() or 0)
         result = Verification(position=head)
         streams: dict[UUID, _Stream] = {}
-        pending = list(self._checkpoints)
-        for checkpoint in pending:
+        pending: list[Checkpoint | Anchor] = list(self._checkpoints)
+        for checkpoint in self._checkpoints:
             if self._check_signature is not None and not self._check_signature(checkpoint):
                 result.problems.append(Problem(
                     f"checkpoint at {checkpoint.position} has a bad signature: the checkpoint "
                     "table was altered", checkpoint.position,
                 ))  # fmt: skip
+        self._missing_checkpoints(result)
+        rows = {(c.position, c.events, c.digest) for c in self._checkpoints}
+        pending += [a for a in self._anchors.checkpoints  # each mismatch said once
+                    if (a.position, a.events, a.digest) not in rows]  # fmt: skip
+        pending.sort(key=lambda c: c.position)
+        heads = self._anchors.heads
         for position, event in self._walk(head, result):
             while pending and position > pending[0].position:
                 self._compare(pending.pop(0), result)
             stream = streams.setdefault(event.originator_id, _Stream())
             self._check(event, position, stream, result)
+            anchored = heads.get(str(event.originator_id))
+            if anchored is not None and anchored[0].version == stream.version:
+                stream.at_anchor = stream.head
             result.digest = fold(result.digest, position, event)
             result.events += 1
             if progress is not None and result.events % PAGE == 0:
                 progress(position, head)
-        for checkpoint in pending:
-            if checkpoint.position <= head:
-                self._compare(checkpoint, result)
+        for pinned in pending:
+            if pinned.position <= head:
+                self._compare(pinned, result)
             else:
                 result.problems.append(Problem(
-                    f"the log ends at {head}, before the checkpoint at {checkpoint.position}: "
-                    "events were deleted", checkpoint.position,
+                    f"the log ends at {head}, before the checkpoint at {pinned.position}: "
+                    "events were deleted", pinned.position,
                 ))  # fmt: skip
         result.streams = len(streams)
+        result.heads = {str(i): StreamHead(s.version, s.head, s.session_id)
+                        for i, s in streams.items()}  # fmt: skip
+        found = {str(i): s for i, s in streams.items()}
+        for stream_id in heads:
+            self._against_anchor(stream_id, found.get(stream_id), result)
         return result
 
     def verify_session(self, tenant_id: str, session_id: str) -> Verification:
@@ -117,13 +143,53 @@ class AuditVerifier:
         stream_id = session_stream_id(tenant_id, session_id)
         result = Verification()
         stream = _Stream()
+        anchored = self._anchors.heads.get(str(stream_id))
         for event in self._store.events.get(stream_id):
             self._check(event, None, stream, result)
+            if anchored is not None and anchored[0].version == stream.version:
+                stream.at_anchor = stream.head
             result.events += 1
         result.streams = 1 if result.events else 0
-        if not result.events:
+        if not result.events and anchored is None:
             result.problems.append(Problem(f"no session {session_id!r} in tenant {tenant_id!r}"))
+        elif anchored is not None:
+            self._against_anchor(str(stream_id), stream if result.events else None, result)
         return result
+
+    def _missing_checkpoints(self, result: Verification) -> None:
+        """Anchored checkpoints that the checkpoint table no longer holds."""
+        rows = {c.position for c in self._checkpoints}
+        for anchor in self._anchors.checkpoints:
+            result.anchors += 1
+            if anchor.position not in rows:
+                result.problems.append(Problem(
+                    f"the signed checkpoint at position {anchor.position} (anchored {anchor.at})"
+                    " is missing from audit_checkpoints: checkpoint rows were deleted",
+                    anchor.position,
+                ))  # fmt: skip
+
+    def _against_anchor(self, stream_id: str, stream: _Stream | None, result: Verification) -> None:
+        """The stream must still reach the version (and digest) last anchored for it."""
+        head, anchor = self._anchors.heads[stream_id]
+        session = stream.session_id if stream and stream.session_id else head.session_id
+        where: dict[str, Any] = {"stream_id": stream_id, "session_id": session}
+        then = f"the anchor of {anchor.at} (position {anchor.position}) knew {head.version} events"
+        if stream is None:
+            result.problems.append(Problem(
+                f"the stream is missing, but {then} of it: the whole stream was deleted",
+                **where, version=head.version,
+            ))  # fmt: skip
+        elif stream.version < head.version:
+            result.problems.append(Problem(
+                f"the stream ends at version {stream.version}, but {then}: events "
+                f"{stream.version + 1}..{head.version} were deleted", **where,
+                version=head.version,
+            ))  # fmt: skip
+        elif stream.at_anchor is not None and stream.at_anchor != head.digest:
+            result.problems.append(Problem(
+                f"version {head.version} differs from the one anchored {anchor.at}: it was "
+                "altered", **where, version=head.version,
+            ))  # fmt: skip
 
     def _walk(self, head: int, result: Verification) -> Iterator[tuple[int, Any]]:
         start = 0
@@ -170,11 +236,13 @@ class AuditVerifier:
         stream.head = event_digest(event)
 
     @staticmethod
-    def _compare(checkpoint: Checkpoint, result: Verification) -> None:
-        result.checkpoints += 1
+    def _compare(checkpoint: Checkpoint | Anchor, result: Verification) -> None:
+        kind = "anchored" if isinstance(checkpoint, Anchor) else "signed"
+        if isinstance(checkpoint, Checkpoint):
+            result.checkpoints += 1
         if (result.digest, result.events) != (checkpoint.digest, checkpoint.events):
             result.problems.append(Problem(
-                f"the log up to position {checkpoint.position} differs from its signed "
+                f"the log up to position {checkpoint.position} differs from its {kind} "
                 f"checkpoint ({result.events} events now, {checkpoint.events} then): an event at "
                 "or before it was altered, removed or added", checkpoint.position,
             ))  # fmt: skip

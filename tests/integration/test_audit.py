@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -109,7 +110,8 @@ def test_deleting_events_is_found_even_the_last_one(secure, tokens, cli, db):
     last = db.execute("SELECT max(notification_id) FROM observatory_events"
                       " WHERE topic LIKE '%AgentSession%'").fetchone()[0]  # fmt: skip
     db.execute("DELETE FROM observatory_events WHERE notification_id = %s", (last,))
-    assert cli("audit", "verify", "--session", S1).exit_code == 0  # the stream alone looks fine
+    alone = cli("audit", "verify", "--session", S1)  # the stream alone looks fine, but its
+    assert alone.exit_code == 1 and "were deleted" in alone.output  # anchored head was higher
     tail = cli("audit", "verify", "--json")
     assert tail.exit_code == 1  # no later event vouches for it: the checkpoint does
     assert any("checkpoint" in p["problem"] for p in json.loads(tail.output)["problems"])
@@ -237,3 +239,119 @@ def test_the_audit_log_shows_who_did_what(secure, tokens, store, pg_url, schema,
     assert (
         db.execute("SELECT count(*) FROM audit_log WHERE tenant_id <> 'default'").fetchone()[0] == 0
     )
+
+
+def anchors_file(secure_settings) -> Any:
+    from workers.audit_anchors import anchor_path
+
+    return anchor_path(secure_settings)
+
+
+def problems_of(outcome: Any) -> list[dict[str, Any]]:
+    assert outcome.exit_code == 1, outcome.output
+    return list(json.loads(outcome.output)["problems"])
+
+
+def test_an_untouched_log_passes_and_each_run_is_anchored_outside_the_database(
+    secure, tokens, cli, secure_settings
+):
+    ingest(secure, tokens)
+    assert cli("audit", "verify").exit_code == 0
+    again = cli("audit", "verify", "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["anchors"] == 1
+    lines = [json.loads(x) for x in anchors_file(secure_settings).read_text().splitlines()]
+    assert len(lines) == 2
+    assert str(STREAM) in lines[0]["streams"]  # the session's head, remembered
+    assert str(STREAM) not in lines[1]["streams"]  # unchanged since: not repeated
+    assert lines[1]["position"] > lines[0]["position"]
+
+
+def test_deleting_the_checkpoints_and_the_newest_events_is_caught(secure, tokens, cli, db):
+    ingest(secure, tokens)
+    assert cli("audit", "verify").exit_code == 0
+    newest = db.execute("SELECT notification_id FROM observatory_events WHERE topic LIKE"
+                        " '%AgentSession%' ORDER BY 1 DESC LIMIT 3").fetchall()  # fmt: skip
+    db.execute("DELETE FROM observatory_events WHERE notification_id = ANY(%s)",
+               ([r[0] for r in newest],))  # fmt: skip
+    db.execute("DELETE FROM audit_checkpoints")
+    problems = problems_of(cli("audit", "verify", "--json"))
+    found = [p for p in problems if p["stream_id"] == str(STREAM)]
+    assert any("were deleted" in p["problem"] and p["session_id"] == S1 for p in found)
+    assert any("missing from audit_checkpoints" in p["problem"] for p in problems)
+    alone = cli("audit", "verify", "--session", S1)  # one stream, against its anchor too
+    assert alone.exit_code == 1 and "were deleted" in alone.output
+
+
+def test_deleting_a_whole_stream_and_the_checkpoints_is_caught(secure, tokens, cli, db):
+    ingest(secure, tokens)
+    assert cli("audit", "verify").exit_code == 0
+    db.execute("DELETE FROM observatory_events WHERE originator_id = %s", (STREAM,))
+    db.execute("DELETE FROM audit_checkpoints")
+    problems = problems_of(cli("audit", "verify", "--json"))
+    assert any("whole stream was deleted" in p["problem"] and p["session_id"] == S1
+               for p in problems)  # fmt: skip
+
+
+def test_a_tampered_or_removed_anchor_is_reported(secure, tokens, cli, secure_settings):
+    ingest(secure, tokens)
+    assert cli("audit", "verify").exit_code == 0
+    assert cli("audit", "verify").exit_code == 0
+    path = anchors_file(secure_settings)
+    first, second = path.read_text().splitlines()
+    forged = json.loads(first)
+    forged["events"] -= 1
+    path.write_text(json.dumps(forged) + "\n" + second + "\n")
+    tampered = problems_of(cli("audit", "verify", "--json"))
+    assert any("anchor 1" in p["problem"] and "bad signature" in p["problem"] for p in tampered)
+    path.write_text(second + "\n")
+    removed = problems_of(cli("audit", "verify", "--json"))
+    assert any("does not follow" in p["problem"] for p in removed)
+
+
+def test_anchors_kept_in_nats_survive_the_deletion_of_the_file(secure, tokens, secure_settings,
+                                                               db):  # fmt: skip
+    from tests.cleanup import delete_stream
+    from tests.integration.relay_support import NATS_URL
+
+    stream = f"T_{uuid.uuid4().hex[:10]}"
+    environment = {
+        "OBSERVATORY_DATABASE_URL": str(secure_settings.database_url),
+        "OBSERVATORY_DATABASE_SCHEMA": secure_settings.database_schema,
+        "OBSERVATORY_DATA_DIR": str(secure_settings.data_dir),
+        "OBSERVATORY_NATS_URL": NATS_URL, "OBSERVATORY_NATS_STREAM": stream,
+        "OBSERVATORY_NATS_SUBJECT_PREFIX": stream.lower(),
+    }  # fmt: skip
+
+    def verify() -> Any:
+        return CliRunner().invoke(main, ["audit", "verify", "--json"], env=environment)
+
+    try:
+        ingest(secure, tokens)
+        assert verify().exit_code == 0
+        clean = verify()
+        assert clean.exit_code == 0 and not json.loads(clean.output)["warnings"], clean.output
+        anchors_file(secure_settings).unlink()
+        db.execute("DELETE FROM audit_checkpoints")
+        db.execute("DELETE FROM observatory_events WHERE originator_id = %s", (STREAM,))
+        problems = problems_of(verify())
+        assert any("whole stream was deleted" in p["problem"] for p in problems)
+        assert sum("missing from audit_checkpoints" in p["problem"] for p in problems) == 2
+    finally:
+        delete_stream(NATS_URL, f"{stream}_AUDIT")
+
+
+def test_an_anchor_that_cannot_be_written_is_said_and_exits_2(secure, tokens, secure_settings,
+                                                              tmp_path):  # fmt: skip
+    ingest(secure, tokens)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    environment = {
+        "OBSERVATORY_DATABASE_URL": str(secure_settings.database_url),
+        "OBSERVATORY_DATABASE_SCHEMA": secure_settings.database_schema,
+        "OBSERVATORY_DATA_DIR": str(secure_settings.data_dir),
+        "OBSERVATORY_AUDIT_ANCHOR_FILE": str(blocker / "anchors.jsonl"),
+    }
+    outcome = CliRunner().invoke(main, ["audit", "verify"], env=environment)
+    assert outcome.exit_code == 2, outcome.output
+    assert "Intact." in outcome.output and "could not be anchored" in outcome.output

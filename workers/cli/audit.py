@@ -47,34 +47,37 @@ def audit() -> None:
 @click.option("--session", "session_id", default=None, help="Check one session's stream only.")
 @click.option("--tenant", default=None, help="Tenant of --session [default: OBSERVATORY_TENANT].")
 @click.option("--no-checkpoint", is_flag=True,
-              help="Do not record a signed checkpoint after a clean full run.")  # fmt: skip
+              help="Do not record (nor anchor) a checkpoint after a clean full run.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def verify(session_id: str | None, tenant: str | None, no_checkpoint: bool,
            as_json: bool) -> None:  # fmt: skip
-    """Check every hash chain, version sequence and signed checkpoint of the log.
+    """Check every hash chain, version sequence, signed checkpoint and anchor of the log.
 
-    Reports each altered, removed or inserted event it finds and exits 1 if there is any.
-    A clean full run records a signed checkpoint of the whole log at its head, so later runs
-    also prove that nothing before it changed (run it regularly, e.g. hourly).
+    Reports each altered, removed or inserted event it finds and exits 1 if there is any
+    (2 if the log is intact but the anchor could not be written).
+    A clean full run records a signed checkpoint of the whole log at its head and anchors it
+    outside the database (OBSERVATORY_AUDIT_ANCHOR_FILE, and NATS when configured), so later
+    runs also prove that nothing before it changed, even if checkpoint rows are deleted with
+    the events (run it regularly, e.g. hourly).
     """
-    from commands.audit.verifier import (
-        AuditVerifier,
-        Checkpoint,
-        read_checkpoints,
-        write_checkpoint,
-    )
+    from commands.audit.verifier import AuditVerifier, Problem, read_checkpoints
     from infra.access.tokens import signer_for
+    from workers.audit_anchors import AnchorPlaces
 
     settings = load_settings()
     signer = signer_for(settings)
+    places = AnchorPlaces.from_settings(settings)
     store = _store(settings)
     try:
         # Recorded first, so the checkpoint this run may write covers the record itself.
         store.record_action(settings.tenant, cli_actor(), "audit.verified",
                             session_id or "log", {})  # fmt: skip
         checkpoints = read_checkpoints(store)
+        memory = places.remember(
+            lambda a: signer.signed(a.signed_text(), a.signature), len(checkpoints)
+        )
         verifier = AuditVerifier(
-            store, checkpoints, lambda c: signer.signed(c.signed_text(), c.signature)
+            store, checkpoints, lambda c: signer.signed(c.signed_text(), c.signature), memory
         )
         if session_id:
             result = verifier.verify_session(tenant or settings.tenant, session_id)
@@ -85,30 +88,38 @@ def verify(session_id: str | None, tenant: str | None, no_checkpoint: bool,
                     click.echo(f"  … {position}/{head}", err=True)
 
             result = verifier.verify_log(progress)
-            if result.intact and result.events and not no_checkpoint:
-                pending = Checkpoint(result.position, result.events, result.digest, "")
-                signed = Checkpoint(pending.position, pending.events, pending.digest,
-                                    signer.sign(pending.signed_text()))  # fmt: skip
-                write_checkpoint(store, signed, cli_actor())
+        result.problems[:0] = [Problem(p) for p in memory.problems]
+        anchoring = not session_id and result.intact and result.events and not no_checkpoint
+        if anchoring:
+            places.checkpoint(store, result, memory, signer.sign, cli_actor())
     finally:
         store.close()
+    _report(result, session_id, as_json, places.warnings)
+    if not result.intact:
+        sys.exit(1)
+    if anchoring and not places.anchored:
+        sys.exit(2)  # intact, but the proof did not reach outside the database
+
+
+def _report(result: Any, session_id: str | None, as_json: bool, warnings: list[str]) -> None:
     if as_json:
         click.echo(json.dumps({
             "intact": result.intact, "events": result.events, "streams": result.streams,
-            "checkpoints": result.checkpoints, "position": result.position,
-            "problems": [vars(p) for p in result.problems],
+            "checkpoints": result.checkpoints, "anchors": result.anchors,
+            "position": result.position, "problems": [vars(p) for p in result.problems],
+            "warnings": warnings,
         }, indent=2))  # fmt: skip
-    else:
-        scope = f"session {session_id}" if session_id else "the log"
-        click.echo(f"Checked {scope}: {result.events} events in {result.streams} streams, "
-                   f"{result.checkpoints} signed checkpoints.")  # fmt: skip
-        for problem in result.problems:
-            where = ", ".join(f"{k}={v}" for k, v in vars(problem).items()
-                              if v is not None and k != "problem")  # fmt: skip
-            click.echo(f"  ALTERED: {problem.problem} ({where})")
-        click.echo("Intact." if result.intact else f"{len(result.problems)} problems found.")
-    if not result.intact:
-        sys.exit(1)
+        return
+    scope = f"session {session_id}" if session_id else "the log"
+    click.echo(f"Checked {scope}: {result.events} events in {result.streams} streams, "
+               f"{result.checkpoints} signed checkpoints, {result.anchors} anchors.")  # fmt: skip
+    for warning in warnings:
+        click.echo(f"  WARNING: {warning}")
+    for problem in result.problems:
+        where = ", ".join(f"{k}={v}" for k, v in vars(problem).items()
+                          if v is not None and k != "problem")  # fmt: skip
+        click.echo(f"  ALTERED: {problem.problem}" + (f" ({where})" if where else ""))
+    click.echo("Intact." if result.intact else f"{len(result.problems)} problems found.")
 
 
 @audit.command()

@@ -1,9 +1,11 @@
-"""The ``Alert`` aggregate: raised by an assessment, acknowledged and resolved by operators.
+"""The ``Alert`` aggregate: raised by an assessment (or by the pipeline, when a read model
+parks an event it cannot store), acknowledged and resolved by operators.
 
-Invariants: an alert is raised once (its id derives from the assessment that raised it, so a
-retried command cannot raise it twice); a resolved alert cannot be acknowledged, escalated or
-resolved again (resolution is final); an alert is acknowledged at most once and escalated at
-most once. "Open" means raised or acknowledged, not resolved.
+Invariants: an alert is raised once (its id derives from the assessment that raised it, or
+from the projection and the parked event, so a retried command cannot raise it twice); a
+resolved alert cannot be acknowledged, escalated or resolved again (resolution is final); an
+alert is acknowledged at most once and escalated at most once. "Open" means raised or
+acknowledged, not resolved.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ import dataclasses
 import json
 import random
 import string
+import threading
+import time
 from typing import Any
 
 import psycopg
@@ -234,3 +236,44 @@ def test_a_view_that_refuses_every_event_stops_parking_after_a_streak(
             projector.catch_up()
     assert db.execute("SELECT count(*) FROM parked_events").fetchone() == (parking.STREAK_LIMIT,)
     assert db.execute("SELECT count(*) FROM timeline_events").fetchone() == (0,)
+
+
+def test_a_running_worker_parks_the_poison_event_and_keeps_projecting(
+    client, settings, pg_url, store, db
+):
+    from workers.registry import ProjectionSpec, worker
+
+    post(client, {"session_id": "s-live", "hook_event_name": "UserPromptSubmit", "prompt": "a"})
+    (poison,) = prompts(store)
+    spec = ProjectionSpec(TIMELINE, "the timeline, broken for one event",
+                          lambda: BrokenForOneEvent(poison),
+                          lambda conn, _settings, _url: PostgresSessionTimelineView(conn))  # fmt: skip
+    running = worker(spec, settings, pg_url, store)
+    stop = threading.Event()
+    thread = threading.Thread(target=running.run, args=(stop,))
+    thread.start()
+    try:
+        post(client, {"session_id": "s-live", "hook_event_name": "Stop"})
+        wait_for_position(db, TIMELINE, int(store.recorder.max_notification_id() or 0))
+    finally:
+        stop.set()
+        thread.join(30)
+    assert db.execute("SELECT position FROM parked_events").fetchall() == [(poison,)]
+    assert db.execute("SELECT hook FROM timeline_events").fetchall() == [("Stop",)]
+
+
+def wait_for_position(db: Any, name: str, position: int, seconds: float = 20.0) -> None:
+    """Blocks on the projector's NOTIFY until ``name`` stands at ``position`` or beyond."""
+    db.execute("LISTEN observatory_projections")
+    deadline = time.monotonic() + seconds
+
+    def stored() -> int:
+        row = db.execute("SELECT position FROM projection_positions WHERE name = %s",
+                         (name,)).fetchone()  # fmt: skip
+        return int(row[0]) if row else 0
+
+    while stored() < position:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{name} stuck at {stored()}, waiting for {position}"
+        for _ in db.notifies(timeout=min(left, 1.0), stop_after=1):
+            pass

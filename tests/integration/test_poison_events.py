@@ -277,3 +277,16 @@ def wait_for_position(db: Any, name: str, position: int, seconds: float = 20.0) 
         assert left > 0, f"{name} stuck at {stored()}, waiting for {position}"
         for _ in db.notifies(timeout=min(left, 1.0), stop_after=1):
             pass
+
+
+@pytest.mark.parametrize("target", [noise(5000), "s\u0000nul", "../etc"])
+def test_a_quarantine_of_an_id_no_session_can_have_is_refused_and_changes_nothing(
+    client, target, store
+):
+    before = store.recorder.max_notification_id()
+    response = client.post("/v1/guardrails/quarantines",
+                           json={"kind": "session", "id": target, "mode": "deny"})  # fmt: skip
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "1-128 characters" in response.json()["detail"]
+    assert store.recorder.max_notification_id() == before

@@ -8,6 +8,10 @@ position, so a second runner (a replica, or a rebuild) can never apply an event 
 Why not eventsourcing's ``ProjectionRunner``: it commits one event per transaction (about
 1,400 transactions/s here), far below the ingest rate; batching is what keeps lag low.
 
+A batch that fails because of one event's data (a *poison* event: ``workers.parking``) is
+split until that event stands alone; the event is parked (recorded, skipped, alerted) and the
+runner goes on, so one bad event never stops a read model.
+
 Only one runner per projection works at a time: it holds a PostgreSQL advisory lock, and the
 others stand by and take over when its connection goes. LISTEN/NOTIFY on the event table's
 channel wakes an idle runner at once; a timed poll is the fallback.
@@ -32,6 +36,8 @@ from infra.database import connect
 from infra.metrics import PROJECTION_LAG_EVENTS, PROJECTION_LAG_SECONDS, PROJECTION_POSITION
 from projections import tracking
 from projections.tracking import StalePositionError
+from workers.parking import ParkedEvent, Parking, is_poison
+from workers.parking import clear as clear_parked
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +97,14 @@ class ProjectorRunner:
         *,
         batch_size: int = 1_000,
         decoder: Callable[[Notification], object] | None = None,
+        parking: tuple[Parking, psycopg.Connection[Any]] | None = None,
     ) -> None:
+        """``parking``: where poison events go (with the PostgreSQL connection of the view,
+        or of the runner for views kept elsewhere); without it a poison event stops the
+        runner, as any other error."""
         self.name = name
         self._store = store
+        self._parking = parking
         self._decoder = decoder or store.mapper.to_domain_event
         self._projection = projection
         self._view = view
@@ -123,7 +134,7 @@ class ProjectorRunner:
         events = [(n.id, self._decode(n)) for n in notifications]
         end = notifications[-1].id
         try:
-            self._view.apply(self._projection.changes(events), start, end)
+            self._apply(events, start)
         except StalePositionError:
             log.info("%s: another runner moved on; re-reading the position", self.name)
             self._position = None
@@ -144,8 +155,11 @@ class ProjectorRunner:
         return self.position
 
     def reset(self) -> None:
-        """Empties the view; whichever runner leads replays it from the start."""
+        """Empties the view and forgets its parked events; whichever runner leads replays
+        it from the start (parking again whatever still fails)."""
         self._view.reset()
+        if self._parking is not None:
+            clear_parked(self._parking[1], self.name)
         self._position = 0
 
     def stored_position(self) -> int:
@@ -156,6 +170,40 @@ class ProjectorRunner:
         """Empties the view and replays the whole log into it."""
         self.reset()
         return self.catch_up(progress)
+
+    def _apply(self, events: list[tuple[int, Any]], start: int) -> None:
+        """Applies ``events`` (the view stands at ``start``); a poison event is parked after
+        splitting the batch until it stands alone (log2 of the batch size extra attempts)."""
+        try:
+            changes = self._projection.changes(events)
+        except Exception as error:  # noqa: BLE001 - pure code: the same events fail again
+            failure: Exception = error
+        else:
+            try:
+                self._view.apply(changes, start, events[-1][0])
+            except StalePositionError:
+                raise
+            except Exception as error:
+                if self._parking is None or not is_poison(error):
+                    raise
+                failure = error
+            else:
+                if self._parking is not None:
+                    self._parking[0].applied()
+                return
+        if self._parking is None:
+            raise failure
+        if len(events) > 1:
+            middle = len(events) // 2
+            self._apply(events[:middle], start)
+            self._apply(events[middle:], events[middle - 1][0])
+            return
+        lot, conn = self._parking
+        position, event = events[0]
+        lot.park(
+            conn, ParkedEvent.of(self.name, position, event, failure),
+            lambda: self._view.apply(self._projection.changes([]), start, position),
+        )  # fmt: skip
 
     def _decode(self, notification: Notification) -> object:
         return self._decoder(notification)
@@ -228,8 +276,10 @@ class ProjectionWorker:
         poll_seconds: float = 0.5,
         decoder: Callable[[Notification], object] | None = None,
         mirror: bool = False,
+        parking: Parking | None = None,
     ) -> None:
         self.name = name
+        self._parking = parking
         self._decoder = decoder
         self._mirror = mirror
         self._store = store
@@ -253,6 +303,7 @@ class ProjectionWorker:
                 self.runner = ProjectorRunner(
                     self.name, self._store, self._projection, view,
                     batch_size=self._batch_size, decoder=self._decoder,
+                    parking=(self._parking, conn) if self._parking is not None else None,
                 )  # fmt: skip
                 self._lead_and_run(self.runner, Leadership(conn, self._lock_key), wakeup, stop)
             except (psycopg.OperationalError, OperationalError, ConnectionError):

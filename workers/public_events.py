@@ -11,6 +11,11 @@ Invariants:
 - public names never change (renaming an event class keeps its entry's name); a breaking
   change of a document makes a ``.v2`` subject, never a silent change of ``.v1``.
 
+- a document larger than the broker takes (NATS ``max_payload``, 1 MiB by default) is
+  published in its *truncated form* (``truncated``): the same envelope and fields, with the
+  bulky ones replaced by a ``TRUNCATED`` marker object, so it still validates against its
+  schema and the stream never stops; the whole event stays in the log (docs/stream.md).
+
 Subjects are ``<prefix>.<tenant>.<type>.v1``. A tenant id is made one safe token: letters,
 digits, ``-`` and ``_`` stay; every other character becomes ``~`` and the two hex digits of
 each of its UTF-8 bytes (``acme.com`` → ``acme~2ecom``); the empty id is ``~``. The mapping
@@ -270,6 +275,15 @@ class Publication(NamedTuple):
     msg_id: str
     position: int
     body: bytes
+    truncated_from: int = 0
+    """Size of the whole document when ``body`` is its truncated form (0: it is whole)."""
+
+
+TRUNCATED = "observatory_truncated"
+"""Key of the marker object that stands for a field left out of a truncated document."""
+
+TEXT_KEPT = 1_024
+"""Characters of a long text field a truncated document keeps."""
 
 
 _warned: set[type] = set()
@@ -304,8 +318,11 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def publication(position: int, event: Any, prefix: str) -> Publication:
-    """The message for one event: subject, Nats-Msg-Id, position and JSON body."""
+def publication(
+    position: int, event: Any, prefix: str, max_bytes: int | None = None
+) -> Publication:
+    """The message for one event: subject, Nats-Msg-Id, position and JSON body (its
+    truncated form when the whole one is over ``max_bytes``)."""
     spec = spec_of(event)
     tenant = str(getattr(event, "tenant_id", ""))
     ident = event_id(event.originator_id, event.originator_version)
@@ -321,9 +338,39 @@ def publication(position: int, event: Any, prefix: str) -> Publication:
         "stream_version": event.originator_version,
         "data": {name: _value(event, name) for name in spec.fields},
     }
+    body = msgspec.json.encode(document)
+    whole = len(body)
+    if max_bytes is not None and whole > max_bytes:
+        body = truncated(document, whole, max_bytes)
     return Publication(
-        subject(prefix, tenant, spec.name), ident, position, msgspec.json.encode(document)
-    )
+        subject(prefix, tenant, spec.name), ident, position, body,
+        whole if len(body) != whole else 0,
+    )  # fmt: skip
+
+
+def truncated(document: dict[str, Any], size: int, max_bytes: int) -> bytes:
+    """The document with its bulky fields replaced: first the embedded JSON (payload,
+    context), then, if still too large, every object, list and long text. Each left-out
+    object becomes ``{TRUNCATED: {bytes, position}}``, a list ``[]``, a text its first
+    ``TEXT_KEPT`` characters and ``…``: every field keeps its schema type."""
+    marker = {TRUNCATED: {"bytes": size, "position": document["position"]}}
+    data = {name: marker if name in RAW_JSON else value
+            for name, value in document["data"].items()}  # fmt: skip
+    body = msgspec.json.encode({**document, "data": data})
+    if len(body) <= max_bytes:
+        return body
+    data = {name: _cut(value, marker) for name, value in data.items()}
+    return msgspec.json.encode({**document, "data": data})
+
+
+def _cut(value: Any, marker: dict[str, Any]) -> Any:
+    if isinstance(value, (dict, msgspec.Raw)):
+        return marker
+    if isinstance(value, (list, tuple)):
+        return []
+    if isinstance(value, str) and len(value) > TEXT_KEPT:
+        return value[:TEXT_KEPT] + "…"
+    return value
 
 
 def json_schema(spec: PublicEvent) -> Schema:

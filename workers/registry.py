@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 
+from commands.alerts.messages import ReportParkedEvent
 from commands.alerts.service import AlertDesk
 from commands.guardrails.service import PolicyDesk
 from commands.policies import when_alert_raised_quarantine_session as quarantine_policy
@@ -39,6 +40,7 @@ from projections.session_timeline import view as timeline
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
 from workers import notify_dispatch
+from workers.parking import ParkedEvent, Parking
 from workers.projector import (
     CanProject,
     CanStoreView,
@@ -174,6 +176,26 @@ def _decoder(store: EventStoreApplication) -> SharedDecoder:
     return found
 
 
+def parking(settings: Settings, url: str) -> Parking:
+    """Parks poison events and raises their alerts (an AlertDesk opened at the first one)."""
+    desks: list[AlertDesk] = []
+
+    def alert(parked: ParkedEvent) -> None:
+        if not desks:
+            desks.append(AlertDesk(eventsourcing_env(url, settings.database_schema, 1)))
+        desks[0].report_parked_event(
+            ReportParkedEvent(
+                tenant_id=parked.tenant_id, session_id=parked.session_id,
+                projection=parked.projection, position=parked.position,
+                event_type=parked.event_type, stream_id=parked.stream_id,
+                stream_version=parked.stream_version, error=parked.error,
+                by=f"projector:{parked.projection}",
+            )
+        )  # fmt: skip
+
+    return Parking(alert)
+
+
 def worker(
     spec: ProjectionSpec, settings: Settings, url: str, store: EventStoreApplication
 ) -> ProjectionWorker:
@@ -188,6 +210,7 @@ def worker(
         poll_seconds=settings.projector_poll_seconds,
         decoder=_decoder(store),
         mirror=spec.mirrored,
+        parking=parking(settings, url),
     )
 
 
@@ -199,7 +222,7 @@ def runner(
     return (
         ProjectorRunner(
             spec.name, store, spec.projection(), spec.view(conn, settings, url),
-            batch_size=settings.projector_batch,
+            batch_size=settings.projector_batch, parking=(parking(settings, url), conn),
         ),
         conn,
     )  # fmt: skip

@@ -60,6 +60,12 @@ log = logging.getLogger(__name__)
 CHECKPOINT = "relay:nats"
 """Row of ``projection_positions`` holding the last position the broker acknowledged."""
 
+HEADROOM = 8_192
+"""Bytes of ``max_payload`` left for headers and framing (they count against the limit)."""
+
+TRUNCATED_HEADER = "Observatory-Truncated"
+"""On a truncated document: the size in bytes of the whole one (docs/stream.md)."""
+
 NATS_ERRORS = (nats.errors.Error, TimeoutError, asyncio.TimeoutError, OSError)
 DATABASE_ERRORS = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError)
 
@@ -111,6 +117,7 @@ class RelayWorker:
         self.stats = RelayStats()
         self._in_stream: set[str] = set()
         self._in_stream_until = 0
+        self._max_payload = 1_048_576  # NATS's default; the server's INFO says at connect
 
     @property
     def lock_key(self) -> str:
@@ -161,6 +168,7 @@ class RelayWorker:
                 return
             await asyncio.to_thread(tracking.ensure, conn, CHECKPOINT)
             client = await broker.connect(self._nats_url, name="observatory-relay")
+            self._max_payload = client.max_payload or self._max_payload
             try:
                 await self._relay(stop, conn, wakeup, client.jetstream())
             finally:
@@ -198,7 +206,8 @@ class RelayWorker:
             return 0
         decode = self._store.mapper.to_domain_event
         events = [(n.id, decode(n)) for n in notifications]
-        batch = [publication(position, event, self._prefix) for position, event in events]
+        limit = max(self._max_payload - HEADROOM, 1_024)
+        batch = [publication(p, event, self._prefix, limit) for p, event in events]
         end = batch[-1].position
         acks = await self._publish(js, [p for p in batch if p.msg_id not in self._in_stream])
         try:
@@ -222,6 +231,8 @@ class RelayWorker:
             for item in batch:
                 headers = {broker.MSG_ID_HEADER: item.msg_id,
                            broker.POSITION_HEADER: str(item.position)}  # fmt: skip
+                if item.truncated_from:
+                    headers[TRUNCATED_HEADER] = str(item.truncated_from)
                 js_futures.append(
                     await js.publish_async(
                         item.subject, item.body, stream=self.stream, headers=headers

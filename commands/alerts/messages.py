@@ -53,3 +53,18 @@ class EscalateAlert:
     action: str
     detail: str
     by: str
+
+
+@dataclass(frozen=True)
+class ReportParkedEvent:
+    """A read model skipped one event it could not store (see ``workers.parking``)."""
+
+    tenant_id: str
+    session_id: str | None
+    projection: str
+    position: int
+    event_type: str
+    stream_id: UUID
+    stream_version: int
+    error: str
+    by: str

@@ -22,7 +22,13 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from commands.alerts.messages import AcknowledgeAlert, EscalateAlert, RecordAssessment, ResolveAlert
+from commands.alerts.messages import (
+    AcknowledgeAlert,
+    EscalateAlert,
+    RecordAssessment,
+    ReportParkedEvent,
+    ResolveAlert,
+)
 from commands.store.application import EventStoreApplication
 from domain.alerts.alert import Alert
 from domain.alerts.assessment import Assessment, assessment_id
@@ -89,6 +95,20 @@ class AlertDesk(EventStoreApplication):
                 continue
             return Assessed(recordings[-1].notification.id, severity, alert.id if alert else None)
         raise AssertionError("unreachable")
+
+    def report_parked_event(self, command: ReportParkedEvent) -> Done:
+        """Raises the warning alert for a parked event, once (position 0: raised before)."""
+        alert = Alert.raise_for_parked_event(
+            tenant_id=command.tenant_id, session_id=command.session_id,
+            projection=command.projection, position=command.position,
+            event_type=command.event_type, stream_id=command.stream_id,
+            stream_version=command.stream_version, error=command.error, by=command.by,
+        )  # fmt: skip
+        try:
+            recordings = self.save(alert)
+        except IntegrityError:
+            return Done(0)
+        return Done(recordings[-1].notification.id)
 
     def acknowledge_alert(self, command: AcknowledgeAlert) -> Done:
         def act(alert: Alert) -> None:

@@ -1,9 +1,11 @@
-"""The ``Alert`` aggregate: raised by an assessment, acknowledged and resolved by operators.
+"""The ``Alert`` aggregate: raised by an assessment (or by the pipeline, when a read model
+parks an event it cannot store), acknowledged and resolved by operators.
 
-Invariants: an alert is raised once (its id derives from the assessment that raised it, so a
-retried command cannot raise it twice); a resolved alert cannot be acknowledged, escalated or
-resolved again (resolution is final); an alert is acknowledged at most once and escalated at
-most once. "Open" means raised or acknowledged, not resolved.
+Invariants: an alert is raised once (its id derives from the assessment that raised it, or
+from the projection and the parked event, so a retried command cannot raise it twice); a
+resolved alert cannot be acknowledged, escalated or resolved again (resolution is final); an
+alert is acknowledged at most once and escalated at most once. "Open" means raised or
+acknowledged, not resolved.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ from domain.alerts.errors import AlertAcknowledgedError, AlertResolvedError
 from domain.alerts.values import AlertStatus, Severity
 
 _NAMESPACE = uuid5(NAMESPACE_URL, "https://observatory.dev/streams/alert")
+
+
+PIPELINE = "pipeline"
+"""``model_kind`` of an alert raised by the pipeline itself (a read model parked an event),
+not by a model: its ``assessment_id``/``assessment_version`` name the parked event."""
+
+NO_MODEL = UUID(int=0)
+"""``model_version_id`` of a pipeline alert."""
 
 
 def alert_id(assessment_id: UUID, assessment_version: int) -> UUID:
@@ -87,6 +97,26 @@ class Alert(Aggregate):
             session_id=session_id, agent=agent, severity=severity.value, reason=reason,
             score=float(score), model_kind=model_kind, model_version_id=str(model_version_id),
             assessment_id=str(assessment_id), assessment_version=assessment_version, by=by,
+        )  # fmt: skip
+
+    @classmethod
+    def raise_for_parked_event(cls, *, tenant_id: str, session_id: str | None,
+                               projection: str, position: int, event_type: str,
+                               stream_id: UUID, stream_version: int, error: str,
+                               by: str) -> Alert:  # fmt: skip
+        """A read model could not store one event and skipped it (one alert per projection
+        and event: raising it again is refused as a duplicate)."""
+        reason = (
+            f"The {projection} read model could not store the event at position {position} "
+            f"({event_type}) and skipped it: {error}. Other events go on. Fix the cause, then "
+            f"run `observatory projections rebuild {projection}` to replay it."
+        )
+        return cls._create(
+            cls.Raised, id=uuid5(_NAMESPACE, f"parked/{projection}/{stream_id}/{stream_version}"),
+            tenant_id=tenant_id, session_id=session_id or "", agent=None,
+            severity=Severity.WARNING.value, reason=reason, score=0.0, model_kind=PIPELINE,
+            model_version_id=str(NO_MODEL), assessment_id=str(stream_id),
+            assessment_version=stream_version, by=by,
         )  # fmt: skip
 
     @property

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from projections import tracking
+from projections import storable, tracking
 from projections.agent_metrics import histogram
 from projections.agent_metrics.projection import NAME, MetricsChanges, MinuteCounts
 
@@ -74,6 +74,7 @@ class PostgresAgentMetricsView:
         self._now = now or (lambda: datetime.now(UTC))
         self._days: set[str] = set()
         self._pruned_at: datetime | None = None
+        storable.protect(conn)
         tracking.ensure(conn, NAME)
         row = conn.execute("SELECT layout FROM agent_metrics_layout").fetchone()
         self.layout = str(row[0]) if row else "partitions"

@@ -18,6 +18,7 @@ from posixpath import basename
 from typing import Any
 
 from domain.sessions.aggregate import AgentSession
+from projections import storable
 from projections.agent_metrics import histogram
 
 NAME = "agent_metrics"
@@ -66,7 +67,7 @@ def project_of(payload_json: str) -> str:
     if not found:
         return ""
     cwd = str(json.loads(f'"{found.group(1)}"'))
-    return basename(cwd.rstrip("/")) or cwd
+    return storable.dimension(basename(cwd.rstrip("/")) or cwd) or ""
 
 
 class AgentMetricsProjection:
@@ -104,7 +105,7 @@ class AgentMetricsProjection:
         if isinstance(event, AgentSession.Started):
             model = json.loads(event.payload_json).get("model")
             if isinstance(model, str):
-                facts.model = model
+                facts.model = storable.dimension(model) or ""
         if isinstance(event, AgentSession.SubagentStarted):
             self._counts(out, event, event.agent_type, None).subagents += 1
         elif isinstance(event, AgentSession.ToolCallRequested):
@@ -127,8 +128,9 @@ class AgentMetricsProjection:
     def _counts(
         out: MetricsChanges, event: Any, agent: str | None, tool: str | None
     ) -> MinuteCounts:
+        # agent and tool are index keys: cut to a storable length (projections.storable)
         key = (event.tenant_id, minute_of(event.timestamp), event.session_id,
-               agent or MAIN_AGENT, tool or "")  # fmt: skip
+               storable.dimension(agent) or MAIN_AGENT, storable.dimension(tool) or "")  # fmt: skip
         counts = out.minutes.get(key)
         if counts is None:
             counts = out.minutes[key] = MinuteCounts()

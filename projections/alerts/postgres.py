@@ -6,7 +6,7 @@ from typing import Any
 
 import psycopg
 
-from projections import tracking
+from projections import storable, tracking
 from projections.alerts.projection import NAME, AlertChanges
 
 TABLES = ("alerts", "model_versions")
@@ -58,6 +58,7 @@ WHERE tenant_id = %(tenant_id)s AND version_id = %(id)s
 class PostgresAlertsView:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
+        storable.protect(conn)
         tracking.ensure(conn, NAME)
 
     def position(self) -> int:
@@ -67,7 +68,11 @@ class PostgresAlertsView:
         with self._conn.transaction(), self._conn.cursor() as cur:
             tracking.claim(cur, NAME, start)
             for kind, data in changes.ops:
-                cur.execute(_SQL[kind], data)
+                if kind == "trained":  # metrics is JSON text, cast to jsonb
+                    metrics = storable.jsonb_text(data["metrics"])
+                    cur.execute(_SQL[kind], {**data, "metrics": metrics})
+                else:
+                    cur.execute(_SQL[kind], data)
             tracking.advance(cur, NAME, end)
 
     def reset(self) -> None:

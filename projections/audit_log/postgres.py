@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from projections import tracking
+from projections import storable, tracking
 from projections.audit_log.projection import NAME, AuditRows
 
 TABLES = ("audit_log",)
@@ -21,6 +21,7 @@ VALUES (%(tenant_id)s, %(position)s, %(at)s, %(actor)s, %(action)s, %(target)s, 
 class PostgresAuditLogView:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
+        storable.protect(conn)
         tracking.ensure(conn, NAME)
 
     def position(self) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from projections import tracking
+from projections import storable, tracking
 from projections.guardrails.projection import NAME, GuardrailChanges
 
 TABLES = ("guardrail_policies", "guardrail_rules", "guardrail_changes", "guardrail_decisions",
@@ -58,6 +58,7 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 class PostgresGuardrailsView:
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
+        storable.protect(conn)
         tracking.ensure(conn, NAME)
 
     def position(self) -> int:
@@ -68,7 +69,11 @@ class PostgresGuardrailsView:
             tracking.claim(cur, NAME, start)
             decisions = [data for kind, data in changes.ops if kind == "decision"]
             if decisions:
-                cur.executemany(_DECISION, decisions)
+                # shadow is JSON text: NUL escapes in it must go before the jsonb cast.
+                cur.executemany(
+                    _DECISION,
+                    [{**d, "shadow": storable.jsonb_text(d["shadow"])} for d in decisions],
+                )
             for kind, data in changes.ops:
                 if kind == "imposed":
                     cur.execute(_IMPOSED, data)

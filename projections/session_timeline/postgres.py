@@ -7,13 +7,12 @@ that mirrors the rules in ``view.py``, moves the position and notifies readers w
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 import psycopg
 
-from projections import tracking
+from projections import storable, tracking
 from projections.session_timeline.view import (
     NAME,
     SessionChange,
@@ -116,23 +115,6 @@ _COPY_EVENTS = (
 )
 
 
-def jsonb_safe(payload_json: str) -> str:
-    """PostgreSQL's jsonb cannot hold U+0000; show it as the text ``\\u0000`` instead."""
-    if "\\u0000" not in payload_json:
-        return payload_json
-    return json.dumps(_without_nul(json.loads(payload_json)), ensure_ascii=False)
-
-
-def _without_nul(value: Any) -> Any:
-    if isinstance(value, str):
-        return value.replace("\x00", "\\u0000")
-    if isinstance(value, list):
-        return [_without_nul(v) for v in value]
-    if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
-    return value
-
-
 def computed_duration(change: ToolCallChange) -> float | None:
     if change.duration_ms is not None:
         return change.duration_ms
@@ -150,6 +132,7 @@ class PostgresSessionTimelineView:
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
         self._conn = conn
+        storable.protect(conn)
         tracking.ensure(conn, NAME)
 
     def position(self) -> int:
@@ -166,7 +149,7 @@ class PostgresSessionTimelineView:
                             (
                                 e.tenant_id, e.session_id, e.position, e.version, e.event_type,
                                 e.hook, e.received_at, e.agent_id, e.attribution, e.tool_name,
-                                e.tool_use_id, jsonb_safe(e.payload_json),
+                                e.tool_use_id, storable.jsonb_text(e.payload_json),
                             )
                         )  # fmt: skip
             cur.executemany(

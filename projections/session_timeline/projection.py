@@ -9,6 +9,7 @@ from typing import Any
 
 from domain.sessions.aggregate import AgentSession
 from domain.sessions.values import SUBAGENT_SPAWNING_TOOLS, ToolCallStatus
+from projections import storable
 from projections.session_timeline.view import (
     Abandonment,
     EventRow,
@@ -106,10 +107,10 @@ class SessionTimelineProjection:
         if kind is AgentSession.Started:
             session.started_at = session.started_at or event.timestamp
             model = read().get("model")
-            session.model = model if isinstance(model, str) else session.model
+            session.model = storable.dimension(model) if isinstance(model, str) else session.model
         elif kind is AgentSession.ModelSwitched:
             model = read().get("to_model")
-            session.model = model if isinstance(model, str) else session.model
+            session.model = storable.dimension(model) if isinstance(model, str) else session.model
         elif kind is AgentSession.PromptSubmitted:
             session.prompts += 1
         elif kind is AgentSession.Compacted:
@@ -149,7 +150,8 @@ class SessionTimelineProjection:
         if not isinstance(cwd, str) or not cwd:
             return
         session.cwd = cwd
-        session.project = basename(cwd.rstrip("/")) or cwd
+        # project and model are cut as in agent_metrics, so the two views name groups alike
+        session.project = storable.dimension(basename(cwd.rstrip("/")) or cwd)
         path = payload.get("transcript_path")
         session.transcript_path = path if isinstance(path, str) else None
         mode = payload.get("permission_mode")
@@ -210,7 +212,7 @@ class SessionTimelineProjection:
                 attribution=event.attribution,
             )
             changes.subagents[key] = agent
-        agent.agent_type = agent.agent_type or event.agent_type
+        agent.agent_type = agent.agent_type or storable.dimension(event.agent_type)
         if isinstance(event, AgentSession.SubagentStarted):
             agent.started_at = agent.started_at or event.timestamp
         elif isinstance(event, AgentSession.SubagentStopped):

@@ -131,3 +131,22 @@ def test_an_event_class_missing_from_the_table_is_published_without_its_fields()
     assert document["data"] == {}
     assert published.subject == "p.t.forecast_scored.v1"
     assert "hush" not in published.body.decode()
+
+
+def test_a_document_over_the_limit_is_cut_to_its_schema_in_two_steps():
+    rules = [{"id": f"r{i}", "decision": "deny", "message": "m" * 900} for i in range(50)]
+    event = GuardrailPolicy.Created(
+        originator_id=AgentSession.create_id("t", "s"), originator_version=1,
+        timestamp=datetime(2026, 1, 1, tzinfo=UTC), tenant_id="t", rules=rules, by="b" * 5_000,
+        originator_topic="domain.guardrails.policy:GuardrailPolicy",
+    )  # fmt: skip
+    whole = publication(9, event, "p")
+    assert whole.truncated_from == 0
+    cut = publication(9, event, "p", max_bytes=8_192)
+    assert cut.truncated_from == len(whole.body)
+    assert len(cut.body) <= 8_192
+    document = json.loads(cut.body)
+    assert document["data"]["rules"] == []
+    assert document["data"]["by"] == "b" * 1_024 + "…"
+    assert document["id"] == json.loads(whole.body)["id"]
+    validate(document, json_schema(SPECS["guardrail_policy_created"]))

@@ -20,12 +20,17 @@ def projections() -> None:
 def status(
     port: int | None, host: str | None, data_dir: Path | None, database_url: str | None
 ) -> None:
-    """Show each projection's position, the log head and the lag."""
+    """Show each projection's position, the log head, the lag and parked events.
+
+    A parked event is one a read model could not store: it was skipped and an alert raised
+    (docs/read-models.md). Fix the cause, then `projections rebuild NAME` replays it.
+    """
     from rich.console import Console
     from rich.table import Table
 
     from commands.store.application import EventStoreApplication
     from infra.database import connect, eventsourcing_env
+    from workers.parking import counts
     from workers.projector import Leadership
     from workers.registry import PROJECTIONS, runner
 
@@ -34,7 +39,7 @@ def status(
     store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 1))
     table = Table()
     table.add_column("projection", no_wrap=True)
-    for heading in ("position", "log head", "lag (events)"):
+    for heading in ("position", "log head", "lag (events)", "parked"):
         table.add_column(heading, justify="right", no_wrap=True)
     table.add_column("runner", no_wrap=True)
     table.add_column("about", overflow="fold")
@@ -44,9 +49,10 @@ def status(
             stored = dict(
                 conn.execute("SELECT name, position FROM projection_positions").fetchall()
             )
+            parked = counts(conn)
             for spec in PROJECTIONS.values():
                 if not spec.enabled(settings):
-                    table.add_row(spec.name, "-", "-", "-", "store not configured",
+                    table.add_row(spec.name, "-", "-", "-", "-", "store not configured",
                                   spec.description)  # fmt: skip
                     continue
                 if spec.mirrored:  # its store may belong to a running process (chDB): ask PG
@@ -60,11 +66,12 @@ def status(
                 if free:
                     conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
                 table.add_row(spec.name, str(position), str(head), str(max(0, head - position)),
+                              str(parked.get(spec.name, 0)),
                               "none running" if free else "running", spec.description)  # fmt: skip
             if "relay:nats" in stored:
                 position = int(stored["relay:nats"])
                 table.add_row("relay (NATS)", str(position), str(head),
-                              str(max(0, head - position)), "-",
+                              str(max(0, head - position)), "-", "-",
                               "the log published to JetStream (see docs/stream.md)")  # fmt: skip
     finally:
         store.close()

@@ -23,6 +23,7 @@ from domain.guardrails.errors import (
     RuleNotFoundError,
 )
 from domain.guardrails.values import Decision, Mode
+from domain.sessions.values import is_identifier
 from infra.access.guards import requires
 from infra.access.principal import Permission, principal_of, tenant_of
 from write_api.app_state import commands_of, gate_of
@@ -147,6 +148,11 @@ class GuardrailsController(Controller):
             raise IngestRefusedError(
                 400, "invalid_command", "send {kind, id, mode, reason}; id is required"
             )
+        if not is_identifier(target):  # as ingest checks session and agent ids
+            raise IngestRefusedError(
+                400, "invalid_command", "id: not a session or agent id (1-128 characters of "
+                "letters, digits and ._:@+=-, no path separators or '..')",
+            )  # fmt: skip
         try:
             mode = Decision(body.get("mode", "ask"))
         except ValueError:

@@ -33,6 +33,8 @@ class ModelKind(Enum):
     ANOMALY = "anomaly"
     FAILURE = "failure"
     BURN_RATE = "burn_rate"
+    PIPELINE = "pipeline"
+    """Not a model: a read model skipped an event it could not store (alerts only)."""
 
 
 @strawberry.enum
@@ -49,7 +51,10 @@ class AlertFilter:
     session_id: str | None = None
 
 
-@strawberry.type(description="An alert a model assessment raised, and what operators did.")
+@strawberry.type(
+    description="An alert a model assessment raised (or, with modelKind PIPELINE, a read model "
+    "that skipped an event it could not store), and what operators did."
+)
 class Alert:
     id: str
     position: Position

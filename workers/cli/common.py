@@ -108,9 +108,23 @@ def operator_credential(settings: Settings, token: str | None) -> str | None:
 
 def agent_credential(settings: Settings) -> str | None:
     """The key hooks send: OBSERVATORY_KEY, else the agent key `observatory up` saved."""
+    return find_agent_key(settings)[0]
+
+
+def find_agent_key(settings: Settings) -> tuple[str | None, str]:
+    """The agent key and where it came from; without a key, where we looked (for messages)."""
     import os
 
-    return os.environ.get("OBSERVATORY_KEY") or read_secret(auth_dir(settings) / "agent.key")
+    if os.environ.get("OBSERVATORY_KEY"):
+        return os.environ["OBSERVATORY_KEY"], "$OBSERVATORY_KEY"
+    saved = auth_dir(settings) / "agent.key"
+    key = read_secret(saved)
+    if key:
+        return key, str(saved)
+    return None, (
+        f"no agent key found: OBSERVATORY_KEY is unset and {saved} does not exist (set "
+        "OBSERVATORY_KEY, or OBSERVATORY_DATA_DIR to the data dir of `observatory up`)"
+    )
 
 
 def token_option(func: F) -> F:

@@ -43,11 +43,16 @@ def server_options(func: F) -> F:
     return port_option(func)
 
 
-def load_settings(**flags: Any) -> Settings:
+def load_settings(*, discover: bool = True, **flags: Any) -> Settings:
+    """The settings of this command: environment, then flags; with ``discover`` (all but
+    ``up``), the Valkey and NATS a running ``observatory up`` started, where none is set."""
+    from workers.cli.running import with_running_stack
+
     try:
-        return Settings.from_env(**flags)
+        settings = Settings.from_env(**flags)
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
+    return with_running_stack(settings) if discover else settings
 
 
 def resolve_database(settings: Settings) -> str:

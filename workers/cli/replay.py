@@ -35,7 +35,8 @@ def replay(
     """Post every *.json file of DIRECTORY (sorted by name) as a Claude Code hook.
 
     \b
-    Example: observatory replay ../shared/corpus/claude_hooks/s1_ledger_api
+    Example, from a clone after `make up` (in another terminal):
+      .venv/bin/observatory replay tests/corpus/claude_hooks/s1_ledger_api
     """
     import httpx
 

@@ -185,9 +185,12 @@ def call_api(
         ) from None
     body: dict[str, Any] = response.json() if response.content else {}
     if response.status_code == 401:
+        from workers.cli.hints import command_prefix
+
         raise click.ClickException(
             f"{body.get('detail', 'not authenticated')}: set OBSERVATORY_TOKEN (e.g. "
-            "`export OBSERVATORY_TOKEN=$(observatory auth token --role admin -q)`)"
+            f"`export OBSERVATORY_TOKEN=$({command_prefix()} auth token --role admin -q)`), "
+            f"or OBSERVATORY_DATA_DIR to the data dir of `observatory up`"
         )
     if response.status_code >= 400:
         problems = "\n  ".join(body.get("problems", []))

@@ -108,9 +108,11 @@ def install(
     click.echo(
         f"Wrote {len(INSTALL_EVENTS)} hook kinds ({mode} mode) to {path}, sending to {base}."
     )
+    from workers.cli.hints import command_prefix
+
     click.echo(
         f"Hooks authenticate with the agent key in ${KEY_ENV}: export it where Claude Code "
-        "runs (`observatory up` printed one; `observatory auth keys create` makes more)."
+        f"runs (`up` printed one; `{command_prefix()} auth keys create` makes more)."
     )
     if mode == "http":
         click.echo("http hooks fail open: if Observatory is down, agents keep working unguarded.")

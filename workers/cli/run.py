@@ -179,7 +179,8 @@ def bootstrap_access(settings: Any) -> list[str]:
     from workers.cli.common import auth_dir, read_secret, write_secret
 
     if settings.auth_mode == "insecure":
-        return ["", "AUTHENTICATION IS OFF (--insecure-dev): anyone who can reach this port",
+        port = settings.port
+        return ["", f"AUTHENTICATION IS OFF (--insecure-dev): anyone who can reach port {port}",
                 "is an admin. Never expose it beyond this machine."]  # fmt: skip
     folder = auth_dir(settings)
     lines = [""]

@@ -7,6 +7,7 @@ the current directory, and a sample folder is named only where it exists.
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 from dataclasses import fields
@@ -48,10 +49,12 @@ def second_terminal(settings: Settings) -> list[str]:
     default_port = next(f.default for f in fields(Settings) if f.name == "port")
     exports = []
     if settings.data_dir.resolve() != default_data_dir().resolve():
-        exports.append(f"  export OBSERVATORY_DATA_DIR={settings.data_dir}")
+        absolute = str(settings.data_dir.absolute())  # another terminal may be elsewhere
+        exports.append(f"  export OBSERVATORY_DATA_DIR={shlex.quote(absolute)}")
     if settings.port != default_port:
         exports.append(f"  export OBSERVATORY_PORT={settings.port}")
-    where = f"the keys and servers are found in {settings.data_dir}"
-    if not exports:
-        return [f"In another terminal as the same user ({where}):"]
-    return [f"In another terminal, first ({where}):", *exports]
+    return [
+        f"In another terminal, as the same user (the CLI finds the keys and the servers in "
+        f"{settings.data_dir}):",
+        *exports,
+    ]

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import shlex
 import shutil
 import signal
 import subprocess
@@ -204,7 +205,7 @@ def bootstrap_access(settings: Any) -> list[str]:
     lines += [
         f"Agent key for hooks (saved in {folder / 'agent.key'}):",
         f"  {key}",
-        f"  export OBSERVATORY_KEY=$(cat {folder / 'agent.key'})   # hooks send it",
+        f"  export OBSERVATORY_KEY=$(cat {shlex.quote(str(folder.absolute() / 'agent.key'))})",
     ]
     return lines
 

@@ -38,7 +38,8 @@ class Settings:
     database_schema: str = "observatory"
     """Schema holding every Observatory table (lets several instances share a database)."""
     data_dir: Path = field(default_factory=default_data_dir)
-    """Where the embedded servers keep their data."""
+    """Where the embedded servers keep their data and ``up`` saves the admin token and agent
+    key; other terminals need the same one to find them."""
     host: str = "127.0.0.1"
     """Address the HTTP APIs listen on."""
     port: int = 8470
@@ -113,12 +114,14 @@ class Settings:
     """Days of per-minute agent metrics kept (hourly rollups stay)."""
     redis_url: str | None = None
     """Redis for live state and pub/sub (``redis://host:6379/0``); unset = embedded Valkey in
-    data_dir under ``observatory up``, no live state elsewhere."""
+    data_dir under ``observatory up`` (CLI commands with that data dir use it while up runs),
+    no live state elsewhere."""
     redis_prefix: str = "observatory"
     """Prefix of every Redis key and channel (lets several instances share a Redis)."""
     nats_url: str | None = None
     """NATS with JetStream for the event stream (``nats://host:4222``); unset = embedded
-    nats-server in data_dir under ``observatory up``, no relay elsewhere."""
+    nats-server in data_dir under ``observatory up`` (CLI commands with that data dir use it
+    while up runs), no relay elsewhere."""
     nats_stream: str = "OBSERVATORY"
     """JetStream stream the relay publishes the log to."""
     nats_subject_prefix: str = "observatory"

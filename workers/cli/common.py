@@ -43,11 +43,16 @@ def server_options(func: F) -> F:
     return port_option(func)
 
 
-def load_settings(**flags: Any) -> Settings:
+def load_settings(*, discover: bool = True, **flags: Any) -> Settings:
+    """The settings of this command: environment, then flags; with ``discover`` (all but
+    ``up``), the Valkey and NATS a running ``observatory up`` started, where none is set."""
+    from workers.cli.running import with_running_stack
+
     try:
-        return Settings.from_env(**flags)
+        settings = Settings.from_env(**flags)
     except SettingsError as error:
         raise click.UsageError(str(error)) from None
+    return with_running_stack(settings) if discover else settings
 
 
 def resolve_database(settings: Settings) -> str:
@@ -108,9 +113,23 @@ def operator_credential(settings: Settings, token: str | None) -> str | None:
 
 def agent_credential(settings: Settings) -> str | None:
     """The key hooks send: OBSERVATORY_KEY, else the agent key `observatory up` saved."""
+    return find_agent_key(settings)[0]
+
+
+def find_agent_key(settings: Settings) -> tuple[str | None, str]:
+    """The agent key and where it came from; without a key, where we looked (for messages)."""
     import os
 
-    return os.environ.get("OBSERVATORY_KEY") or read_secret(auth_dir(settings) / "agent.key")
+    if os.environ.get("OBSERVATORY_KEY"):
+        return os.environ["OBSERVATORY_KEY"], "$OBSERVATORY_KEY"
+    saved = auth_dir(settings) / "agent.key"
+    key = read_secret(saved)
+    if key:
+        return key, str(saved)
+    return None, (
+        f"no agent key found: OBSERVATORY_KEY is unset and {saved} does not exist (set "
+        "OBSERVATORY_KEY, or OBSERVATORY_DATA_DIR to the data dir of `observatory up`)"
+    )
 
 
 def token_option(func: F) -> F:
@@ -166,9 +185,12 @@ def call_api(
         ) from None
     body: dict[str, Any] = response.json() if response.content else {}
     if response.status_code == 401:
+        from workers.cli.hints import command_prefix
+
         raise click.ClickException(
             f"{body.get('detail', 'not authenticated')}: set OBSERVATORY_TOKEN (e.g. "
-            "`export OBSERVATORY_TOKEN=$(observatory auth token --role admin -q)`)"
+            f"`export OBSERVATORY_TOKEN=$({command_prefix()} auth token --role admin -q)`), "
+            f"or OBSERVATORY_DATA_DIR to the data dir of `observatory up`"
         )
     if response.status_code >= 400:
         problems = "\n  ".join(body.get("problems", []))

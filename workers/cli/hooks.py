@@ -1,26 +1,22 @@
-"""``observatory hooks install|uninstall`` and the command-hook shim ``observatory hook``.
+"""``observatory hooks install|uninstall``: point Claude Code at Observatory.
 
 HTTP hooks fail open by design: Claude Code treats a refused connection, a timeout or a
-non-2xx answer as a non-blocking error and runs the tool. The shim fails open too unless
-``--fail-closed`` is given; then an unreachable Observatory blocks tool calls (PreToolUse
-exits 2, PermissionRequest answers deny) and lets every other hook through.
+non-2xx answer as a non-blocking error and runs the tool. The shim (``workers.cli.shim``)
+fails open too unless ``--fail-closed`` is given; then an Observatory that cannot decide, for
+any reason, blocks tool calls (PreToolUse exits 2, PermissionRequest answers deny).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
-import urllib.error
-import urllib.request
-import uuid
 from pathlib import Path
 from typing import Any
 
 import click
 
-from workers.cli.common import HOOK_PATH, agent_credential, api_url, load_settings, port_option
+from workers.cli.common import HOOK_PATH, api_url, load_settings, port_option
 
 KEY_ENV = "OBSERVATORY_KEY"
 """The environment variable Claude Code reads the agent key from (``allowedEnvVars``)."""
@@ -38,7 +34,6 @@ INSTALL_EVENTS = (
 )  # fmt: skip
 COMMAND_ONLY = frozenset({"SessionStart", "Setup"})
 """Claude Code runs only command hooks for these (no http)."""
-DECISION_EVENTS = frozenset({"PreToolUse", "PermissionRequest"})
 MARKER = "observatory"
 
 SCOPES = ("user", "project", "local")
@@ -76,7 +71,8 @@ def hooks() -> None:
     "--url", default=None, help="Observatory's base URL [default: http://127.0.0.1:PORT]."
 )
 @port_option
-@click.option("--fail-closed", is_flag=True, help="command mode: block tool calls if unreachable.")
+@click.option("--fail-closed", is_flag=True,
+              help="command mode: block tool calls when Observatory cannot decide.")  # fmt: skip
 @click.option("--timeout", type=click.IntRange(1, 600), default=5, show_default=True,
               help="Seconds Claude Code waits for Observatory per hook.")  # fmt: skip
 @click.option("--settings-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -112,9 +108,11 @@ def install(
     click.echo(
         f"Wrote {len(INSTALL_EVENTS)} hook kinds ({mode} mode) to {path}, sending to {base}."
     )
+    from workers.cli.hints import command_prefix
+
     click.echo(
         f"Hooks authenticate with the agent key in ${KEY_ENV}: export it where Claude Code "
-        "runs (`observatory up` printed one; `observatory auth keys create` makes more)."
+        f"runs (`up` printed one; `{command_prefix()} auth keys create` makes more)."
     )
     if mode == "http":
         click.echo("http hooks fail open: if Observatory is down, agents keep working unguarded.")
@@ -209,70 +207,3 @@ def _write_settings(path: Path, text: str) -> None:
 def _executable() -> str:
     found = shutil.which("observatory")
     return found or str(Path(sys.argv[0]).resolve())
-
-
-@click.command()
-@click.option("--url", default=None, help="Observatory's base URL [env: OBSERVATORY_URL].")
-@port_option
-@click.option(
-    "--fail-closed",
-    is_flag=True,
-    help="If Observatory cannot answer, block tool calls instead of allowing them.",
-)
-@click.option("--timeout", type=float, default=3.0, show_default=True, help="HTTP timeout (s).")
-def hook(url: str | None, port: int | None, fail_closed: bool, timeout: float) -> None:
-    """Command-hook shim: read the hook JSON on stdin, post it, print the answer.
-
-    Exit 0 with the server's hook output on success. A body the server refuses (4xx) never
-    blocks. If the server cannot be reached: exit 0 (fail open), or with --fail-closed block
-    PreToolUse (exit 2) and deny PermissionRequest.
-    """
-    body = sys.stdin.buffer.read()
-    settings = load_settings(port=port)
-    base = (url or os.environ.get("OBSERVATORY_URL") or settings.base_url).rstrip("/")
-    headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
-    key = agent_credential(settings)
-    if key:
-        headers["Authorization"] = f"Bearer {key}"
-    request = urllib.request.Request(  # noqa: S310 - the URL is the operator's own setting
-        base + HOOK_PATH, data=body, method="POST", headers=headers
-    )
-    problem = "unreachable"
-    for attempt in (1, 2):
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-                sys.stdout.buffer.write(response.read())
-                return
-        except urllib.error.HTTPError as error:
-            if error.code in (401, 403):
-                click.echo(f"observatory: the agent key was refused ({error.code}); set "
-                           "OBSERVATORY_KEY to a valid key; not blocking", err=True)  # fmt: skip
-                return
-            if error.code < 500:
-                click.echo(f"observatory: hook refused ({error.code}); not blocking", err=True)
-                return
-            problem = f"server error {error.code}"
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-            problem = f"unreachable ({getattr(error, 'reason', error)})"
-        if attempt == 1 and "timed out" not in problem:
-            continue  # one quick retry with the same Idempotency-Key
-    _unreachable(body, base, problem, fail_closed)
-
-
-def _unreachable(body: bytes, base: str, problem: str, fail_closed: bool) -> None:
-    try:
-        event = json.loads(body).get("hook_event_name")
-    except (ValueError, AttributeError):
-        event = None
-    message = f"Observatory at {base} is {problem}"
-    if not fail_closed or event not in DECISION_EVENTS:
-        click.echo(f"observatory: {message}; allowing (fail-open)", err=True)
-        return
-    reason = f"{message}; blocked because this agent is configured to fail closed"
-    if event == "PermissionRequest":
-        decision = {"behavior": "deny", "message": reason}
-        output = {"hookSpecificOutput": {"hookEventName": event, "decision": decision}}
-        sys.stdout.write(json.dumps(output))
-        return
-    click.echo(reason, err=True)
-    sys.exit(2)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from workers.cli.common import load_settings, resolve_database, server_options
+from workers.cli.running import not_configured
 
 
 @click.group()
@@ -52,8 +53,11 @@ def status(
             parked = counts(conn)
             for spec in PROJECTIONS.values():
                 if not spec.enabled(settings):
-                    table.add_row(spec.name, "-", "-", "-", "-", "store not configured",
-                                  spec.description)  # fmt: skip
+                    why = "OBSERVATORY_NOTIFY_WEBHOOKS is unset"
+                    if not settings.redis_url:
+                        why = not_configured(settings, "OBSERVATORY_REDIS_URL")
+                    table.add_row(spec.name, "-", "-", "-", "-", "not configured",
+                                  f"{spec.description}. {why}")  # fmt: skip
                     continue
                 if spec.mirrored:  # its store may belong to a running process (chDB): ask PG
                     position = int(stored.get(spec.name, 0))

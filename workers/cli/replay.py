@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from workers.cli.common import HOOK_PATH, agent_credential, api_url, load_settings, port_option
+from workers.cli.common import HOOK_PATH, api_url, find_agent_key, load_settings, port_option
 
 
 @click.command()
@@ -35,13 +35,14 @@ def replay(
     """Post every *.json file of DIRECTORY (sorted by name) as a Claude Code hook.
 
     \b
-    Example: observatory replay ../shared/corpus/claude_hooks/s1_ledger_api
+    Example, from a clone after `make up` (in another terminal):
+      .venv/bin/observatory replay tests/corpus/claude_hooks/s1_ledger_api
     """
     import httpx
 
     settings = load_settings(port=port)
     base = api_url(settings, url)
-    credential = key or agent_credential(settings)
+    credential, source = (key, "--key") if key else find_agent_key(settings)
     files = sorted(directory.glob("*.json"))
     if not files:
         raise click.ClickException(f"no *.json files in {directory}")
@@ -64,9 +65,13 @@ def replay(
                     f"cannot reach Observatory at {base} ({error}); is `observatory up` running?"
                 ) from None
             if response.status_code in (401, 403):
+                detail = f"{response.status_code}: {response.json().get('detail')}"
+                if credential is None:
+                    raise click.ClickException(f"Observatory needs an agent key ({detail}) and "
+                                               f"{source}; or pass --key")  # fmt: skip
                 raise click.ClickException(
-                    f"Observatory refused the agent key ({response.json().get('detail')}); "
-                    "pass --key or set OBSERVATORY_KEY"
+                    f"Observatory refused the agent key from {source} ({detail}); pass --key "
+                    "or set OBSERVATORY_KEY to a valid one"
                 )
             outcome = _outcome(response)
             counts[outcome] = counts.get(outcome, 0) + 1

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import json
 import logging
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,7 +53,7 @@ def up(
 
     settings = load_settings(
         port=port, host=host, data_dir=data_dir, database_url=database_url,
-        auth_mode="insecure" if insecure_dev else None,
+        auth_mode="insecure" if insecure_dev else None, discover=False,
     )  # fmt: skip
     configure_logging(settings.log_format, settings.log_level)
     embedded = None
@@ -83,7 +85,11 @@ def up(
             broker = EmbeddedNats(settings.data_dir / "nats")
             settings = settings.replace(nats_url=broker.start())
             click.echo(f"Started embedded NATS with JetStream at {settings.nats_url}.")
-        _run_everything(settings, url)
+        from workers.cli.running import recorded  # other terminals find these servers
+
+        with recorded(settings.data_dir, redis_url=settings.redis_url if cache else None,
+                      nats_url=settings.nats_url if broker else None):  # fmt: skip
+            _run_everything(settings, url)
     finally:
         if broker is not None:
             broker.stop()
@@ -174,7 +180,8 @@ def bootstrap_access(settings: Any) -> list[str]:
     from workers.cli.common import auth_dir, read_secret, write_secret
 
     if settings.auth_mode == "insecure":
-        return ["", "AUTHENTICATION IS OFF (--insecure-dev): anyone who can reach this port",
+        port = settings.port
+        return ["", f"AUTHENTICATION IS OFF (--insecure-dev): anyone who can reach port {port}",
                 "is an admin. Never expose it beyond this machine."]  # fmt: skip
     folder = auth_dir(settings)
     lines = [""]
@@ -198,13 +205,16 @@ def bootstrap_access(settings: Any) -> list[str]:
     lines += [
         f"Agent key for hooks (saved in {folder / 'agent.key'}):",
         f"  {key}",
-        f"  export OBSERVATORY_KEY=$(cat {folder / 'agent.key'})   # hooks send it",
+        f"  export OBSERVATORY_KEY=$(cat {shlex.quote(str(folder.absolute() / 'agent.key'))})",
     ]
     return lines
 
 
 def _banner(settings: Any, credentials: list[str]) -> str:
+    from workers.cli.hints import command_prefix, sample_replay, second_terminal
+
     base = settings.base_url
+    prefix = command_prefix()
     http_hook: dict[str, Any] = {"type": "http", "url": base + HOOK_PATH, "timeout": 5}
     if settings.auth_mode != "insecure":
         http_hook["headers"] = {"Authorization": "Bearer $OBSERVATORY_KEY"}
@@ -221,13 +231,14 @@ def _banner(settings: Any, credentials: list[str]) -> str:
             f"  API docs (OpenAPI)               {base}/schema",
             "",
             "Point Claude Code at it (writes every hook kind into ~/.claude/settings.json):",
-            f"  observatory hooks install --url {base}",
+            f"  {prefix} hooks install --url {base}",
             "or add hooks by hand, e.g. in .claude/settings.json:",
             *("  " + line for line in json.dumps(snippet, indent=2).splitlines()),
             "",
             *credentials,
             "",
-            "Try it: observatory replay ../shared/corpus/claude_hooks/s1_ledger_api",
+            *second_terminal(settings),
+            f"  {sample_replay(prefix)}   # try it",
             "Press Ctrl-C to stop.",
         ]
     )
@@ -277,7 +288,10 @@ def serve(
     os.environ["OBSERVATORY_AUTH_MODE"] = settings.auth_mode
     os.environ["OBSERVATORY_DATA_DIR"] = str(settings.data_dir)
     os.environ["OBSERVATORY_ROLE"] = role
-    writer = None
+    # The workers read their settings from the environment: flags must reach them too.
+    os.environ["OBSERVATORY_HOST"] = settings.host
+    os.environ["OBSERVATORY_PORT"] = str(settings.port)
+    writer = scratch = None
     if workers > 1 and role in ("all", "write"):
         # Several HTTP workers share one ingest writer (one group commit for the host) and
         # one Prometheus registry on disk.
@@ -295,6 +309,8 @@ def serve(
     finally:
         if writer is not None:
             writer.stop()
+        if scratch is not None:  # the socket and the per-worker metric files
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 class WriterSupervisor:

@@ -39,10 +39,17 @@ MALFORMED_DIR = CORPUS / "claude_hooks" / "malformed"
 MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text())
 S1 = MANIFEST["sessions"]["S1"]
 SUB1 = MANIFEST["subagents"]["SUB1"]
+AUTO_MODE: dict[str, Any] = MANIFEST["auto_mode"]
+"""An auto-mode session: calls only PermissionDenied or PostToolBatch saw (manifest + files)."""
+S2 = MANIFEST["sessions"]["S2"]
 
 
 def session_files() -> list[Path]:
     return sorted(SESSION_DIR.glob("*.json"))
+
+
+def auto_mode_files() -> list[Path]:
+    return sorted((CORPUS / "claude_hooks" / S2["dir"]).glob("*.json"))
 
 
 def malformed_files() -> list[Path]:

@@ -13,6 +13,7 @@ from domain.sessions.errors import HookPayloadInvalidError
 from domain.sessions.hooks import HookFacts, batch_calls
 from projections.agent_metrics.calls import CallState, settle
 from projections.agent_metrics.projection import AgentMetricsProjection
+from projections.live_state.projection import LiveStateProjection, counters_of
 from projections.session_timeline.memory import InMemorySessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
 from tests.conftest import AUTO_MODE, S2, auto_mode_files
@@ -188,3 +189,10 @@ def test_reading_a_recorded_batch_skips_what_it_cannot_pair():
         ("a", "Read"), ("b", None),
     ]  # fmt: skip
     assert batch_calls({"tool_calls": "nope"}) == ()
+
+
+def test_live_state_shows_a_classifier_denial_as_a_denial():
+    live = LiveStateProjection().changes(record(DENIED, BATCH)).events
+    assert [(e.kind, e.decision) for e in live] == [("PermissionDenied", "deny"),
+                                                   ("PostToolBatch", "")]  # fmt: skip
+    assert "denials" in counters_of(live[0])

@@ -45,7 +45,7 @@ WHERE (tenant_id, session_id, tool_use_id) IN
 """
 _CALL = """
 INSERT INTO agent_metrics_calls AS c (tenant_id, session_id, tool_use_id, ended, seen_at)
-VALUES (%s, %s, %s, %s, %s)
+SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])
 ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
     ended = EXCLUDED.ended, seen_at = GREATEST(c.seen_at, EXCLUDED.seen_at)
 """
@@ -125,8 +125,10 @@ class PostgresAgentMetricsView:
         settled, states = settle(changes.calls, stored)
         for key, counts in settled.items():
             _merge(minutes.setdefault(key, MinuteCounts()), counts)
-        cur.executemany(_CALL, [(*key, state.ended, state.seen_at)
-                                for key, state in states.items()])  # fmt: skip
+        items = list(states.items())  # one statement: a batch may name thousands of calls
+        cur.execute(_CALL, ([k[0] for k, _ in items], [k[1] for k, _ in items],
+                            [k[2] for k, _ in items], [s.ended for _, s in items],
+                            [s.seen_at for _, s in items]))  # fmt: skip
         return minutes
 
     def _write(

@@ -125,3 +125,17 @@ def test_each_call_counts_once_in_metrics_and_analytics(client, metrics, analyti
     assert rates == AUTO_MODE["expected_analytics"]["failure_rates"]
     activity = queries.agent_activity("default", session_id=S2["id"])
     assert sum(a.tool_calls for a in activity) == want["calls"]
+
+
+@pytest.mark.parametrize(
+    "calls", [{"tool_use_id": "a"}, ["a"], [{"tool_use_id": "../etc"}], [{"tool_name": 5}]]
+)
+def test_a_batch_whose_calls_cannot_be_paired_is_refused_and_changes_nothing(client, store, calls):
+    body = {"session_id": S2["id"], "hook_event_name": "PostToolBatch", "tool_calls": calls}
+    response = client.post("/v1/hooks/claude-code", json=body)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json()
+    assert problem["reason"] == "invalid_hook"
+    assert "tool_calls" in problem["detail"]
+    assert (store.recorder.max_notification_id() or 0) == 0

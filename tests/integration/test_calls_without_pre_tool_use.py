@@ -18,6 +18,7 @@ from projections.event_analytics.projection import NAME as ANALYTICS
 from projections.event_analytics.projection import EventAnalyticsProjection
 from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.session_timeline.memory import InMemorySessionTimelineView
+from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
 from tests.conftest import AUTO_MODE, S2, auto_mode_files
 from workers.projector import ProjectorRunner
@@ -31,7 +32,22 @@ query($id: String!) {
 }
 """
 METRICS = ("agent_metrics_minute", "agent_metrics_hour", "agent_metrics_calls")
-TIMELINE = ("timeline_sessions", "timeline_tool_calls")
+TIMELINE = ("timeline_sessions", "timeline_tool_calls", "timeline_subagents")
+OUT_OF_ORDER = [  # the same calls as the corpus's, with the hooks in the other orders
+    {"hook_event_name": "PermissionDenied", "tool_name": "Bash", "tool_use_id": "d1",
+     "tool_input": {"command": "make deploy"}, "reason": "production", "agent_id": "ag-1",
+     "agent_type": "Plan"},
+    {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_use_id": "d1",
+     "tool_input": {"command": "make deploy"}, "agent_id": "ag-1", "agent_type": "Plan"},
+    {"hook_event_name": "PostToolUse", "tool_name": "Read", "tool_use_id": "r1",
+     "tool_response": {}, "duration_ms": 5},
+    {"hook_event_name": "PostToolUseFailure", "tool_name": "Read", "tool_use_id": "r2",
+     "error": "ENOENT"},
+    {"hook_event_name": "PostToolBatch", "tool_calls": [
+        {"tool_name": "Read", "tool_input": {}, "tool_use_id": "r1"},
+        {"tool_name": "Read", "tool_input": {}, "tool_use_id": "r2"},
+        {"tool_name": "Read", "tool_input": {}, "tool_use_id": "d1"}]},
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -65,10 +81,21 @@ def rows(db, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
     return {t: sorted(db.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
 
 
+@pytest.fixture
+def timeline(pg_url, schema, store):
+    """One event per batch: every hook of a call lands in a batch of its own."""
+    with connect(pg_url, schema, autocommit=True) as conn:
+        yield ProjectorRunner("session_timeline", store, SessionTimelineProjection(),
+                              PostgresSessionTimelineView(conn), batch_size=1)  # fmt: skip
+
+
 def test_calls_only_the_classifier_or_a_batch_saw_are_tool_calls_in_the_timeline(
     client, timeline, db, store
 ):
     replay(client)
+    for hook in OUT_OF_ORDER:
+        body = {"session_id": "out-of-order", **hook}
+        assert client.post("/v1/hooks/claude-code", json=body).status_code == 200
     timeline.catch_up()
     body = client.post("/graphql", json={"query": QUERY, "variables": {"id": S2["id"]}}).json()
     assert "errors" not in body, body
@@ -86,6 +113,15 @@ def test_calls_only_the_classifier_or_a_batch_saw_are_tool_calls_in_the_timeline
         if "duration_ms" in want:
             assert got["durationMs"] == want["duration_ms"]
     assert all(found[c]["completedAt"] for c, w in expected.items() if w["status"] == "SUCCEEDED")
+
+    other = client.post("/graphql", json={"query": QUERY, "variables": {"id": "out-of-order"}})
+    session = other.json()["data"]["session"]
+    assert session["toolCallCount"] == 3
+    statuses = {c["toolUseId"]: (c["status"], c["decisionSource"]) for c in session["toolCalls"]}
+    assert statuses == {"d1": ("DENIED", "CLASSIFIER"), "r1": ("SUCCEEDED", None),
+                        "r2": ("FAILED", None)}  # fmt: skip
+    agent = db.execute("SELECT tool_call_count FROM timeline_subagents WHERE agent_id = 'ag-1'")
+    assert agent.fetchone() == (1,)
 
     incremental = rows(db, TIMELINE)
     timeline.rebuild()

@@ -13,7 +13,7 @@ from projections.agent_metrics.postgres import PostgresAgentMetricsView
 from projections.agent_metrics.projection import AgentMetricsProjection
 from projections.agent_metrics.queries import AgentMetricsQueries, MetricsFilter
 from tests.conftest import MANIFEST
-from tests.projection_support import corpus_commands, hooks_in_store
+from tests.projection_support import calls_in_store, corpus_commands, hooks_in_store
 from workers.projector import ProjectorRunner
 
 TABLES = ("agent_metrics_minute", "agent_metrics_hour", "agent_metrics_sessions")
@@ -71,7 +71,7 @@ def test_counts_equal_the_store_and_every_minute_knows_its_project(ingestor, met
     ).fetchone()
     # A call counts once whichever hooks saw it: the corpus's orphan PostToolUse is one too.
     calls = corpus_calls()
-    assert hooks["PreToolUse"] < calls
+    assert hooks["PreToolUse"] < calls == calls_in_store(ingestor, "acme")
     assert sums[:4] == (calls, hooks["PostToolUse"], hooks["PostToolUseFailure"],
                         hooks["SubagentStart"])  # fmt: skip
     assert sums[4] > 0  # durations were reported

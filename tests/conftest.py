@@ -39,10 +39,18 @@ MALFORMED_DIR = CORPUS / "claude_hooks" / "malformed"
 MANIFEST: dict[str, Any] = json.loads((CORPUS / "manifest.json").read_text())
 S1 = MANIFEST["sessions"]["S1"]
 SUB1 = MANIFEST["subagents"]["SUB1"]
+AUTO_MODE: dict[str, Any] = MANIFEST.get("auto_mode", {})
+"""An auto-mode session: calls only PermissionDenied or PostToolBatch saw (manifest + files).
+Looked up softly: an older copy of the corpus without it fails only the tests that use it."""
+S2: dict[str, Any] = MANIFEST["sessions"].get("S2", {})
 
 
 def session_files() -> list[Path]:
     return sorted(SESSION_DIR.glob("*.json"))
+
+
+def auto_mode_files() -> list[Path]:
+    return sorted((CORPUS / "claude_hooks" / S2.get("dir", "s2_auto_mode")).glob("*.json"))
 
 
 def malformed_files() -> list[Path]:

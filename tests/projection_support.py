@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from commands.ingest.messages import RecordHook
 from commands.ingest.service import Ingestor
-from domain.sessions.hooks import HookFacts
+from domain.sessions.hooks import HookFacts, batch_calls
 from tests.conftest import session_files
 
 
@@ -42,3 +42,24 @@ def hooks_in_store(ingestor: Ingestor, tenant: str) -> Counter[str]:
         ):
             counts[hook] += 1
     return counts
+
+
+def calls_in_store(ingestor: Ingestor, tenant: str) -> int:
+    """Distinct tool calls (session, tool_use_id) the store holds for a tenant, whichever hooks
+    saw them; a PreToolUse without a tool_use_id is a call of its own."""
+    calls: set[tuple[str, str]] = set()
+    unpaired = 0
+    for notification in ingestor.recorder.select_notifications(start=1, limit=100_000):
+        event = ingestor.mapper.to_domain_event(notification)
+        if getattr(event, "tenant_id", None) != tenant or not hasattr(event, "payload_json"):
+            continue
+        session = str(getattr(event, "session_id", ""))
+        if event.hook == "PostToolBatch":
+            calls.update((session, c.tool_use_id)
+                         for c in batch_calls(json.loads(event.payload_json)))  # fmt: skip
+        elif event.hook in ("PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionDenied"):
+            if event.tool_use_id:
+                calls.add((session, event.tool_use_id))
+            elif event.hook == "PreToolUse":
+                unpaired += 1
+    return len(calls) + unpaired

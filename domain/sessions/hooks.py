@@ -55,6 +55,8 @@ TOOL_HOOKS = frozenset(
     {"PreToolUse", "PostToolUse", "PostToolUseFailure", "PermissionRequest", "PermissionDenied"}
 )
 SUBAGENT_HOOKS = frozenset({"SubagentStart", "SubagentStop"})
+BATCH_HOOK = "PostToolBatch"
+"""Names several tool calls at once, in ``tool_calls`` (one item per call of the batch)."""
 
 _STRING_FIELDS = (
     "transcript_path",
@@ -114,6 +116,8 @@ class HookFacts:
         ):
             problems.append("duration_ms: expected a non-negative number")
             duration = None
+        if hook == BATCH_HOOK:
+            _check_batch(payload.get("tool_calls"), problems)
         if problems:
             raise HookPayloadInvalidError(problems)
         assert session_id is not None
@@ -134,6 +138,54 @@ class HookFacts:
             cwd=payload.get("cwd"),
             model=payload.get("model"),
         )
+
+
+@dataclass(frozen=True)
+class BatchCall:
+    """One tool call named by a ``PostToolBatch`` hook: it has run and its result is in."""
+
+    tool_use_id: str
+    tool: ToolName | None
+
+
+def batch_calls(payload: Mapping[str, Any]) -> tuple[BatchCall, ...]:
+    """The calls a ``PostToolBatch`` payload names, in order, each id once.
+
+    Tolerant by design: it reads events recorded before ingest checked these items, so an
+    item without a valid ``tool_use_id`` is skipped instead of failing the projection.
+    """
+    items = payload.get("tool_calls")
+    if not isinstance(items, list):
+        return ()
+    found: dict[str, BatchCall] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        call_id, name = item.get("tool_use_id"), item.get("tool_name")
+        if not isinstance(call_id, str) or not is_identifier(call_id) or call_id in found:
+            continue
+        named = isinstance(name, str) and 0 < len(name) <= 256
+        found[call_id] = BatchCall(call_id, ToolName.parse(str(name)) if named else None)
+    return tuple(found.values())
+
+
+def _check_batch(items: object, problems: list[str]) -> None:
+    """``tool_calls`` of PostToolBatch: an array of objects with a valid ``tool_use_id``."""
+    if items is None:
+        return
+    if not isinstance(items, list):
+        problems.append(f"tool_calls: expected an array, got {_kind(items)}")
+        return
+    for index, item in enumerate(items[:1000]):
+        if not isinstance(item, dict):
+            problems.append(f"tool_calls[{index}]: expected an object, got {_kind(item)}")
+            continue
+        inner: list[str] = []
+        _identifier(item, "tool_use_id", inner)
+        _optional_str(item, "tool_name", inner, max_len=256)
+        problems.extend(f"tool_calls[{index}].{problem}" for problem in inner)
+        if len(problems) >= 20:
+            return  # enough to say what is wrong
 
 
 def _optional_str(

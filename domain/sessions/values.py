@@ -64,7 +64,16 @@ class ToolCallStatus(StrEnum):
     ABANDONED = "ABANDONED"
     """Never closed before the session ended."""
     DENIED = "DENIED"
-    """A guardrail denied it; the tool never ran."""
+    """Denied before it ran: by a guardrail, or by Claude Code's auto-mode classifier."""
+
+
+class DecisionSource(StrEnum):
+    """Who decided a tool call's fate before it ran."""
+
+    GUARDRAIL = "guardrail"
+    """An Observatory guardrail rule (a ``ToolCallDecided`` event)."""
+    CLASSIFIER = "classifier"
+    """Claude Code's auto-mode classifier (a ``PermissionDenied`` hook)."""
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,10 @@ from psycopg import sql
 
 from projections import storable, tracking
 from projections.agent_metrics import histogram
+from projections.agent_metrics.calls import CallKey, CallState, settle
 from projections.agent_metrics.projection import NAME, MetricsChanges, MinuteCounts
 
-TABLES = ("agent_metrics_minute", "agent_metrics_sessions")
+TABLES = ("agent_metrics_minute", "agent_metrics_sessions", "agent_metrics_calls")
 TABLES_PARTITIONED = (*TABLES, "agent_metrics_hour")
 
 _COUNTS = ("calls", "completed", "failures", "denials", "asks", "subagents", "duration_sum_ms")
@@ -36,6 +37,17 @@ ON CONFLICT (tenant_id, session_id) DO UPDATE SET
 _FACTS = """
 SELECT tenant_id, session_id, project, model FROM agent_metrics_sessions
 WHERE (tenant_id, session_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+"""
+_CALLS = """
+SELECT tenant_id, session_id, tool_use_id, ended, seen_at FROM agent_metrics_calls
+WHERE (tenant_id, session_id, tool_use_id) IN
+      (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))
+"""
+_CALL = """
+INSERT INTO agent_metrics_calls AS c (tenant_id, session_id, tool_use_id, ended, seen_at)
+SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])
+ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
+    ended = EXCLUDED.ended, seen_at = GREATEST(c.seen_at, EXCLUDED.seen_at)
 """
 _MINUTE = f"""
 INSERT INTO agent_metrics_minute AS t (tenant_id, bucket, project, session_id, agent, model,
@@ -88,19 +100,49 @@ class PostgresAgentMetricsView:
             if changes.sessions:
                 cur.executemany(_SESSIONS, [(t, s, f.project, f.model)
                                             for (t, s), f in changes.sessions.items()])  # fmt: skip
-            if changes.minutes:
-                self._write(cur, changes)
+            minutes = self._settle(cur, changes)
+            if minutes:
+                self._write(cur, minutes)
+            self._prune(cur)
             tracking.advance(cur, NAME, end)
 
-    def _write(self, cur: psycopg.Cursor[Any], changes: MetricsChanges) -> None:
-        keys = {(k[0], k[2]) for k in changes.minutes}
+    def _settle(
+        self, cur: psycopg.Cursor[Any], changes: MetricsChanges
+    ) -> dict[tuple[Any, ...], MinuteCounts]:
+        """The batch's minute counts, with each call's marks settled against the stored ones
+        (read and written under the position lock: one writer)."""
+        minutes: dict[tuple[Any, ...], MinuteCounts] = {}
+        for key, counts in changes.minutes.items():
+            _merge(minutes.setdefault(key, MinuteCounts()), counts)
+        if not changes.calls:
+            return minutes
+        keys = list({mark.call for mark in changes.calls})
+        stored: dict[CallKey, CallState] = {
+            (t, s, c): CallState(ended, seen)
+            for t, s, c, ended, seen in cur.execute(
+                _CALLS, ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+            ).fetchall()
+        }
+        settled, states = settle(changes.calls, stored)
+        for key, counts in settled.items():
+            _merge(minutes.setdefault(key, MinuteCounts()), counts)
+        items = list(states.items())  # one statement: a batch may name thousands of calls
+        cur.execute(_CALL, ([k[0] for k, _ in items], [k[1] for k, _ in items],
+                            [k[2] for k, _ in items], [s.ended for _, s in items],
+                            [s.seen_at for _, s in items]))  # fmt: skip
+        return minutes
+
+    def _write(
+        self, cur: psycopg.Cursor[Any], changes: dict[tuple[Any, ...], MinuteCounts]
+    ) -> None:
+        keys = {(k[0], k[2]) for k in changes}
         tenants, sessions = [k[0] for k in keys], [k[1] for k in keys]
         facts = {(r[0], r[1]): (r[2], r[3])
                  for r in cur.execute(_FACTS, (tenants, sessions)).fetchall()}  # fmt: skip
         horizon = self._now() - self._retention
         minutes: list[tuple[Any, ...]] = []
         hours: defaultdict[tuple[Any, ...], MinuteCounts] = defaultdict(MinuteCounts)
-        for (tenant, minute, session, agent, tool), counts in changes.minutes.items():
+        for (tenant, minute, session, agent, tool), counts in changes.items():
             project, model = facts.get((tenant, session), ("", ""))
             if self.layout == "partitions":
                 _merge(hours[(tenant, minute.replace(minute=0), project, agent, model, tool)],
@@ -114,8 +156,6 @@ class PostgresAgentMetricsView:
             cur.executemany(_MINUTE, minutes)
         if hours:
             cur.executemany(_HOUR, [(*key, *_values(c)) for key, c in hours.items()])
-        if self.layout == "partitions":
-            self._prune(cur)
 
     def _partition(self, cur: psycopg.Cursor[Any], minute: datetime) -> None:
         day = minute.astimezone(UTC).strftime("%Y%m%d")
@@ -135,11 +175,14 @@ class PostgresAgentMetricsView:
         self._days.add(day)
 
     def _prune(self, cur: psycopg.Cursor[Any]) -> None:
-        """Drops day partitions past retention (at most once an hour per process)."""
+        """Forgets calls and drops day partitions past retention (at most once an hour)."""
         now = self._now()
         if self._pruned_at is not None and now - self._pruned_at < timedelta(hours=1):
             return
         self._pruned_at = now
+        cur.execute("DELETE FROM agent_metrics_calls WHERE seen_at < %s", (now - self._retention,))
+        if self.layout != "partitions":
+            return  # TimescaleDB's retention policy drops chunks
         cutoff = (now - self._retention).strftime("%Y%m%d")
         for (name,) in cur.execute(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"

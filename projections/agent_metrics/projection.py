@@ -1,7 +1,10 @@
 """Events in, per-minute metric increments out (no I/O).
 
-One row per (tenant, minute, session, agent, tool): tool calls requested, completed and
-failed, Observatory's deny and ask decisions, durations as a histogram, subagents started.
+One row per (tenant, minute, session, agent, tool): tool calls, completed and failed,
+denials (Observatory's deny decisions and Claude Code's auto-mode classifier's), Observatory's
+asks, durations as a histogram, subagents started. A call with a ``tool_use_id`` counts once
+however many hooks saw it (PreToolUse, PermissionDenied, PostToolUse, PostToolBatch…): see
+``calls.py``; the view settles those marks against what it already counted.
 The session's project (the last path component of its first ``cwd``) and model (from
 ``SessionStart``) are session facts the view resolves, so every minute row carries them.
 Tokens and cost are not here: Claude Code hooks do not carry them (OTLP metrics will).
@@ -18,8 +21,13 @@ from posixpath import basename
 from typing import Any
 
 from domain.sessions.aggregate import AgentSession
+from domain.sessions.hooks import batch_calls
 from projections import storable
 from projections.agent_metrics import histogram
+from projections.agent_metrics.calls import BATCH, CALL, COMPLETED, DENIED, FAILED, CallMark
+from projections.agent_metrics.counts import MinuteCounts, MinuteKey
+
+__all__ = ["NAME", "AgentMetricsProjection", "MetricsChanges", "MinuteCounts", "MinuteKey"]
 
 NAME = "agent_metrics"
 
@@ -27,22 +35,6 @@ MAIN_AGENT = "main"
 """The ``agent`` of hooks from the session's own agent (not a subagent)."""
 
 _CWD = re.compile(r'"cwd"\s*:\s*"((?:[^"\\]|\\.)*)"')
-
-
-@dataclass
-class MinuteCounts:
-    calls: int = 0
-    completed: int = 0
-    failures: int = 0
-    denials: int = 0
-    asks: int = 0
-    subagents: int = 0
-    duration_sum_ms: float = 0.0
-    durations: list[int] = field(default_factory=histogram.empty)
-
-
-MinuteKey = tuple[str, datetime, str, str, str]
-"""(tenant, minute, session, agent, tool)"""
 
 
 @dataclass
@@ -54,6 +46,8 @@ class SessionFacts:
 @dataclass
 class MetricsChanges:
     minutes: dict[MinuteKey, MinuteCounts] = field(default_factory=dict)
+    calls: list[CallMark] = field(default_factory=list)
+    """Hooks about calls with a tool_use_id, in log order: the view counts each call once."""
     sessions: dict[tuple[str, str], SessionFacts] = field(default_factory=dict)
     """Facts seen in this batch: project from the first cwd, model from SessionStart."""
 
@@ -109,20 +103,42 @@ class AgentMetricsProjection:
         if isinstance(event, AgentSession.SubagentStarted):
             self._counts(out, event, event.agent_type, None).subagents += 1
         elif isinstance(event, AgentSession.ToolCallRequested):
-            self._counts(out, event, event.agent_type, event.tool_name).calls += 1
             if event.tool_use_id:
                 if len(self._agent_of_call) > 10_000:  # decisions follow at once; stay small
                     self._agent_of_call.clear()
                 self._agent_of_call[event.tool_use_id] = event.agent_type or MAIN_AGENT
+                self._mark(out, event, event.tool_name, CALL)
+            else:
+                self._counts(out, event, event.agent_type, event.tool_name).calls += 1
+        elif isinstance(event, AgentSession.PermissionDenied) and event.tool_use_id:
+            self._mark(out, event, event.tool_name, DENIED)
         elif isinstance(event, (AgentSession.ToolCallCompleted, AgentSession.ToolCallFailed)):
+            failed = isinstance(event, AgentSession.ToolCallFailed)
+            if event.tool_use_id:
+                self._mark(out, event, event.tool_name, FAILED if failed else COMPLETED)
+                return
             counts = self._counts(out, event, event.agent_type, event.tool_name)
-            if isinstance(event, AgentSession.ToolCallFailed):
+            if failed:
                 counts.failures += 1
             else:
                 counts.completed += 1
             if event.duration_ms is not None:
                 counts.duration_sum_ms += event.duration_ms
                 counts.durations[histogram.bucket_of(event.duration_ms)] += 1
+        elif isinstance(event, AgentSession.ToolBatchCompleted):
+            for item in batch_calls(json.loads(event.payload_json)):
+                tool = item.tool.name if item.tool else None
+                self._mark(out, event, tool, BATCH, item.tool_use_id)
+
+    def _mark(
+        self, out: MetricsChanges, event: Any, tool: str | None, kind: str,
+        call_id: str | None = None,
+    ) -> None:  # fmt: skip
+        minute = (event.tenant_id, minute_of(event.timestamp), event.session_id,
+                  event.agent_type or MAIN_AGENT, tool or "")  # fmt: skip
+        call = (event.tenant_id, event.session_id, call_id or event.tool_use_id)
+        duration = getattr(event, "duration_ms", None)
+        out.calls.append(CallMark(call, minute, kind, duration))
 
     @staticmethod
     def _counts(

@@ -5,7 +5,12 @@ Every query names its tenant in the WHERE clause (an empty tenant is refused), r
 ``{name:Type}`` parameter. The methods are blocking; async callers run them in a thread.
 
 - Tool calls are told apart by ``(session_id, tool_use_id)``; a call seen by one hook only
-  (an orphan PostToolUse) still counts once.
+  (an orphan PostToolUse, a PermissionDenied from Claude Code's auto-mode classifier, an item
+  of a PostToolBatch) still counts once. A PostToolBatch row names several calls in its
+  payload's ``tool_calls``; ``_CALLS`` unfolds it into one row per call at query time (the
+  table keeps one row per event).
+- A call's outcome is its strongest: failed, then denied, then ok (a PostToolUse or a batch
+  saying it ran), so a call reported by both PostToolUse and PostToolBatch counts once.
 - A call's duration is what its PostToolUse/PostToolUseFailure reported, else the time from its
   PreToolUse to its completion (paired here by ``tool_use_id``, so it does not depend on
   batches). Percentiles are exact, interpolated like numpy's default.
@@ -83,6 +88,31 @@ class SearchHit:
     """The redacted payload (personal data shows as ``[REDACTED:<kind>]``)."""
 
 
+_CALL_EVENTS = (
+    "'AgentSession.ToolCallRequested', 'AgentSession.ToolCallCompleted', "
+    "'AgentSession.ToolCallFailed', 'AgentSession.PermissionDenied', "
+    "'AgentSession.ToolBatchCompleted'"
+)
+
+_CALLS = """
+calls AS (
+    SELECT session_id, if(tool_use_id != '', tool_use_id, toString(event_id)) AS call,
+           tool_name, outcome, event_type, at, agent_id, agent_type
+    FROM {db}.analytics_events FINAL
+    WHERE {where} AND event_type != 'AgentSession.ToolBatchCompleted'
+    UNION ALL
+    SELECT session_id, JSONExtractString(item, 'tool_use_id') AS call,
+           JSONExtractString(item, 'tool_name') AS tool_name, 'ok' AS outcome, event_type, at,
+           agent_id, agent_type
+    FROM {db}.analytics_events FINAL
+    ARRAY JOIN JSONExtractArrayRaw(payload, 'tool_calls') AS item
+    WHERE {where} AND event_type = 'AgentSession.ToolBatchCompleted'
+      AND JSONExtractString(item, 'tool_use_id') != ''
+)
+"""
+"""One row per event, and one per call a PostToolBatch names (its outcome: it ran)."""
+
+
 def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -128,29 +158,32 @@ class EventAnalyticsQueries:
         self, tenant_id: str, *, since: datetime | None = None, until: datetime | None = None,
         limit: int = 10,
     ) -> list[ToolCount]:  # fmt: skip
-        sql = """
-        SELECT tool_name,
-               uniqExact(session_id, if(tool_use_id != '', tool_use_id, toString(event_id)))
-                   AS calls
-        FROM {db}.analytics_events FINAL
-        WHERE {where} AND tool_name != '' AND event_type IN (
-            'AgentSession.ToolCallRequested', 'AgentSession.ToolCallCompleted',
-            'AgentSession.ToolCallFailed')
-        GROUP BY tool_name ORDER BY calls DESC, tool_name LIMIT {limit:UInt32}
-        """
+        sql = f"""
+        WITH {_CALLS}
+        SELECT tool_name, uniqExact(session_id, call) AS calls
+        FROM calls
+        WHERE tool_name != '' AND event_type IN ({_CALL_EVENTS})
+        GROUP BY tool_name ORDER BY calls DESC, tool_name LIMIT {{limit:UInt32}}
+        """  # noqa: S608 - constants only; values are bound parameters
         rows = self._rows(sql, tenant_id, since, until, limit=limit)
         return [ToolCount(name, int(calls)) for name, calls in rows]
 
     def failure_rates(
         self, tenant_id: str, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[ToolFailures]:
-        sql = """
-        SELECT tool_name, countIf(outcome = 'ok'), countIf(outcome = 'failed'),
-               countIf(outcome = 'denied')
-        FROM {db}.analytics_events FINAL
-        WHERE {where} AND tool_name != '' AND outcome != ''
+        sql = f"""
+        WITH {_CALLS}
+        SELECT tool_name, countIf(o = 'ok'), countIf(o = 'failed'), countIf(o = 'denied')
+        FROM (
+            SELECT maxIf(tool_name, tool_name != '') AS tool_name,
+                   multiIf(countIf(outcome = 'failed') > 0, 'failed',
+                           countIf(outcome = 'denied') > 0, 'denied', 'ok') AS o
+            FROM calls WHERE outcome != ''
+            GROUP BY session_id, call
+        )
+        WHERE tool_name != ''
         GROUP BY tool_name ORDER BY tool_name
-        """
+        """  # noqa: S608 - constants only; values are bound parameters
         found = [ToolFailures(n, int(o), int(f), int(d)) for n, o, f, d in
                  self._rows(sql, tenant_id, since, until)]  # fmt: skip
         return sorted(found, key=lambda t: (-t.failure_rate, t.tool_name))
@@ -187,15 +220,31 @@ class EventAnalyticsQueries:
         self, tenant_id: str, *, bucket_seconds: int = 3600, session_id: str | None = None,
         since: datetime | None = None, until: datetime | None = None,
     ) -> list[AgentActivity]:  # fmt: skip
-        sql = """
-        SELECT toStartOfInterval(at, toIntervalSecond({seconds:UInt32})) AS bucket,
-               agent_id, max(agent_type), count(),
-               countIf(event_type = 'AgentSession.ToolCallRequested'),
-               countIf(outcome = 'failed')
-        FROM {db}.analytics_events FINAL
-        WHERE {where} AND ({session:String} = '' OR session_id = {session:String})
+        # A call counts in the bucket of the first hook that saw it (whichever that was).
+        sql = f"""
+        WITH {_CALLS},
+        firsts AS (
+            SELECT session_id, call, min(at) AS first_at, argMin(agent_id, at) AS first_agent,
+                   argMin(agent_type, at) AS first_type
+            FROM calls
+            WHERE event_type IN ({_CALL_EVENTS})
+              AND ({{session:String}} = '' OR session_id = {{session:String}})
+            GROUP BY session_id, call
+        )
+        SELECT bucket, agent_id, max(agent_type), sum(events), sum(tool_calls), sum(failures)
+        FROM (
+            SELECT toStartOfInterval(at, toIntervalSecond({{seconds:UInt32}})) AS bucket,
+                   agent_id, agent_type, 1 AS events, 0 AS tool_calls,
+                   toUInt64(outcome = 'failed') AS failures
+            FROM {{db}}.analytics_events FINAL
+            WHERE {{where}} AND ({{session:String}} = '' OR session_id = {{session:String}})
+            UNION ALL
+            SELECT toStartOfInterval(first_at, toIntervalSecond({{seconds:UInt32}})),
+                   first_agent, first_type, 0, 1, 0
+            FROM firsts
+        )
         GROUP BY bucket, agent_id ORDER BY bucket, agent_id
-        """
+        """  # noqa: S608 - constants only; values are bound parameters
         rows = self._rows(
             sql, tenant_id, since, until, seconds=max(1, bucket_seconds), session=session_id or ""
         )

@@ -72,10 +72,13 @@ class LiveStateProjection:
     @staticmethod
     def _live(position: int, event: Any) -> LiveEvent | None:
         if isinstance(event, AgentSession.HookRecorded):
+            # Claude Code's auto-mode classifier denied the call: shown and counted as a denial
+            # (the kind, PermissionDenied, says who denied it).
+            denied = isinstance(event, AgentSession.PermissionDenied)
             return LiveEvent(event.tenant_id, event.session_id, position, event.timestamp,
                              event.hook, getattr(event, "tool_name", None) or "",
                              event.agent_type or ("subagent" if event.agent_id else "main"),
-                             "")  # fmt: skip
+                             "deny" if denied else "")  # fmt: skip
         if isinstance(event, AgentSession.ToolCallDecided) and event.decision:
             return LiveEvent(event.tenant_id, event.session_id, position, event.timestamp,
                              "Decision", event.tool_name or "",

@@ -6,11 +6,15 @@ Rows are dicts with the PostgreSQL column names, so one contract suite can compa
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from projections.session_timeline.postgres import computed_duration
 from projections.session_timeline.view import (
+    RowKey,
+    SessionKey,
     TimelineChanges,
+    new_call_counts,
 )
 from projections.tracking import StalePositionError
 
@@ -42,14 +46,15 @@ class InMemorySessionTimelineView:
     def apply(self, changes: TimelineChanges, start: int, end: int) -> None:
         if self._position != start:
             raise StalePositionError(f"at {self._position}, batch starts at {start}")
-        self._sessions(changes)
+        new_calls, new_agent_calls = new_call_counts(changes, self.tool_calls)
+        self._sessions(changes, new_calls)
         self._events(changes)
         self._tool_calls(changes)
-        self._subagents(changes)
+        self._subagents(changes, new_agent_calls)
         self._abandon(changes)
         self._position = end
 
-    def _sessions(self, changes: TimelineChanges) -> None:
+    def _sessions(self, changes: TimelineChanges, new_calls: Counter[SessionKey]) -> None:
         for key, s in changes.sessions.items():
             status = s.status or "ACTIVE"
             row = self.sessions.setdefault(
@@ -81,7 +86,7 @@ class InMemorySessionTimelineView:
             row["last_position"] = max(row["last_position"], s.last_position)
             row["event_count"] += s.events
             row["prompt_count"] += s.prompts
-            row["tool_call_count"] += s.tool_calls
+            row["tool_call_count"] += s.tool_calls + new_calls[key]
             row["failed_tool_calls"] += s.failed_tool_calls
             row["subagent_count"] += s.subagents
             row["compaction_count"] += s.compactions
@@ -111,6 +116,10 @@ class InMemorySessionTimelineView:
                 row["agent_id"], row["attribution"] = c.agent_id, c.attribution
             if c.outcome is not None:
                 row["status"] = c.outcome
+            elif c.batch_completed_at is not None and row["status"] == "PENDING":
+                row["status"] = "SUCCEEDED"  # a batch closes only what nothing else did
+            _first(row, "batch_completed_at", c.batch_completed_at)
+            _first(row, "batch_completed_position", c.batch_completed_position)
             _first(row, "requested_at", c.requested_at)
             _first(row, "requested_position", c.requested_position)
             _latest(row, "completed_at", c.completed_at)
@@ -120,6 +129,7 @@ class InMemorySessionTimelineView:
             if c.decision is not None:
                 row["decision"], row["decision_rule"] = c.decision, c.decision_rule
                 row["policy_version"] = c.policy_version
+                row["decision_source"] = c.decision_source
             duration = computed_duration(c)
             both_known = row.get("requested_at") and row.get("completed_at")
             if duration is None and row["duration_ms"] is None and both_known:
@@ -137,18 +147,22 @@ class InMemorySessionTimelineView:
                 "decision",
                 "decision_rule",
                 "policy_version",
+                "decision_source",
+                "batch_completed_at",
+                "batch_completed_position",
             ):
                 row.setdefault(column, None)  # fmt: skip
 
-    def _subagents(self, changes: TimelineChanges) -> None:
+    def _subagents(self, changes: TimelineChanges, new_calls: Counter[RowKey]) -> None:
         for key, a in changes.subagents.items():
+            calls = a.tool_calls + new_calls[key]
             row = self.subagents.get(key)
             if row is None:
                 row = self.subagents[key] = {
                     "tenant_id": a.tenant_id, "session_id": a.session_id, "agent_id": a.agent_id,
                     "agent_type": a.agent_type, "attribution": a.attribution,
                     "started_at": a.started_at, "stopped_at": a.stopped_at,
-                    "first_position": a.first_position, "tool_call_count": a.tool_calls,
+                    "first_position": a.first_position, "tool_call_count": calls,
                 }  # fmt: skip
                 continue
             _first(row, "agent_type", a.agent_type)
@@ -156,7 +170,7 @@ class InMemorySessionTimelineView:
                 row["attribution"], row["first_position"] = a.attribution, a.first_position
             _first(row, "started_at", a.started_at)
             _latest(row, "stopped_at", a.stopped_at)
-            row["tool_call_count"] += a.tool_calls
+            row["tool_call_count"] += calls
 
     def _abandon(self, changes: TimelineChanges) -> None:
         for ab in changes.abandonments:

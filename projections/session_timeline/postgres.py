@@ -15,9 +15,11 @@ import psycopg
 from projections import storable, tracking
 from projections.session_timeline.view import (
     NAME,
+    RowKey,
     SessionChange,
     TimelineChanges,
     ToolCallChange,
+    new_call_counts,
 )
 
 TABLES = ("timeline_events", "timeline_tool_calls", "timeline_subagents", "timeline_sessions")
@@ -61,20 +63,34 @@ _UPSERT_TOOL_CALL = """
 INSERT INTO timeline_tool_calls AS t (
     tenant_id, session_id, tool_use_id, tool_name, mcp_server, mcp_tool, agent_id, attribution,
     status, requested_at, completed_at, duration_ms, requested_position, completed_position,
-    error, spawned_agent_id, decision, decision_rule, policy_version)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, COALESCE(%s, 'PENDING'), %s, %s, %s, %s, %s, %s, %s,
-        %s, %s, %s)
+    error, spawned_agent_id, decision, decision_rule, policy_version, decision_source,
+    batch_completed_at, batch_completed_position)
+VALUES (%(tenant_id)s, %(session_id)s, %(tool_use_id)s, %(tool_name)s, %(mcp_server)s,
+        %(mcp_tool)s, %(agent_id)s, %(attribution)s,
+        COALESCE(%(outcome)s::text,
+                 CASE WHEN %(batch_completed_at)s::timestamptz IS NOT NULL THEN 'SUCCEEDED' END,
+                 'PENDING'),
+        %(requested_at)s, %(completed_at)s, %(duration_ms)s, %(requested_position)s,
+        %(completed_position)s, %(error)s, %(spawned_agent_id)s, %(decision)s,
+        %(decision_rule)s, %(policy_version)s, %(decision_source)s, %(batch_completed_at)s,
+        %(batch_completed_position)s)
 ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
     tool_name = COALESCE(t.tool_name, EXCLUDED.tool_name),
     mcp_server = COALESCE(t.mcp_server, EXCLUDED.mcp_server),
     mcp_tool = COALESCE(t.mcp_tool, EXCLUDED.mcp_tool),
     attribution = CASE WHEN t.agent_id IS NULL THEN EXCLUDED.attribution ELSE t.attribution END,
     agent_id = COALESCE(t.agent_id, EXCLUDED.agent_id),
-    status = CASE WHEN EXCLUDED.status = 'PENDING' THEN t.status ELSE EXCLUDED.status END,
+    status = CASE WHEN %(outcome)s::text IS NOT NULL THEN %(outcome)s::text
+                  WHEN t.status = 'PENDING' AND EXCLUDED.batch_completed_at IS NOT NULL
+                  THEN 'SUCCEEDED'
+                  ELSE t.status END,
     requested_at = COALESCE(t.requested_at, EXCLUDED.requested_at),
     requested_position = COALESCE(t.requested_position, EXCLUDED.requested_position),
     completed_at = COALESCE(EXCLUDED.completed_at, t.completed_at),
     completed_position = COALESCE(EXCLUDED.completed_position, t.completed_position),
+    batch_completed_at = COALESCE(t.batch_completed_at, EXCLUDED.batch_completed_at),
+    batch_completed_position = COALESCE(t.batch_completed_position,
+                                        EXCLUDED.batch_completed_position),
     duration_ms = COALESCE(
         EXCLUDED.duration_ms,
         t.duration_ms,
@@ -86,7 +102,15 @@ ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
                          ELSE EXCLUDED.decision_rule END,
     policy_version = CASE WHEN EXCLUDED.decision IS NULL THEN t.policy_version
                           ELSE EXCLUDED.policy_version END,
+    decision_source = CASE WHEN EXCLUDED.decision IS NULL THEN t.decision_source
+                           ELSE EXCLUDED.decision_source END,
     decision = COALESCE(EXCLUDED.decision, t.decision)
+"""
+
+_STORED_CALLS = """
+SELECT tenant_id, session_id, tool_use_id FROM timeline_tool_calls
+WHERE (tenant_id, session_id, tool_use_id) IN
+      (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))
 """
 
 _UPSERT_SUBAGENT = """
@@ -141,7 +165,11 @@ class PostgresSessionTimelineView:
     def apply(self, changes: TimelineChanges, start: int, end: int) -> None:
         with self._conn.transaction(), self._conn.cursor() as cur:
             tracking.claim(cur, NAME, start)
-            cur.executemany(_UPSERT_SESSION, [_session_row(s) for s in changes.sessions.values()])
+            new_calls, new_agent_calls = new_call_counts(changes, _stored_calls(cur, changes))
+            cur.executemany(
+                _UPSERT_SESSION,
+                [_session_row(s, new_calls[key]) for key, s in changes.sessions.items()],
+            )
             if changes.events:
                 with cur.copy(_COPY_EVENTS) as copy:
                     for e in changes.events:
@@ -155,24 +183,19 @@ class PostgresSessionTimelineView:
             cur.executemany(
                 _UPSERT_TOOL_CALL,
                 [
-                    (
-                        c.tenant_id, c.session_id, c.tool_use_id, c.tool_name, c.mcp_server,
-                        c.mcp_tool, c.agent_id, c.attribution, c.outcome, c.requested_at,
-                        c.completed_at, computed_duration(c), c.requested_position,
-                        c.completed_position, c.error, c.spawned_agent_id, c.decision,
-                        c.decision_rule, c.policy_version,
-                    )
+                    {**vars(c), "duration_ms": computed_duration(c)}
                     for c in changes.tool_calls.values()
                 ],
-            )  # fmt: skip
+            )
             cur.executemany(
                 _UPSERT_SUBAGENT,
                 [
                     (
                         a.tenant_id, a.session_id, a.agent_id, a.agent_type, a.attribution,
-                        a.started_at, a.stopped_at, a.first_position, a.tool_calls,
+                        a.started_at, a.stopped_at, a.first_position,
+                        a.tool_calls + new_agent_calls[key],
                     )
-                    for a in changes.subagents.values()
+                    for key, a in changes.subagents.items()
                 ],
             )  # fmt: skip
             cur.executemany(
@@ -184,11 +207,22 @@ class PostgresSessionTimelineView:
         tracking.reset(self._conn, NAME, TABLES)
 
 
-def _session_row(s: SessionChange) -> tuple[Any, ...]:
+def _stored_calls(cur: psycopg.Cursor[Any], changes: TimelineChanges) -> set[RowKey]:
+    """Which of the batch's tool calls already have a row (read under the position lock)."""
+    if not changes.tool_calls:
+        return set()
+    keys = list(changes.tool_calls)
+    found = cur.execute(
+        _STORED_CALLS, ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
+    ).fetchall()
+    return {(str(t), str(s), str(c)) for t, s, c in found}
+
+
+def _session_row(s: SessionChange, new_calls: int) -> tuple[Any, ...]:
     return (
         s.tenant_id, s.session_id, s.stream_id, s.status, s.cwd, s.project, s.model,
         s.transcript_path, s.permission_mode, s.source_app, s.started_at, s.ended_at,
         s.end_reason, s.first_seen_at, s.last_event_at, s.first_position, s.last_position,
-        s.events, s.prompts, s.tool_calls, s.failed_tool_calls, s.subagents, s.compactions,
-        s.denied, s.asked,
+        s.events, s.prompts, s.tool_calls + new_calls, s.failed_tool_calls, s.subagents,
+        s.compactions, s.denied, s.asked,
     )  # fmt: skip

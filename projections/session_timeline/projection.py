@@ -8,7 +8,8 @@ from posixpath import basename
 from typing import Any
 
 from domain.sessions.aggregate import AgentSession
-from domain.sessions.values import SUBAGENT_SPAWNING_TOOLS, ToolCallStatus
+from domain.sessions.hooks import batch_calls
+from domain.sessions.values import SUBAGENT_SPAWNING_TOOLS, DecisionSource, ToolCallStatus
 from projections import storable
 from projections.session_timeline.view import (
     Abandonment,
@@ -121,8 +122,11 @@ class SessionTimelineProjection:
             AgentSession.ToolCallRequested,
             AgentSession.ToolCallCompleted,
             AgentSession.ToolCallFailed,
+            AgentSession.PermissionDenied,
         ):
             self._tool_call(changes, session, position, event, read)
+        elif kind is AgentSession.ToolBatchCompleted:
+            self._batch(changes, position, event, read())
 
     def _decided(self, changes: TimelineChanges, position: int, event: Any) -> None:
         session = self._session(changes, position, event)
@@ -132,14 +136,11 @@ class SessionTimelineProjection:
             session.asked += 1
         if event.tool_use_id is None or event.decision is None:
             return  # a PermissionRequest ruling, or nothing decided: no call to mark
-        key = (event.tenant_id, event.session_id, event.tool_use_id)
-        call = changes.tool_calls.get(key)
-        if call is None:
-            call = ToolCallChange(event.tenant_id, event.session_id, event.tool_use_id)
-            changes.tool_calls[key] = call
+        call = self._call(changes, event.tenant_id, event.session_id, event.tool_use_id)
         call.tool_name = call.tool_name or event.tool_name
         call.decision, call.decision_rule = event.decision, event.rule_id
         call.policy_version = event.policy_version
+        call.decision_source = DecisionSource.GUARDRAIL.value
         if event.decision == "deny":
             call.outcome = ToolCallStatus.DENIED.value
 
@@ -166,25 +167,27 @@ class SessionTimelineProjection:
         read: Any,
     ) -> None:
         if event.tool_use_id is None:
-            return  # nothing to pair on
-        key = (event.tenant_id, event.session_id, event.tool_use_id)
-        call = changes.tool_calls.get(key)
-        if call is None:
-            call = ToolCallChange(event.tenant_id, event.session_id, event.tool_use_id)
-            changes.tool_calls[key] = call
+            if isinstance(event, AgentSession.ToolCallRequested):
+                session.tool_calls += 1  # nothing to pair on: counted by its hook
+                if event.agent_id is not None:
+                    changes.subagents[
+                        (event.tenant_id, event.session_id, event.agent_id)
+                    ].tool_calls += 1
+            return
+        call = self._call(changes, event.tenant_id, event.session_id, event.tool_use_id)
         call.tool_name = call.tool_name or event.tool_name
         call.mcp_server = call.mcp_server or event.mcp_server
         call.mcp_tool = call.mcp_tool or event.mcp_tool
         if call.agent_id is None and event.agent_id is not None:
             call.agent_id, call.attribution = event.agent_id, event.attribution
-        if isinstance(event, AgentSession.ToolCallRequested):
-            session.tool_calls += 1
-            if event.agent_id is not None:
-                changes.subagents[
-                    (event.tenant_id, event.session_id, event.agent_id)
-                ].tool_calls += 1
+        if isinstance(event, (AgentSession.ToolCallRequested, AgentSession.PermissionDenied)):
             if call.requested_at is None:
                 call.requested_at, call.requested_position = event.timestamp, position
+            if isinstance(event, AgentSession.PermissionDenied):
+                # Claude Code's auto-mode classifier denied it: the tool never ran.
+                call.outcome = ToolCallStatus.DENIED.value
+                call.decision, call.decision_rule, call.policy_version = "deny", None, None
+                call.decision_source = DecisionSource.CLASSIFIER.value
             return
         call.completed_at, call.completed_position = event.timestamp, position
         call.duration_ms = event.duration_ms if event.duration_ms is not None else call.duration_ms
@@ -199,6 +202,29 @@ class SessionTimelineProjection:
                 response = read().get("tool_response")
                 agent = response.get("agentId") if isinstance(response, dict) else None
                 call.spawned_agent_id = agent if isinstance(agent, str) else call.spawned_agent_id
+
+    def _batch(
+        self, changes: TimelineChanges, position: int, event: Any, payload: dict[str, Any]
+    ) -> None:
+        """Every call a PostToolBatch names has run: a weak completion (see ``view.py``)."""
+        for item in batch_calls(payload):
+            call = self._call(changes, event.tenant_id, event.session_id, item.tool_use_id)
+            if item.tool is not None:
+                call.tool_name = call.tool_name or item.tool.name
+                call.mcp_server = call.mcp_server or item.tool.mcp_server
+                call.mcp_tool = call.mcp_tool or item.tool.mcp_tool
+            if call.agent_id is None and event.agent_id is not None:
+                call.agent_id, call.attribution = event.agent_id, event.attribution
+            if call.batch_completed_at is None:
+                call.batch_completed_at, call.batch_completed_position = event.timestamp, position
+
+    @staticmethod
+    def _call(changes: TimelineChanges, tenant: str, session: str, call_id: str) -> ToolCallChange:
+        key = (tenant, session, call_id)
+        call = changes.tool_calls.get(key)
+        if call is None:
+            call = changes.tool_calls[key] = ToolCallChange(tenant, session, call_id)
+        return call
 
     def _subagent(self, changes: TimelineChanges, position: int, event: Any) -> None:
         key = (event.tenant_id, event.session_id, event.agent_id)

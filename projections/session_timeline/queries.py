@@ -77,6 +77,11 @@ class ToolCallRecord:
     decision: str | None
     decision_rule: str | None
     policy_version: int | None
+    decision_source: str | None
+    """guardrail | classifier (None: nothing decided, or a guardrail ruling stored before
+    the source was recorded)."""
+    batch_completed_at: datetime | None
+    """When a PostToolBatch said the call had run (``completed_at`` is PostToolUse's)."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +171,12 @@ class SessionTimelineQueries:
         query = (
             select(t.tool_calls)
             .where(c.tenant_id == tenant_id, c.session_id.in_(list(session_ids)))
-            .order_by(c.session_id, c.requested_position.nulls_last(), c.completed_position)
+            .order_by(
+                c.session_id,
+                c.requested_position.nulls_last(),
+                c.completed_position.nulls_last(),
+                c.batch_completed_position,
+            )
         )
         found: dict[str, list[ToolCallRecord]] = {s: [] for s in session_ids}
         async with self._engine.connect() as conn:

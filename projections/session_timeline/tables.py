@@ -97,6 +97,9 @@ tool_calls = Table(
     Column("decision", Text),
     Column("decision_rule", Text),
     Column("policy_version", Integer),
+    Column("decision_source", Text),
+    Column("batch_completed_at", DateTime(timezone=True)),
+    Column("batch_completed_position", BigInteger),
 )
 
 subagents = Table(

@@ -7,10 +7,19 @@ the batch boundaries were (a rebuild equals the incremental view):
 - ``first`` fields keep the stored value when there is one (cwd, started_at…);
 - ``latest`` fields replace it when the batch has a value (model, stopped_at…);
 - counters add.
+
+A tool call is counted once, when its row first appears, whichever hook made it:
+``PreToolUse``, a ``PermissionDenied`` (Claude Code's auto-mode classifier can deny a call
+before any PreToolUse reaches us), a ``PostToolBatch`` item or an orphan ``PostToolUse``.
+Only the view knows which rows exist, so it adds those counts (``new_call_counts``).
+A batch's completion is *weak*: it closes a call only where no PostToolUse, failure or
+denial did (``batch_*`` fields), so hooks in any order give the same row.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -45,7 +54,7 @@ class SessionChange:
     end_reason: str | None = None  # latest, with ended_at
     events: int = 0
     prompts: int = 0
-    tool_calls: int = 0
+    tool_calls: int = 0  # PreToolUse without a tool_use_id; the view adds new call rows
     failed_tool_calls: int = 0
     subagents: int = 0
     compactions: int = 0
@@ -67,13 +76,16 @@ class ToolCallChange:
     requested_position: int | None = None  # first
     completed_at: datetime | None = None  # latest
     completed_position: int | None = None  # latest
-    outcome: str | None = None  # latest: SUCCEEDED | FAILED
+    outcome: str | None = None  # latest: SUCCEEDED | FAILED | DENIED
+    batch_completed_at: datetime | None = None  # first; completes only a call still pending
+    batch_completed_position: int | None = None  # first, with batch_completed_at
     duration_ms: float | None = None  # latest (as the hook reported it)
     error: str | None = None  # latest
     spawned_agent_id: str | None = None  # latest
     decision: str | None = None  # latest (guardrail ruling: deny | ask | allow)
     decision_rule: str | None = None  # latest, with decision
     policy_version: int | None = None  # latest, with decision
+    decision_source: str | None = None  # latest, with decision: guardrail | classifier
 
 
 @dataclass
@@ -86,7 +98,7 @@ class SubagentChange:
     agent_type: str | None = None  # first
     started_at: datetime | None = None  # first
     stopped_at: datetime | None = None  # latest
-    tool_calls: int = 0
+    tool_calls: int = 0  # the view adds new call rows
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,21 @@ class TimelineChanges:
     subagents: dict[RowKey, SubagentChange] = field(default_factory=dict)
     events: list[EventRow] = field(default_factory=list)
     abandonments: list[Abandonment] = field(default_factory=list)
+
+
+def new_call_counts(
+    changes: TimelineChanges, stored: Collection[RowKey]
+) -> tuple[Counter[SessionKey], Counter[RowKey]]:
+    """Calls per session and per subagent among ``changes.tool_calls`` not yet ``stored``."""
+    sessions: Counter[SessionKey] = Counter()
+    subagents: Counter[RowKey] = Counter()
+    for key, call in changes.tool_calls.items():
+        if key in stored:
+            continue
+        sessions[(call.tenant_id, call.session_id)] += 1
+        if call.agent_id is not None:
+            subagents[(call.tenant_id, call.session_id, call.agent_id)] += 1
+    return sessions, subagents
 
 
 class SessionTimelineView(Protocol):

@@ -51,6 +51,19 @@ class ToolCallStatus(Enum):
     DENIED = "DENIED"
 
 
+@strawberry.enum(description="Who denied (or otherwise ruled on) a tool call before it ran.")
+class DecisionSource(Enum):
+    GUARDRAIL = "guardrail"
+    CLASSIFIER = "classifier"
+
+
+def _decision_source(r: ToolCallRecord) -> DecisionSource | None:
+    if r.decision_source:
+        return DecisionSource(r.decision_source)
+    # Rulings stored before the source was recorded were all Observatory's own.
+    return DecisionSource.GUARDRAIL if r.decision else None
+
+
 def _attribution(value: str | None) -> Attribution | None:
     return Attribution(value) if value else None
 
@@ -93,7 +106,12 @@ class Event:
         )  # fmt: skip
 
 
-@strawberry.type(description="A tool call, paired from its PreToolUse and PostToolUse hooks.")
+@strawberry.type(
+    description="A tool call, paired by tool_use_id from every hook that saw it: PreToolUse, "
+    "PostToolUse(Failure), PermissionDenied (Claude Code's auto-mode classifier) and "
+    "PostToolBatch. A call only the classifier saw is DENIED with decisionSource CLASSIFIER; "
+    "one only a batch reported is SUCCEEDED."
+)
 class ToolCall:
     tool_use_id: str
     tool_name: str | None
@@ -107,9 +125,15 @@ class ToolCall:
     completed_at: datetime | None
     error: str | None
     spawned_agent_id: str | None
-    decision: str | None = strawberry.field(description="the guardrail ruling: deny, ask, allow")
+    decision: str | None = strawberry.field(
+        description="the ruling before it ran: deny, ask, allow (see decisionSource)"
+    )
     decision_rule: str | None
     policy_version: int | None
+    decision_source: DecisionSource | None = strawberry.field(
+        description="GUARDRAIL: an Observatory rule (decisionRule, policyVersion); CLASSIFIER: "
+        "Claude Code's auto-mode classifier denied it (a PermissionDenied hook)"
+    )
 
     @classmethod
     def of(cls, r: ToolCallRecord) -> ToolCall:
@@ -117,9 +141,11 @@ class ToolCall:
             tool_use_id=r.tool_use_id, tool_name=r.tool_name, mcp_server=r.mcp_server,
             mcp_tool=r.mcp_tool, status=ToolCallStatus(r.status), duration_ms=r.duration_ms,
             agent_id=r.agent_id, attribution=_attribution(r.attribution),
-            requested_at=r.requested_at, completed_at=r.completed_at, error=r.error,
+            requested_at=r.requested_at, completed_at=r.completed_at or r.batch_completed_at,
+            error=r.error,
             spawned_agent_id=r.spawned_agent_id, decision=r.decision,
             decision_rule=r.decision_rule, policy_version=r.policy_version,
+            decision_source=_decision_source(r),
         )  # fmt: skip
 
 

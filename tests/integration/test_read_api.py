@@ -95,3 +95,46 @@ def test_hook_command_fixture_is_usable():
         hook_command(json.dumps({"session_id": "s", "hook_event_name": "Stop"}), 0).facts.hook
         == "Stop"
     )
+
+
+AMPLIFIED = "{ " + " ".join(
+    f"a{i}: sessions(first: 200) {{ edges {{ node {{ events(first: 200) {{ edges {{ node "
+    "{ payload } } } } } }"
+    for i in range(30)
+) + " }"  # fmt: skip
+DASHBOARD = """query($first: Int!) {
+  sessions(first: $first) { edges { cursor node { id status project model eventCount
+    toolCallCount lastEventAt toolCalls { toolName status durationMs }
+    events(first: 50) { edges { node { position hook payload } } } } }
+    pageInfo { hasNextPage endCursor } }
+  guardrailDecisions(first: 50) { edges { node { decision } } } }"""
+
+
+def test_an_amplified_query_is_refused_before_anything_is_resolved(client, timeline):
+    seed(client, 3)
+    timeline.catch_up()
+    answer = post(client, AMPLIFIED)
+    assert answer.get("data") is None  # a validation error: no resolver ran
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["items"] == 30 * (200 + 200 * 200)
+    assert "first" in error["message"]
+
+
+def test_a_nested_first_over_200_is_refused(client, timeline):
+    seed(client, 1)
+    timeline.catch_up()
+    nested = '{ session(id: "page-00") { events(first: $n) { edges { cursor } } } }'
+    for n, code in ((201, "BAD_PAGE"), (2**31 - 1, "BAD_PAGE")):
+        answer = post(client, "query($n: Int!) " + nested, n=n)
+        assert answer["errors"][0]["extensions"]["code"] == code, answer
+    ok = post(client, "query($n: Int!) " + nested, n=200)
+    assert "errors" not in ok and ok["data"]["session"]["events"]["edges"]
+
+
+def test_a_dashboard_query_passes(client, timeline):
+    seed(client, 5)
+    timeline.catch_up()
+    answer = post(client, DASHBOARD, first=50)
+    assert "errors" not in answer, answer
+    assert len(answer["data"]["sessions"]["edges"]) == 5

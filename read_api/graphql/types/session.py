@@ -17,7 +17,7 @@ from projections.session_timeline.queries import (
     ToolCallRecord,
 )
 from read_api.graphql.context import ReadInfo
-from read_api.graphql.types.paging import Connection, Edge, page_info
+from read_api.graphql.types.paging import Connection, Edge, check_first, page_info
 
 Position = NewType("Position", int)
 """A global position in the event log: 64-bit, so not GraphQL's 32-bit Int."""
@@ -183,11 +183,11 @@ class Session:
     async def events(
         self,
         info: ReadInfo,
-        first: Annotated[int, strawberry.argument(description="1-1000")] = 100,
+        first: Annotated[int, strawberry.argument(description="1-200")] = 100,
         after: str | None = None,
     ) -> Connection[Event]:
         side = info.context.side
-        first = max(1, min(first, 1000))
+        check_first(first, "Session.events")
         after_position = decode_cursor("event", after) if after else None
         records, more = await side.timeline.events(
             info.context.tenant_id, self.id, first, after_position

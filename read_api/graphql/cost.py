@@ -45,6 +45,9 @@ from graphql import (
 from graphql.validation import ValidationRule
 from strawberry.extensions import SchemaExtension
 
+from read_api.graphql import budget
+from read_api.graphql.budget import ResponseBudget
+from read_api.graphql.context import ReadContext
 from read_api.graphql.types.paging import MAX_PAGE, page_maximum
 
 MAX_ITEMS = 20_000
@@ -214,6 +217,8 @@ class QueryCostLimiter(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
+        if isinstance(context.context, ReadContext):
+            context.context.budget = ResponseBudget(budget.MAX_RESPONSE_BYTES)
         variables = dict(context.variables or {})
         rule: Callable[[ValidationContext], ValidationRule] = type(
             "BoundQueryCostRule", (QueryCostRule,), {"variables": variables}

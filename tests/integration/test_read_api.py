@@ -138,3 +138,24 @@ def test_a_dashboard_query_passes(client, timeline):
     answer = post(client, DASHBOARD, first=50)
     assert "errors" not in answer, answer
     assert len(answer["data"]["sessions"]["edges"]) == 5
+
+
+def test_payloads_past_the_response_budget_are_refused_while_resolving(
+    client, timeline, monkeypatch
+):
+    from read_api.graphql import budget
+
+    for i in range(6):
+        body = {"session_id": "big", "hook_event_name": "UserPromptSubmit",
+                "prompt": f"{i} " + "lorem ipsum " * 10_000}  # fmt: skip
+        assert client.post("/v1/hooks/claude-code", content=json.dumps(body)).status_code == 200
+    timeline.catch_up()
+    query = '{ session(id: "big") { events(first: 10) { edges { node { position payload } } } } }'
+    assert "errors" not in post(client, query)
+    monkeypatch.setattr(budget, "MAX_RESPONSE_BYTES", 300_000)  # about two and a half events
+    answer = post(client, query)
+    codes = {error["extensions"]["code"] for error in answer["errors"]}
+    assert codes == {"RESPONSE_TOO_LARGE"}
+    payloads = [edge["node"]["payload"] for edge in answer["data"]["session"]["events"]["edges"]]
+    assert sum(p is not None for p in payloads) == 2
+    assert "errors" not in post(client, query.replace("position payload", "position"))

@@ -233,14 +233,13 @@ def test_the_public_paths_and_the_openapi_documents_need_no_credential(secure):
 
 def test_http_metrics_count_routes_whose_ids_look_like_excluded_paths(secure):
     def count() -> float:
-        for line in secure.get("/metrics").text.splitlines():
-            if (
-                line.startswith("observatory_http_requests_total{")
-                and 'path="/v1/guardrails/rules/{rule_id}"' in line
-                and 'method="DELETE"' in line
-            ):
-                return float(line.rsplit(" ", 1)[1])
-        return 0.0
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in secure.get("/metrics").text.splitlines()
+            if line.startswith("observatory_http_requests_total{")
+            and 'path="/v1/guardrails/rules/{rule_id}"' in line
+            and 'method="DELETE"' in line
+        )
 
     before = count()
     assert secure.delete("/v1/guardrails/rules/healthz-events").status_code == 401

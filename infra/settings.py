@@ -50,6 +50,12 @@ class Settings:
     """Largest request body accepted; larger bodies get 413."""
     max_json_depth: int = 64
     """Deepest JSON nesting accepted in a body."""
+    http_header_timeout_seconds: float = 10.0
+    """Seconds to send a request's line and headers, else 408 and the connection closes."""
+    http_body_timeout_seconds: float = 30.0
+    """Seconds to send a whole request body after its headers, else 408 and close."""
+    http_max_header_bytes: int = 64 * 1024
+    """Largest request line plus headers accepted; larger get 431 and the connection is closed."""
     ingest_max_batch: int = 500
     """Most requests committed in one transaction."""
     ingest_linger_ms: float = 0.0
@@ -162,6 +168,10 @@ class Settings:
     def check(self) -> None:
         if self.log_format not in ("console", "json"):
             raise SettingsError("OBSERVATORY_LOG_FORMAT must be 'console' or 'json'")
+        if min(self.http_header_timeout_seconds, self.http_body_timeout_seconds) <= 0:
+            raise SettingsError("OBSERVATORY_HTTP_*_TIMEOUT_SECONDS must be positive")
+        if self.http_max_header_bytes < 1024:
+            raise SettingsError("OBSERVATORY_HTTP_MAX_HEADER_BYTES must be at least 1024")
         if not 0 < self.port < 65536:
             raise SettingsError("OBSERVATORY_PORT must be between 1 and 65535")
         if not self.database_schema.isidentifier():

@@ -22,6 +22,7 @@ from infra.settings import Settings
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
 from projections.session_timeline.view import NAME
+from workers.http_server import uvicorn_options
 from workers.projector import ProjectorRunner
 from workers.serve import create_app
 
@@ -95,13 +96,8 @@ class LiveServer:
                 await super().startup(sockets=sockets)
                 started.set()
 
-        config = uvicorn.Config(
-            create_app(settings, url),
-            host="127.0.0.1",
-            port=settings.port,
-            log_config=None,
-            access_log=False,
-        )
+        options = {**uvicorn_options(settings), "host": "127.0.0.1"}
+        config = uvicorn.Config(create_app(settings, url), **options)
         self._server = Server(config)
         self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve()))
         self._thread.start()

@@ -168,7 +168,9 @@ def create_app(
     prometheus = PrometheusConfig(
         # Ingest has its own, cheaper metrics (observatory_ingest_*): keep this off its hot path.
         app_name="observatory", prefix="observatory_http",
-        exclude=["/metrics", "/healthz", "/v1/hooks/", "/events"],
+        # Regular expressions searched in the path: anchored, so that only these routes
+        # are left out (a rule or session id that contains "metrics" is still counted).
+        exclude=[r"^/metrics$", r"^/healthz$", r"^/v1/hooks/", r"^/events$"],
         group_path=True,
     )  # fmt: skip
     return Litestar(

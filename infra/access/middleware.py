@@ -25,7 +25,10 @@ from infra.access.errors import CredentialsRejectedError, UnauthenticatedError
 from infra.access.principal import PENDING, Principal, Role, parse_roles
 from infra.access.tokens import TokenVerifier
 
-PUBLIC_PATHS = ["/healthz", "/readyz", "/metrics", "/schema"]
+# Litestar treats ``exclude`` entries as regular expressions searched anywhere in the path:
+# anchor each one, or a rule named ``metrics-x`` would skip authentication (and its guards
+# would then refuse even an admin). ``/schema`` keeps its sub-documents (openapi.json, …).
+PUBLIC_PATHS = [r"^/healthz$", r"^/readyz$", r"^/metrics$", r"^/schema(/[^/]*)?$"]
 REFRESH_SECONDS = 0.2
 
 

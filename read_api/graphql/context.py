@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import msgspec
 from strawberry.litestar import BaseContext
 from strawberry.types import Info
 
@@ -19,6 +20,7 @@ from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.guardrails.queries import GuardrailQueries
 from projections.live_state.queries import LiveStateQueries
 from projections.session_timeline.queries import SessionTimelineQueries
+from read_api.graphql.budget import ResponseBudget
 from read_api.graphql.loaders.recent_events_by_session import RecentEventsBySessionLoader
 from read_api.graphql.loaders.subagents_by_session import SubagentsBySessionLoader
 from read_api.graphql.loaders.tool_calls_by_session import ToolCallsBySessionLoader
@@ -63,6 +65,8 @@ class ReadContext(BaseContext, kw_only=True):
     recent_events: RecentEventsBySessionLoader | None
     connection_params: object = None
     """graphql-transport-ws connection_init payload (WebSockets only)."""
+    budget: ResponseBudget = msgspec.field(default_factory=ResponseBudget)
+    """Payload bytes this operation has returned (renewed per operation by the cost limiter)."""
 
     def authenticate(self, principal: Principal) -> None:
         """Who a WebSocket turned out to be (its connection_init credential)."""

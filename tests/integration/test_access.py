@@ -205,3 +205,42 @@ def test_the_graphiql_page_loads_without_credentials_but_queries_do_not(secure):
 def follow_keys(client: TestClient[Any]) -> int:
     """Brings the app's key book up to date (as its follower thread would, on notification)."""
     return int(client.app.state.key_follower.catch_up())
+
+
+@pytest.mark.parametrize("word", ["metrics", "healthz", "schema", "readyz"])
+def test_a_rule_named_like_a_public_path_is_guarded_and_can_be_managed(secure, signer, word):
+    rule_id = f"{word}-x"
+    rule = {"id": rule_id, "tools": ["Bash"], "decision": "deny",
+            "when": {"command": {"program": "terraform"}}}  # fmt: skip
+    operator = bearer(token(signer, Role.OPERATOR))
+    path = f"/v1/guardrails/rules/{rule_id}"
+
+    assert secure.delete(path).status_code == 401
+    assert secure.put(path, json=rule).status_code == 401
+    assert secure.post("/v1/guardrails/rules", json=rule, headers=operator).status_code == 202
+    changed = secure.put(path, json={**rule, "decision": "ask"}, headers=operator)
+    assert changed.status_code == 202, changed.text
+    mode = secure.put(f"{path}/mode", json={"mode": "shadow"}, headers=operator)
+    assert mode.status_code == 202, mode.text
+    assert secure.delete(path, headers=operator).status_code == 202
+
+
+def test_the_public_paths_and_the_openapi_documents_need_no_credential(secure):
+    for path in ("/healthz", "/readyz", "/metrics", "/schema", "/schema/openapi.json",
+                 "/schema/openapi.yaml", "/schema/swagger"):  # fmt: skip
+        assert secure.get(path).status_code == 200, path
+
+
+def test_http_metrics_count_routes_whose_ids_look_like_excluded_paths(secure):
+    def count() -> float:
+        return sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in secure.get("/metrics").text.splitlines()
+            if line.startswith("observatory_http_requests_total{")
+            and 'path="/v1/guardrails/rules/{rule_id}"' in line
+            and 'method="DELETE"' in line
+        )
+
+    before = count()
+    assert secure.delete("/v1/guardrails/rules/healthz-events").status_code == 401
+    assert count() == before + 1

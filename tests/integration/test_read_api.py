@@ -95,3 +95,67 @@ def test_hook_command_fixture_is_usable():
         hook_command(json.dumps({"session_id": "s", "hook_event_name": "Stop"}), 0).facts.hook
         == "Stop"
     )
+
+
+AMPLIFIED = "{ " + " ".join(
+    f"a{i}: sessions(first: 200) {{ edges {{ node {{ events(first: 200) {{ edges {{ node "
+    "{ payload } } } } } }"
+    for i in range(30)
+) + " }"  # fmt: skip
+DASHBOARD = """query($first: Int!) {
+  sessions(first: $first) { edges { cursor node { id status project model eventCount
+    toolCallCount lastEventAt toolCalls { toolName status durationMs }
+    events(first: 50) { edges { node { position hook payload } } } } }
+    pageInfo { hasNextPage endCursor } }
+  guardrailDecisions(first: 50) { edges { node { decision } } } }"""
+
+
+def test_an_amplified_query_is_refused_before_anything_is_resolved(client, timeline):
+    seed(client, 3)
+    timeline.catch_up()
+    answer = post(client, AMPLIFIED)
+    assert answer.get("data") is None  # a validation error: no resolver ran
+    (error,) = answer["errors"]
+    assert error["extensions"]["code"] == "QUERY_TOO_COSTLY"
+    assert error["extensions"]["items"] == 30 * (200 + 200 * 200)
+    assert "first" in error["message"]
+
+
+def test_a_nested_first_over_200_is_refused(client, timeline):
+    seed(client, 1)
+    timeline.catch_up()
+    nested = '{ session(id: "page-00") { events(first: $n) { edges { cursor } } } }'
+    for n, code in ((201, "BAD_PAGE"), (2**31 - 1, "BAD_PAGE")):
+        answer = post(client, "query($n: Int!) " + nested, n=n)
+        assert answer["errors"][0]["extensions"]["code"] == code, answer
+    ok = post(client, "query($n: Int!) " + nested, n=200)
+    assert "errors" not in ok and ok["data"]["session"]["events"]["edges"]
+
+
+def test_a_dashboard_query_passes(client, timeline):
+    seed(client, 5)
+    timeline.catch_up()
+    answer = post(client, DASHBOARD, first=50)
+    assert "errors" not in answer, answer
+    assert len(answer["data"]["sessions"]["edges"]) == 5
+
+
+def test_payloads_past_the_response_budget_are_refused_while_resolving(
+    client, timeline, monkeypatch
+):
+    from read_api.graphql import budget
+
+    for i in range(6):
+        body = {"session_id": "big", "hook_event_name": "UserPromptSubmit",
+                "prompt": f"{i} " + "lorem ipsum " * 10_000}  # fmt: skip
+        assert client.post("/v1/hooks/claude-code", content=json.dumps(body)).status_code == 200
+    timeline.catch_up()
+    query = '{ session(id: "big") { events(first: 10) { edges { node { position payload } } } } }'
+    assert "errors" not in post(client, query)
+    monkeypatch.setattr(budget, "MAX_RESPONSE_BYTES", 300_000)  # about two and a half events
+    answer = post(client, query)
+    codes = {error["extensions"]["code"] for error in answer["errors"]}
+    assert codes == {"RESPONSE_TOO_LARGE"}
+    payloads = [edge["node"]["payload"] for edge in answer["data"]["session"]["events"]["edges"]]
+    assert sum(p is not None for p in payloads) == 2
+    assert "errors" not in post(client, query.replace("position payload", "position"))

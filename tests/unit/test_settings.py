@@ -35,6 +35,9 @@ def test_flags_win_over_the_environment():
         ("OBSERVATORY_PORT", "70000", "between 1 and 65535"),
         ("OBSERVATORY_LOG_FORMAT", "xml", "console"),
         ("OBSERVATORY_DATABASE_SCHEMA", "a;drop", "identifier"),
+        ("OBSERVATORY_HTTP_HEADER_TIMEOUT_SECONDS", "0", "TIMEOUT_SECONDS must be positive"),
+        ("OBSERVATORY_HTTP_BODY_TIMEOUT_SECONDS", "-1", "TIMEOUT_SECONDS must be positive"),
+        ("OBSERVATORY_HTTP_MAX_HEADER_BYTES", "10", "at least 1024"),
     ],
 )
 def test_bad_values_name_the_variable(variable, value, message):

@@ -107,6 +107,7 @@ def _run_everything(settings: Any, url: str) -> None:
     from commands.store.application import EventStoreApplication
     from infra.database import eventsourcing_env
     from infra.migrate import migrate as apply_migrations
+    from workers.http_server import uvicorn_options
     from workers.registry import PROJECTIONS, worker
     from workers.serve import create_app
 
@@ -145,8 +146,7 @@ def _run_everything(settings: Any, url: str) -> None:
 
     server = Server(
         uvicorn.Config(
-            create_app(settings, url), host=settings.host, port=settings.port,
-            log_config=None, access_log=False, lifespan="on",
+            create_app(settings, url), lifespan="on", **uvicorn_options(settings),
         )
     )  # fmt: skip
 
@@ -277,6 +277,7 @@ def serve(
     import uvicorn
 
     from infra.logging import configure_logging
+    from workers.http_server import uvicorn_options
 
     settings = load_settings(
         port=port, host=host, data_dir=data_dir, database_url=database_url,
@@ -303,8 +304,8 @@ def serve(
         writer.start()
     try:
         uvicorn.run(
-            "workers.serve:app_from_env", factory=True, host=settings.host, port=settings.port,
-            workers=workers, log_config=None, access_log=False,
+            "workers.serve:app_from_env", factory=True, workers=workers,
+            **uvicorn_options(settings),
         )  # fmt: skip
     finally:
         if writer is not None:

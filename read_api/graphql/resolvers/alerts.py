@@ -39,7 +39,7 @@ async def alerts(
     min_position: int | None,
 ) -> Connection[Alert]:
     await wait_for_position(info, min_position, PROJECTION)
-    before = page_start(first, after, "alert")
+    before = page_start(first, after, "alert", "Query.alerts")
     f = filter or AlertFilter()
     where = Where(f.status.value if f.status else None, f.severity.value if f.severity else None,
                   f.session_id)  # fmt: skip

@@ -15,6 +15,7 @@ from read_api.graphql.types.analytics import (
     ToolFailures,
     ToolLatency,
 )
+from read_api.graphql.types.paging import check_first
 
 
 class AnalyticsUnavailableError(RuntimeError):
@@ -28,14 +29,11 @@ def _queries(info: ReadInfo) -> EventAnalyticsQueries:
     return factory()
 
 
-def _first(first: int) -> int:
-    return max(1, min(first, 500))
-
-
 async def top_tools(info: ReadInfo, since: datetime | None, until: datetime | None,
                     first: int) -> list[ToolCount]:  # fmt: skip
+    limit = check_first(first, "Query.topTools")
     found = await asyncio.to_thread(_queries(info).top_tools, info.context.tenant_id,
-                                    since=since, until=until, limit=_first(first))  # fmt: skip
+                                    since=since, until=until, limit=limit)  # fmt: skip
     return [ToolCount.of(r) for r in found]
 
 
@@ -48,8 +46,9 @@ async def failures(info: ReadInfo, since: datetime | None,
 
 async def slowest(info: ReadInfo, since: datetime | None, until: datetime | None,
                   first: int) -> list[ToolLatency]:  # fmt: skip
+    limit = check_first(first, "Query.slowestTools")
     found = await asyncio.to_thread(_queries(info).slowest_tools, info.context.tenant_id,
-                                    since=since, until=until, limit=_first(first))  # fmt: skip
+                                    since=since, until=until, limit=limit)  # fmt: skip
     return [ToolLatency.of(r) for r in found]
 
 
@@ -69,5 +68,5 @@ async def search(info: ReadInfo, text: str, first: int) -> list[SearchHit]:
     if not text.strip():
         raise ValueError("search needs some text")
     found = await asyncio.to_thread(_queries(info).search, info.context.tenant_id, text,
-                                    limit=_first(first))  # fmt: skip
+                                    limit=check_first(first, "Query.searchEvents"))  # fmt: skip
     return [SearchHit.of(r) for r in found]

@@ -20,7 +20,7 @@ async def audit_log(
     min_position: int | None,
 ) -> Connection[AuditEntry]:
     await wait_for_position(info, min_position, PROJECTION)
-    before = page_start(first, after, "audit")
+    before = page_start(first, after, "audit", "Query.auditLog")
     f = filter or AuditFilter()
     records, more = await info.context.side.audit.entries(
         info.context.tenant_id, Where(f.actor, f.action, f.since), first, before

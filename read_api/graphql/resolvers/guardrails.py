@@ -12,7 +12,7 @@ from read_api.graphql.types.guardrails import (
     PolicyChange,
     Quarantine,
 )
-from read_api.graphql.types.paging import Connection, Edge, page_info
+from read_api.graphql.types.paging import Connection, Edge, check_first, page_info
 from read_api.graphql.types.session import encode_cursor
 
 PROJECTION = "guardrails"
@@ -24,7 +24,9 @@ async def policy(info: ReadInfo, min_position: int | None) -> GuardrailPolicy:
 
 
 async def history(info: ReadInfo, first: int) -> list[PolicyChange]:
-    records = await info.context.side.guardrails.history(info.context.tenant_id, min(first, 500))
+    records = await info.context.side.guardrails.history(
+        info.context.tenant_id, check_first(first, "Query.guardrailPolicyHistory")
+    )
     return [PolicyChange.of(r) for r in records]
 
 
@@ -36,7 +38,7 @@ async def decisions(
     min_position: int | None,
 ) -> Connection[GuardrailDecision]:
     await wait_for_position(info, min_position, PROJECTION)
-    before = page_start(first, after, "decision")
+    before = page_start(first, after, "decision", "Query.guardrailDecisions")
     f = filter or DecisionFilter()
     where = Where(f.session_id, f.decision.value if f.decision else None, f.rule_id, f.since,
                   f.shadow_only)  # fmt: skip

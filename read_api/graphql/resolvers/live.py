@@ -8,6 +8,7 @@ from datetime import timedelta
 from projections.live_state.queries import LiveStateQueries
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.types.live import LiveCounters, LiveEvent, LiveSession
+from read_api.graphql.types.paging import check_first
 
 
 class LiveStateUnavailableError(RuntimeError):
@@ -26,7 +27,7 @@ def _live(info: ReadInfo) -> LiveStateQueries:
 async def sessions(info: ReadInfo, within_minutes: int, first: int) -> list[LiveSession]:
     live, tenant = _live(info), info.context.tenant_id
     window = timedelta(minutes=max(1, min(within_minutes, 24 * 60)))
-    found = await live.active_sessions(tenant, window, max(1, min(first, 500)))
+    found = await live.active_sessions(tenant, window, check_first(first, "Query.liveSessions"))
     return [LiveSession.of(s) for s in found]
 
 

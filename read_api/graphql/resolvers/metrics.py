@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from projections.agent_metrics.queries import MetricsFilter as Where
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.types.metrics import MetricDimension, MetricPoint, MetricsFilter, MetricStep
+from read_api.graphql.types.paging import check_first
 
 MAX_RANGE = timedelta(days=400)
 
@@ -51,6 +52,6 @@ async def breakdown(info: ReadInfo, by: MetricDimension, since: datetime, until:
         end,
         by.value,
         _where(filter),
-        max(1, min(first, 500)),
+        check_first(first, "Query.agentMetricsBreakdown"),
     )
     return [MetricPoint.of(p) for p in points]

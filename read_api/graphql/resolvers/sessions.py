@@ -6,11 +6,9 @@ from graphql import GraphQLError
 
 from projections.session_timeline.queries import SessionFilter as Where
 from read_api.graphql.context import ReadInfo
-from read_api.graphql.types.paging import Connection, Edge, page_info
+from read_api.graphql.types.paging import Connection, Edge, check_first, page_info
 from read_api.graphql.types.session import Session, SessionFilter, decode_cursor, encode_cursor
 from read_api.waiting import PositionNotReachedError
-
-MAX_PAGE = 200
 
 
 async def wait_for_position(
@@ -33,12 +31,9 @@ async def wait_for_position(
         ) from None
 
 
-def page_start(first: int, after: str | None, kind: str) -> int | None:
+def page_start(first: int, after: str | None, kind: str, field: str) -> int | None:
     """Checks a page request; the position to page before (None: from the newest)."""
-    if not 1 <= first <= MAX_PAGE:
-        raise GraphQLError(
-            f"first must be between 1 and {MAX_PAGE}", extensions={"code": "BAD_PAGE"}
-        )
+    check_first(first, field)
     try:
         return decode_cursor(kind, after) if after else None
     except ValueError as error:
@@ -53,7 +48,7 @@ async def sessions(
     min_position: int | None = None,
 ) -> Connection[Session]:
     await wait_for_position(info, min_position)
-    before = page_start(first, after, "session")
+    before = page_start(first, after, "session", "Query.sessions")
     f = filter or SessionFilter()
     where = Where(
         status=f.status.value if f.status else None,

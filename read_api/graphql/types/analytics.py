@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from projections.event_analytics import queries as q
+from read_api.graphql.context import ReadInfo
 from read_api.graphql.types.session import Position
 
 
@@ -71,10 +72,18 @@ class SearchHit:
     event_type: str
     hook: str
     tool_name: str | None
-    payload: str = strawberry.field(description="Redacted: personal data shows as [REDACTED:…].")
+    raw_payload: strawberry.Private[str]
+
+    @strawberry.field(
+        description="Redacted: personal data shows as [REDACTED:…]; null with a "
+        "RESPONSE_TOO_LARGE error past the query's payload budget."
+    )
+    def payload(self, info: ReadInfo) -> str | None:
+        info.context.budget.charge(len(self.raw_payload), "payload")
+        return self.raw_payload
 
     @classmethod
     def of(cls, r: q.SearchHit) -> SearchHit:
         return cls(position=Position(r.position), at=r.at, session_id=r.session_id,
                    event_type=r.event_type, hook=r.hook, tool_name=r.tool_name,
-                   payload=r.payload)  # fmt: skip
+                   raw_payload=r.payload)  # fmt: skip

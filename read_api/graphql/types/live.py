@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 
 from projections.live_state.queries import LiveSession as Record
+from read_api.graphql.types.paging import check_first
 from read_api.graphql.types.session import Position
 
 
@@ -60,7 +61,7 @@ class LiveSession:
         loader = info.context.recent_events
         assert loader is not None  # a LiveSession exists only where live state is configured
         recent = await loader.load(self.session_id)
-        return [LiveEvent.of(e) for e in recent[: max(0, min(first, 100))]]
+        return [LiveEvent.of(e) for e in recent[: check_first(first, "LiveSession.recentEvents")]]
 
     @classmethod
     def of(cls, r: Record) -> LiveSession:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 from enum import Enum
-from typing import Annotated, NewType
+from typing import Annotated, Any, NewType, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -16,8 +16,9 @@ from projections.session_timeline.queries import (
     SubagentRecord,
     ToolCallRecord,
 )
+from read_api.graphql.budget import json_size
 from read_api.graphql.context import ReadInfo
-from read_api.graphql.types.paging import Connection, Edge, page_info
+from read_api.graphql.types.paging import Connection, Edge, check_first, page_info
 
 Position = NewType("Position", int)
 """A global position in the event log: 64-bit, so not GraphQL's 32-bit Int."""
@@ -94,7 +95,15 @@ class Event:
     attribution: Attribution | None
     tool_name: str | None
     tool_use_id: str | None
-    payload: JSON
+    raw_payload: strawberry.Private[Any]
+
+    @strawberry.field(
+        description="The hook JSON as received (personal data redacted); null with a "
+        "RESPONSE_TOO_LARGE error past the query's payload budget."
+    )
+    def payload(self, info: ReadInfo) -> JSON | None:
+        info.context.budget.charge(json_size(self.raw_payload), "payload")
+        return cast(JSON, self.raw_payload)
 
     @classmethod
     def of(cls, r: EventRecord) -> Event:
@@ -102,7 +111,7 @@ class Event:
             position=Position(r.position), version=r.version, type=r.event_type, hook=r.hook,
             received_at=r.received_at, agent_id=r.agent_id,
             attribution=_attribution(r.attribution), tool_name=r.tool_name,
-            tool_use_id=r.tool_use_id, payload=r.payload,
+            tool_use_id=r.tool_use_id, raw_payload=r.payload,
         )  # fmt: skip
 
 
@@ -209,11 +218,11 @@ class Session:
     async def events(
         self,
         info: ReadInfo,
-        first: Annotated[int, strawberry.argument(description="1-1000")] = 100,
+        first: Annotated[int, strawberry.argument(description="1-200")] = 100,
         after: str | None = None,
     ) -> Connection[Event]:
         side = info.context.side
-        first = max(1, min(first, 1000))
+        check_first(first, "Session.events")
         after_position = decode_cursor("event", after) if after else None
         records, more = await side.timeline.events(
             info.context.tenant_id, self.id, first, after_position

@@ -191,8 +191,11 @@ class _Reader:
         """The words the shell passes for one word node (ANSI-C quotes, braces expanded)."""
         start, end = node.pos
         raw = self.source[start:end]
-        text = literal(raw) if "$'" in raw else node.word
-        if "{" in raw and not any(q in raw for q in "'\"\\"):
+        # bashlex's own quote removal goes wrong on words that mix quotes ('a'"'"'b'): the
+        # word is read from its source text whenever it holds a quote or a backslash.
+        quoted = any(q in raw for q in "'\"\\")
+        text = literal(raw) if quoted else node.word
+        if "{" in raw and not quoted:
             return expand_braces(text)
         return [text]
 

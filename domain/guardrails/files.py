@@ -114,6 +114,7 @@ def _values(word: str) -> Iterator[str]:
 def _literals(code: str) -> Iterator[str]:
     for match in _LITERAL.finditer(code):
         yield match.group(2)
+        yield from _values(match.group(2))
 
 
 def names_protected(path: str, patterns: tuple[str, ...], exceptions: tuple[str, ...],

@@ -64,11 +64,11 @@ def destructive_kinds(text: str, *, sql_field: bool = False, nesting: int = 0) -
         return set()
     code = _COMMENTS.sub(" ", text)
     reads_as_sql = sql_field or _STATEMENT_START.match(code) is not None
-    found = _wrapped(code, nesting)
+    found = _wrapped(code, nesting) if reads_as_sql else set()
     try:
         statements = sqlglot.parse(text)
     except SqlglotError:
-        if not reads_as_sql:
+        if not sql_field:  # prose that merely starts like SQL is not judged by keywords
             return found
         return found | {kind for kind, pattern in _UNPARSED.items() if pattern.search(code)}
     if not reads_as_sql:
@@ -144,6 +144,12 @@ def _command(node: exp.Command, nesting: int) -> set[str]:
     if name in ("DO", "EXECUTE", "EXEC"):
         return destructive_kinds(text, sql_field=True, nesting=nesting + 1)
     return set()
+
+
+def is_sql_field(name: str) -> bool:
+    """``sql``, ``query``, ``sqlQuery``, ``query_text``, ``statements``…"""
+    lowered = name.lower()
+    return lowered in SQL_FIELDS or any(part in lowered for part in ("sql", "query", "statement"))
 
 
 def strings_in(value: Any, key: str = "") -> Iterator[tuple[str, str]]:

@@ -62,7 +62,7 @@ class ToolCall:
             return frozenset()
         kinds: set[str] = set()
         for key, text in sql.strings_in(dict(self.tool_input)):
-            kinds |= sql.destructive_kinds(text, sql_field=key.lower() in sql.SQL_FIELDS)
+            kinds |= sql.destructive_kinds(text, sql_field=sql.is_sql_field(key))
         return frozenset(kinds)
 
 

@@ -34,6 +34,8 @@ class Grammar:
     inline_flag: str = ""
     """A short option whose value is a whole command line (``su -c``, ``env -S``)."""
     inline_long: frozenset[str] = field(default_factory=frozenset)
+    dash_option: bool = False
+    """A lone ``-`` is an option (``env -`` is ``env -i``; ``su -`` is ``su --login``)."""
 
     def long_names(self) -> frozenset[str]:
         return self.long_value | self.long_flags | self.long_optional | self.inline_long
@@ -118,6 +120,7 @@ GRAMMARS: dict[str, Grammar] = {
         long_optional=_names("--block-signal", "--default-signal", "--ignore-signal"),
         inline_flag="S",
         inline_long=_names("--split-string"),
+        dash_option=True,
     ),
     "nice": Grammar(short_value="n", long_value=_names("--adjustment"), numeric_option=True),
     "timeout": Grammar(
@@ -153,7 +156,8 @@ GRAMMARS: dict[str, Grammar] = {
         long_value=_names("--group", "--supp-group", "--shell"),
         inline_flag="c",
         inline_long=_names("--command", "--session-command"),
-        operands_before=0,
+        operands_before=1,
+        dash_option=True,
     ),
     "runuser": Grammar(
         short_value="gGsuw",
@@ -227,6 +231,9 @@ def skip_options(words: list[str], index: int, grammar: Grammar) -> Unwrapped:
                 index += 1
             if name in grammar.inline_long and value is not None:
                 inline = value
+            index += 1
+            continue
+        if word == "-" and grammar.dash_option:
             index += 1
             continue
         if not word.startswith("-") or word == "-":

@@ -21,6 +21,7 @@ import re
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from posixpath import basename
 from typing import Any
 
@@ -88,6 +89,16 @@ class Script:
                     yield from script.all_pipelines()
         for script in self.inline:
             yield from script.all_pipelines()
+
+
+PARSE_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def parse_cached(command: str) -> Script:
+    """``parse``, remembered for the last ``PARSE_CACHE_SIZE`` command lines: agents repeat
+    the same commands (``npm test``, ``git status``) all day, and a ``Script`` is immutable."""
+    return parse(command)
 
 
 def parse(command: str, depth: int = 0) -> Script:

@@ -47,7 +47,7 @@ class ToolCall:
         """The parsed Bash command line (Bash tool only)."""
         command = self.tool_input.get("command")
         if self.tool_name == "Bash" and isinstance(command, str):
-            return bash.parse(command)
+            return bash.parse_cached(command)
         return None
 
     @cached_property

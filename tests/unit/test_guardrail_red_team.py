@@ -555,3 +555,16 @@ def harmless_commands(draw: st.DrawFn) -> str:
 def test_harmless_commands_are_never_denied(command: str) -> None:
     decision, _ = judge("Bash", {"command": command})
     assert decision != "deny", command
+
+
+@settings(max_examples=200, derandomize=True, deadline=None)
+@given(st.one_of(dangerous_commands(), harmless_commands()))
+def test_a_cached_parse_decides_exactly_as_a_fresh_one(command: str) -> None:
+    from domain.guardrails import bash
+
+    fresh = bash.parse(command)
+    bash.parse_cached(command)  # the second lookup below is served from the cache
+    assert bash.parse_cached(command) == fresh
+    warm = judge("Bash", {"command": command})
+    bash.parse_cached.cache_clear()
+    assert judge("Bash", {"command": command}) == warm

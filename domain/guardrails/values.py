@@ -47,6 +47,10 @@ class ToolCall:
         """The parsed Bash command line (Bash tool only)."""
         command = self.tool_input.get("command")
         if self.tool_name == "Bash" and isinstance(command, str):
+            if "\x00" in command:
+                # No program ever sees a NUL: an argument ends there, and a shell reading its
+                # input drops it. Judge both readings so neither can hide a command.
+                command = f"{command.split(chr(0), 1)[0]}\n{command.replace(chr(0), '')}"
             return bash.parse_cached(command)
         return None
 

@@ -459,6 +459,19 @@ def test_harmless_tool_inputs_are_not_denied(tool: str, tool_input: dict[str, ob
     assert judge(tool, tool_input)[0] is None
 
 
+@pytest.mark.parametrize(
+    ("command", "rule"),
+    [
+        ("git push --force origin main\x00", "git_force_push_protected"),
+        ("rm -rf /\x00tmp/x", "destructive_rm"),
+        ("rm -rf /tmp/x\x00 ~", "destructive_rm"),
+        ("cat .e\x00nv", "secret_file_access"),
+    ],
+)
+def test_a_nul_in_a_command_hides_nothing(command: str, rule: str) -> None:
+    assert judge("Bash", {"command": command}) == ("deny", rule)
+
+
 def test_the_suite_is_big_enough() -> None:
     positives = len(DENIED_BASH) + len(ASKED_BASH) + len(SQL_DENIED) + len(DENIED_OTHER)
     assert positives >= 150

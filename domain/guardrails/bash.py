@@ -28,13 +28,14 @@ from typing import Any
 import bashlex
 import bashlex.errors
 
+from domain.guardrails.interpreters import SHELLS, code_source
 from domain.guardrails.words import expand_braces, literal
 from domain.guardrails.wrappers import GRAMMARS, JOINS_REST, skip_options
 
 MAX_DEPTH = 6
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish", "ash", "mksh", "busybox-sh"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
 _SUBSTITUTION = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`|<\(([^()]*)\)")
+_QUOTED_HEREDOC = re.compile(r"(<<-?\s*)(['\"])(\w+)\2")
 _DATA_REDIRECTS = frozenset({"<<<", "<<", "<<-"})
 """Redirections whose word is data, not a file name (here-strings and here-documents)."""
 _EXEC_ENDS = frozenset({";", "+", "\\;"})
@@ -105,6 +106,9 @@ def parse(command: str, depth: int = 0) -> Script:
     """Parses a Bash command line into the invocations it runs."""
     if depth > MAX_DEPTH or not command.strip():
         return Script()
+    # bashlex refuses a quoted here-document delimiter (<<'EOF'); quoting only turns off
+    # expansion in the body, which we never do, so read it as the plain delimiter.
+    command = _QUOTED_HEREDOC.sub(r"\1\3", command)
     try:
         trees = bashlex.parse(command)
     except _BASHLEX_ERRORS:
@@ -252,6 +256,7 @@ def unwrap(
         if grammar is None:
             break
         found = skip_options(words, index + 1, grammar)
+        redirects = (*redirects, *found.files)
         if not found.runs:
             return Invocation(program, tuple(words[index + 1 :]), redirects, nested, here)
         if found.inline is not None:
@@ -321,20 +326,19 @@ def _with_inline(script: Script, depth: int) -> Script:
 
 
 def inline_code(invocation: Invocation) -> str | None:
-    """The code a shell or ``eval`` runs from its arguments (``bash -c CODE``)."""
+    """The code a shell or ``eval`` runs from its own line: ``bash -c CODE``, ``eval …``, and
+    what a shell reading standard input is fed by a here-string or here-document."""
     if invocation.program == "eval":
         return " ".join(invocation.args) or None
-    if invocation.program in SHELLS:
-        args = invocation.args
-        for position, arg in enumerate(args):
-            if arg == "--":
-                return None
-            if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
-                rest = [a for a in args[position + 1 :] if not a.startswith("-")]
-                return rest[0] if rest else None
-            if not arg.startswith(("-", "+")):
-                return None  # a script file: its code is not on this line
-    return None
+    if invocation.program not in SHELLS:
+        return None
+    source = code_source(invocation.program, invocation.args)
+    if source is None:
+        return None
+    code = list(source.inline)
+    if source.stdin:
+        code.extend(invocation.here)
+    return "\n".join(code) or None
 
 
 def _fallback(command: str, depth: int) -> Script:

@@ -74,10 +74,11 @@ def _kubectl(args: list[str]) -> str | None:
     deleted = _after(words, "delete")
     if deleted is None:
         return None
-    for word in deleted:
-        for kind in word.split(","):
-            if kind.split("/", 1)[0].lower() in NAMESPACE_TYPES:
-                return "kubectl delete namespace"
+    # TYPE[,TYPE…] NAME…, or TYPE/NAME…: a resource *named* ns is not the namespace type.
+    kinds = deleted[0].split(",") if deleted and "/" not in deleted[0] else []
+    kinds += [w.split("/", 1)[0] for w in deleted if "/" in w]
+    if any(kind.lower() in NAMESPACE_TYPES for kind in kinds):
+        return "kubectl delete namespace"
     flags = {a.split("=", 1)[0] for a in args}
     every_namespace = bool({"-A", "--all-namespaces"} & flags)
     if "--all" in flags and (every_namespace or any(w.lower() == "all" for w in deleted)):

@@ -14,9 +14,10 @@ from fnmatch import fnmatchcase
 from posixpath import normpath
 from typing import Any
 
-from domain.guardrails.bash import SHELLS, Invocation, Script
+from domain.guardrails.bash import Invocation, Script
 from domain.guardrails.cloud import cloud_deletion
 from domain.guardrails.files import names_protected
+from domain.guardrails.interpreters import code_source
 from domain.guardrails.sql import DEFAULT_KINDS
 from domain.guardrails.values import FILE_TOOLS, ToolCall
 from domain.guardrails.wrappers import meanings
@@ -36,9 +37,6 @@ RM_LONGS = frozenset({"--force", "--interactive", "--one-file-system", "--no-pre
 FETCHERS = ("curl", "wget", "http", "https", "xh", "fetch", "aria2c")
 INTERPRETERS = ("sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "python", "python2",
                 "python3", "perl", "ruby", "node", "nodejs", "php", "lua")  # fmt: skip
-_CODE_OPTIONS = {"python": "cm", "python2": "cm", "python3": "cm", "perl": "eE", "ruby": "e",
-                 "node": "ep", "nodejs": "ep", "php": "rf", "lua": "e"}  # fmt: skip
-"""Options that give an interpreter its code some other way than on standard input."""
 SECRET_FILES = (".env", ".env.*", "*.pem", "id_rsa*", "id_ecdsa*", "id_ed25519*", "id_dsa*",
                 "*/.aws/credentials", ".aws/credentials")  # fmt: skip
 SECRET_EXCEPTIONS = (".env.example", ".env.sample", ".env.template", "*.pub")
@@ -130,34 +128,8 @@ def _stage_programs(stage: Invocation) -> Iterable[Invocation]:
 def _reads_code_from_stdin(invocation: Invocation) -> bool:
     """``bash``, ``sh -s``, ``python3 -`` run what arrives on standard input; ``bash x.sh``,
     ``sh -c CODE`` and ``python3 -m json.tool`` do not."""
-    program = invocation.program
-    args = invocation.args
-    if program in SHELLS:
-        for arg in args:
-            if arg in ("-", "--"):
-                return True
-            if arg.startswith("-") and not arg.startswith("--"):
-                if "c" in arg[1:]:
-                    return False
-                if "s" in arg[1:]:
-                    return True
-            elif not arg.startswith(("-", "+")):
-                return False
-        return True
-    code = _CODE_OPTIONS.get(program, "")
-    for arg in args:
-        if arg == "-":
-            return True
-        if arg.startswith("--"):
-            if arg in ("--eval", "--print"):
-                return False
-            continue
-        if arg.startswith("-"):
-            if any(letter in code for letter in arg[1:2]):
-                return False
-            continue
-        return False
-    return True
+    source = code_source(invocation.program, invocation.args)
+    return source is None or source.stdin  # a program named in a rule's own shells list
 
 
 def pipe_to_shell(call: ToolCall, params: Mapping[str, Any]) -> str | None:

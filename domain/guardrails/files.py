@@ -20,17 +20,22 @@ from posixpath import basename, dirname, join, normpath
 from typing import Any
 
 from domain.guardrails.bash import Invocation, Script
+from domain.guardrails.interpreters import code_source
 
 FILE_KEYS = ("file_path", "notebook_path", "path")
 TEXT_PROGRAMS = frozenset({"echo", "printf", ":", "true", "false", "test", "[", "export",
                            "alias", "notify-send", "say"})  # fmt: skip
 """Programs whose operands are text, not files."""
-PATTERN_FIRST = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack"})
-"""Programs whose first operand is a pattern unless ``-e``/``-f`` gives it."""
-CODE_RUNNERS = {"python": "c", "python2": "c", "python3": "c", "node": "ep", "nodejs": "ep",
-                "deno": "", "bun": "e", "ruby": "e", "perl": "eE", "php": "r", "lua": "e",
-                "Rscript": "e", "osascript": "e"}  # fmt: skip
-"""Interpreters and the options whose value is code."""
+PATTERN_FIRST = frozenset({"grep", "egrep", "fgrep", "rg", "ag", "ack", "jq", "yq", "gojq", "awk",
+                           "gawk", "mawk", "sed"})  # fmt: skip
+"""Programs whose first operand is a pattern, filter or program unless an option gives it."""
+PATTERN_OPTIONS = frozenset({"-e", "--regexp", "--expression"})
+"""Options whose value is that pattern (the next operand is then a file)."""
+SCRIPT_FILE_OPTIONS = frozenset({"-f", "--file", "--from-file"})
+TEXT_VALUE_OPTIONS = {"git": frozenset({"-m", "--message", "--grep", "--author", "--committer",
+                                        "-S", "-G", "--format", "--pretty", "--since",
+                                        "--until"})}  # fmt: skip
+"""Per program, options whose value is text (a commit message, a search)."""
 GLOB_CHARS = re.compile(r"[*?\[]")
 _LITERAL = re.compile(r"""(["'])((?:(?!\1)[^\\]|\\.){1,300})\1""")
 _ORDINARY = ("README.md", "main.py", "index.js", "Makefile", "notes.txt", ".gitignore",
@@ -65,33 +70,40 @@ def _names_file(edit: Any) -> bool:
 
 def invocation_paths(invocation: Invocation) -> Iterator[str]:
     yield from invocation.redirects
+    source = code_source(invocation.program, invocation.args)
+    if source is not None:  # code run by an interpreter names files in its string literals
+        for code in (*source.inline, *(invocation.here if source.stdin else ())):
+            yield from _literals(code)
     if invocation.program in TEXT_PROGRAMS:
         return
-    operands_seen = 0
-    pattern_given = False
-    code_options = CODE_RUNNERS.get(invocation.program)
-    expect_code = False
-    for arg in invocation.args:
-        if expect_code:
-            yield from _literals(arg)
-            expect_code = False
+    yield from _argument_paths(invocation.program, invocation.args)
+
+
+def _argument_paths(program: str, args: tuple[str, ...]) -> Iterator[str]:
+    pattern_pending = program in PATTERN_FIRST
+    text_options = TEXT_VALUE_OPTIONS.get(program, frozenset())
+    skip_next = False
+    for index, arg in enumerate(args):
+        if skip_next:
+            skip_next = False
             continue
         if arg.startswith("-") and len(arg) > 1:
-            if invocation.program in PATTERN_FIRST and arg in ("-e", "-f", "--regexp", "--file"):
-                pattern_given = True
-            if code_options and arg[1:2] in code_options and not arg.startswith("--"):
-                attached = arg[2:]
-                if attached:
-                    yield from _literals(attached)
-                else:
-                    expect_code = True
-            if "=" in arg:
-                value = arg.split("=", 1)[1]
+            name, has_value, value = arg.partition("=")
+            if name in text_options or (pattern_pending and name in PATTERN_OPTIONS):
+                pattern_pending = pattern_pending and name not in PATTERN_OPTIONS
+                skip_next = not has_value and index + 1 < len(args)
+                continue
+            if pattern_pending and name in SCRIPT_FILE_OPTIONS:
+                pattern_pending = False
+            if has_value:
                 yield value
                 yield from _values(value)
+            elif not arg.startswith("--") and len(arg) > 2:
+                yield from _values(arg[2:])  # a short option's value attached: -d@.env
+                yield arg[2:]
             continue
-        operands_seen += 1
-        if invocation.program in PATTERN_FIRST and not pattern_given and operands_seen == 1:
+        if pattern_pending:
+            pattern_pending = False
             continue
         yield arg
         yield from _values(arg)
@@ -107,6 +119,9 @@ def _values(word: str) -> Iterator[str]:
         yield from _values(value)
     if word.startswith(("@", "<")) and len(word) > 1:
         yield word[1:]
+        yield word[1:].split(";", 1)[0]  # curl -F 'k=@FILE;type=text/plain'
+    elif "@" in word and "://" not in word:
+        yield word.rsplit("@", 1)[1]  # HTTPie's field@FILE
     if ":" in word and not word.startswith(("http://", "https://", "s3://", "gs://")):
         yield word.rsplit(":", 1)[1]
 

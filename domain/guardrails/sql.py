@@ -49,18 +49,25 @@ _UNPARSED = {
 }
 _EXPLAIN = re.compile(r"^\s*analy[sz]e\s+(?:verbose\s+)?", re.IGNORECASE)
 _EXPLAIN_OPTIONS = re.compile(r"^\s*\(([^)]*)\)\s*", re.IGNORECASE)
-_DOLLAR_BODY = re.compile(r"\$([A-Za-z_]\w*)?\$([\s\S]*?)\$\1\$")
+_DOLLAR_BODY = re.compile(r"\$(\w*)\$([\s\S]*?)\$\1\$")
 _STRING = re.compile(r"'((?:[^']|'')*)'")
 _PLPGSQL_WORDS = re.compile(r"\b(?:begin|end|declare|loop|end\s+loop|if|then|else|end\s+if)\b",
                             re.IGNORECASE)  # fmt: skip
 _DO = re.compile(r"^\s*do\b", re.IGNORECASE)
+_DO_STRING = re.compile(r"\bdo\s+(?:language\s+\w+\s+)?'((?:[^']|'')*)'", re.IGNORECASE)
+_EXECUTED = re.compile(
+    r"\bexecute\s+(?:format\s*\(\s*)?((?:'(?:[^']|'')*'\s*(?:\|\|\s*)?)+)", re.IGNORECASE
+)
+_PREPARED = re.compile(r"^\s*\S+\s*(?:\([^)]*\))?\s+as\s+", re.IGNORECASE)
 
 logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 
 def destructive_kinds(text: str, *, sql_field: bool = False, nesting: int = 0) -> set[str]:
     """The destructive statement kinds in a piece of SQL (empty when harmless)."""
-    if nesting > MAX_NESTING or not _KEYWORDS.search(text):
+    if nesting > MAX_NESTING:
+        return set()
+    if not _KEYWORDS.search(text) and "execute" not in text.lower():  # EXECUTE 'TRUNC' || 'ATE t'
         return set()
     code = _COMMENTS.sub(" ", text)
     reads_as_sql = sql_field or _STATEMENT_START.match(code) is not None
@@ -70,7 +77,10 @@ def destructive_kinds(text: str, *, sql_field: bool = False, nesting: int = 0) -
     except SqlglotError:
         if not sql_field:  # prose that merely starts like SQL is not judged by keywords
             return found
-        return found | {kind for kind, pattern in _UNPARSED.items() if pattern.search(code)}
+        # Keywords inside string literals and dollar-quoted bodies are not statements (the
+        # bodies of DO blocks were read above).
+        bare = _STRING.sub("''", _DOLLAR_BODY.sub("''", code))
+        return found | {kind for kind, pattern in _UNPARSED.items() if pattern.search(bare)}
     if not reads_as_sql:
         return found
     for statement in statements:
@@ -82,15 +92,20 @@ def destructive_kinds(text: str, *, sql_field: bool = False, nesting: int = 0) -
 
 
 def _wrapped(code: str, nesting: int) -> set[str]:
-    """What ``DO`` blocks run (their body and the strings they EXECUTE)."""
+    """What ``DO`` blocks run: their body's statements, and every string they ``EXECUTE``
+    (adjacent literals joined by ``||`` read as one). A string only printed
+    (``RAISE NOTICE 'DROP TABLE x'``) is not run."""
     found: set[str] = set()
     if not _DO.search(code) and "execute" not in code.lower():
         return found
-    for match in _DOLLAR_BODY.finditer(code):
-        body = match.group(2)
-        for literal in _STRING.finditer(body):
-            found |= destructive_kinds(literal.group(1).replace("''", "'"), sql_field=True,
-                                       nesting=nesting + 1)  # fmt: skip
+    bodies = [m.group(2) for m in _DOLLAR_BODY.finditer(code)]
+    bodies += [m.group(1).replace("''", "'") for m in _DO_STRING.finditer(code)]
+    for body in bodies:
+        for executed in _EXECUTED.finditer(body):
+            text = "".join(
+                m.group(1).replace("''", "'") for m in _STRING.finditer(executed.group(1))
+            )
+            found |= destructive_kinds(text, sql_field=True, nesting=nesting + 1)
         for statement in _PLPGSQL_WORDS.sub(";", _STRING.sub("''", body)).split(";"):
             if statement.strip():
                 found |= destructive_kinds(statement, sql_field=True, nesting=nesting + 1)
@@ -143,6 +158,12 @@ def _command(node: exp.Command, nesting: int) -> set[str]:
         return set()
     if name in ("DO", "EXECUTE", "EXEC"):
         return destructive_kinds(text, sql_field=True, nesting=nesting + 1)
+    if name == "TRUNCATE":  # forms sqlglot keeps as text: TRUNCATE ONLY t, TRUNCATE TABLE ONLY t
+        return {"truncate"}
+    if name == "PREPARE":  # PREPARE p AS <statement>: what EXECUTE p will run
+        prepared = _PREPARED.match(text)
+        if prepared is not None:
+            return destructive_kinds(text[prepared.end() :], sql_field=True, nesting=nesting + 1)
     return set()
 
 

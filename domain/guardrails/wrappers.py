@@ -34,6 +34,12 @@ class Grammar:
     inline_flag: str = ""
     """A short option whose value is a whole command line (``su -c``, ``env -S``)."""
     inline_long: frozenset[str] = field(default_factory=frozenset)
+    command_after: str = ""
+    """Options after which the command follows at once (``runuser -u USER CMD``, where plain
+    ``runuser USER -c CMD`` takes a user operand first)."""
+    file_value: str = ""
+    """Short options whose value is a file the wrapper reads (``xargs -a FILE``)."""
+    file_long: frozenset[str] = frozenset()
     dash_option: bool = False
     """A lone ``-`` is an option (``env -`` is ``env -i``; ``su -`` is ``su --login``)."""
 
@@ -83,6 +89,8 @@ GRAMMARS: dict[str, Grammar] = {
     ),
     "doas": Grammar(short_value="uCa"),
     "xargs": Grammar(
+        file_value="a",
+        file_long=_names("--arg-file"),
         short_value="aEIdLnPs",
         short_optional="eil",
         long_value=_names(
@@ -164,6 +172,9 @@ GRAMMARS: dict[str, Grammar] = {
         long_value=_names("--group", "--supp-group", "--shell", "--user"),
         inline_flag="c",
         inline_long=_names("--command", "--session-command"),
+        operands_before=1,
+        dash_option=True,
+        command_after="u",
     ),
     "flock": Grammar(
         short_value="wE",
@@ -173,7 +184,10 @@ GRAMMARS: dict[str, Grammar] = {
         operands_before=1,
     ),
     "watch": Grammar(
-        short_value="nd", long_value=_names("--interval"), long_optional=_names("--differences")
+        short_value="n",
+        short_optional="d",
+        long_value=_names("--interval"),
+        long_optional=_names("--differences"),
     ),
 }
 """Wrappers whose command follows their options. ``watch`` joins the rest into one line."""
@@ -210,58 +224,83 @@ class Unwrapped:
     """A command line given as an option's value (``su -c``, ``env -S``)."""
     runs: bool = True
     """False when the wrapper only looks the command up (``command -v``)."""
+    files: tuple[str, ...] = ()
+    """Files the wrapper itself reads (``xargs -a FILE``)."""
+
+
+@dataclass
+class _Reading:
+    """What reading one wrapper's options found so far."""
+
+    inline: str | None = None
+    files: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+
+def _long_option(words: list[str], index: int, grammar: Grammar, found: _Reading) -> int:
+    """Reads ``--name[=value]`` at ``index``; returns the index after it (and its value)."""
+    word = words[index]
+    name = expand_long(word, grammar.long_names())
+    has_value = "=" in word
+    value = word.split("=", 1)[1] if has_value else None
+    if (name in grammar.long_value or name in grammar.inline_long) and not has_value:
+        value = words[index + 1] if index + 1 < len(words) else None
+        index += 1
+    if name in grammar.inline_long and value is not None:
+        found.inline = value
+    if name in grammar.file_long and value is not None:
+        found.files.append(value)
+    return index + 1
+
+
+def _short_options(words: list[str], index: int, grammar: Grammar, found: _Reading) -> int | None:
+    """Reads a cluster ``-abc[value]`` at ``index``; None when the command will not run."""
+    letters = words[index][1:]
+    for position, letter in enumerate(letters):
+        rest = letters[position + 1 :]
+        if letter in grammar.no_run_flags:
+            return None
+        if letter in grammar.short_optional:
+            break
+        found.seen.add(letter)
+        if letter in grammar.short_value or letter == grammar.inline_flag:
+            value = rest or (words[index + 1] if index + 1 < len(words) else None)
+            if letter == grammar.inline_flag and value is not None:
+                found.inline = value
+            if letter in grammar.file_value and value is not None:
+                found.files.append(value)
+            return index + (1 if rest else 2)
+    return index + 1
 
 
 def skip_options(words: list[str], index: int, grammar: Grammar) -> Unwrapped:
     """Reads a wrapper's options from ``words[index]`` on."""
-    inline: str | None = None
-    long_names = grammar.long_names()
+    found = _Reading()
     while index < len(words):
         word = words[index]
         if word == "--":
             index += 1
             break
         if word.startswith("--"):
-            name = expand_long(word, long_names)
-            has_value = "=" in word
-            value = word.split("=", 1)[1] if has_value else None
-            takes = name in grammar.long_value or name in grammar.inline_long
-            if takes and not has_value:
-                value = words[index + 1] if index + 1 < len(words) else None
-                index += 1
-            if name in grammar.inline_long and value is not None:
-                inline = value
+            index = _long_option(words, index, grammar, found)
+        elif word == "-" and grammar.dash_option:
             index += 1
-            continue
-        if word == "-" and grammar.dash_option:
-            index += 1
-            continue
-        if not word.startswith("-") or word == "-":
+        elif not word.startswith("-") or word == "-":
             break
-        if grammar.numeric_option and word[1:].isdigit():
+        elif grammar.numeric_option and word[1:].isdigit():
             index += 1
-            continue
-        letters = word[1:]
-        step = 1
-        for position, letter in enumerate(letters):
-            rest = letters[position + 1 :]
-            if letter in grammar.no_run_flags:
+        else:
+            after = _short_options(words, index, grammar, found)
+            if after is None:
                 return Unwrapped(len(words), runs=False)
-            if letter in grammar.short_optional:
-                break
-            if letter in grammar.short_value or letter == grammar.inline_flag:
-                value = rest if rest else (words[index + 1] if index + 1 < len(words) else None)
-                if not rest:
-                    step = 2
-                if letter == grammar.inline_flag and value is not None:
-                    inline = value
-                break
-        index += step
-    for _ in range(grammar.operands_before):
-        if index < len(words):
-            index += 1
+            index = after
+    files = tuple(found.files)
+    if found.seen & set(grammar.command_after):
+        return Unwrapped(index, found.inline, files=files)
+    index = min(index + grammar.operands_before, len(words))
     if grammar.operands_before and index < len(words) and words[index].startswith("-"):
         # ``flock FILE -c CMD``: options may follow the operand too.
         again = skip_options(words, index, replace(grammar, operands_before=0))
-        return Unwrapped(again.index, again.inline or inline, again.runs)
-    return Unwrapped(index, inline)
+        return Unwrapped(again.index, again.inline or found.inline, again.runs,
+                         files + again.files)  # fmt: skip
+    return Unwrapped(index, found.inline, files=files)

@@ -581,3 +581,15 @@ def test_a_cached_parse_decides_exactly_as_a_fresh_one(command: str) -> None:
     warm = judge("Bash", {"command": command})
     bash.parse_cached.cache_clear()
     assert judge("Bash", {"command": command}) == warm
+
+
+def test_an_independent_red_team_finds_no_gap() -> None:
+    from tests.unit.red_team_independent import CASES
+
+    wrong = [
+        (tool, tool_input, expected, judge(tool, tool_input))
+        for tool, tool_input, expected, rule in CASES
+        if judge(tool, tool_input) != (expected, rule)
+    ]
+    assert len(CASES) >= 1_500
+    assert wrong == []

@@ -1,10 +1,14 @@
 """What a Bash command line will run: every simple command, however it is wrapped.
 
 Parsed with bashlex (a port of bash's own grammar), never with regexes over the raw string, so
-pipes, ``&&``/``||``/``;``, subshells, ``$(…)`` and backticks, ``<(…)``, loops and functions
-are all walked. Wrappers are unwrapped — ``sudo``, ``env X=1``, ``nohup``, ``time``,
-``command``, ``exec``, ``nice``, ``timeout``, ``xargs`` — and the code of ``bash -c "…"``,
-``sh -c``, ``eval`` is parsed in turn. ``\\rm``, ``'rm'`` and ``/bin/rm`` are all ``rm``.
+pipes, ``&&``/``||``/``;``, subshells, brace groups, loops, ``if`` bodies, functions, ``$(…)``
+and backticks, ``<(…)`` and here-strings are all walked. A compound command in a pipeline is
+one stage of it (``(curl …) | bash`` pipes curl into bash), and redirections on a compound
+command are kept (``while read l; do …; done < .env`` reads ``.env``). Wrappers are unwrapped
+with each one's real option grammar (``domain.guardrails.wrappers``), and the code of
+``bash -c "…"``, ``sh -c``, ``eval``, ``su -c``, ``env -S``, ``watch``, ``find -exec`` is
+parsed in turn. ``\\rm``, ``'rm'``, ``$'\\x72m'`` and ``/bin/rm`` are all ``rm``; ANSI-C quotes
+and brace expansion are expanded (``domain.guardrails.words``).
 
 When bashlex cannot parse a line (it does not know ``[[ … ]]`` and some rarer syntax) a
 fallback splits it with shlex on the control operators and still extracts ``$(…)`` and
@@ -17,42 +21,41 @@ import re
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from posixpath import basename
 from typing import Any
 
 import bashlex
 import bashlex.errors
 
+from domain.guardrails.interpreters import SHELLS, code_source
+from domain.guardrails.words import expand_braces, literal
+from domain.guardrails.wrappers import GRAMMARS, JOINS_REST, skip_options
+
 MAX_DEPTH = 6
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "fish"})
-_WRAPPERS_WITH_OPTIONS = {
-    # program: options that take a value (the next word)
-    "sudo": {"-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-D", "-R", "-T"},
-    "nice": {"-n"},
-    "timeout": {"-s", "-k", "--signal", "--kill-after"},
-    "env": {"-u", "--unset", "-C", "--chdir", "-S", "--split-string"},
-    "nohup": set(),
-    "time": {"-f", "-o"},
-    "command": set(),
-    "exec": {"-a"},
-    "stdbuf": {"-i", "-o", "-e"},
-    "ionice": {"-c", "-n", "-p"},
-    "doas": {"-u", "-C"},
-}
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
 _SUBSTITUTION = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`|<\(([^()]*)\)")
+_QUOTED_HEREDOC = re.compile(r"(<<-?\s*)(['\"])(\w+)\2")
+_DATA_REDIRECTS = frozenset({"<<<", "<<", "<<-"})
+"""Redirections whose word is data, not a file name (here-strings and here-documents)."""
+_EXEC_ENDS = frozenset({";", "+", "\\;"})
+_BASHLEX_ERRORS = (bashlex.errors.ParsingError, NotImplementedError, IndexError, AttributeError,
+                   TypeError, ValueError, AssertionError)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Invocation:
-    """One simple command as it will run: program (a basename) and its arguments."""
+    """One stage of a pipeline: a simple command (program, a basename, and its arguments), or
+    a compound command (program ``""``) whose inside is in ``nested``."""
 
     program: str
     args: tuple[str, ...]
     redirects: tuple[str, ...] = ()
     """Files read or written through redirections (``< .env``, ``> out``)."""
     nested: tuple[Script, ...] = ()
-    """Scripts inside this command's words: ``$(…)``, backticks, ``<(…)``."""
+    """Scripts inside this command: ``$(…)``, backticks, ``<(…)``, a compound's body."""
+    here: tuple[str, ...] = ()
+    """Here-strings and here-documents fed to it (data on its standard input)."""
 
     @property
     def argv(self) -> tuple[str, ...]:
@@ -65,7 +68,7 @@ class Script:
 
     pipelines: tuple[tuple[Invocation, ...], ...] = ()
     inline: tuple[Script, ...] = field(default=())
-    """Code run by ``bash -c``, ``sh -c``, ``eval`` (parsed in turn)."""
+    """Code run by ``bash -c``, ``sh -c``, ``eval`` … (parsed in turn)."""
     parsed: bool = True
     """False when bashlex failed and the shlex fallback was used."""
 
@@ -89,44 +92,138 @@ class Script:
             yield from script.all_pipelines()
 
 
+PARSE_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=PARSE_CACHE_SIZE)
+def parse_cached(command: str) -> Script:
+    """``parse``, remembered for the last ``PARSE_CACHE_SIZE`` command lines: agents repeat
+    the same commands (``npm test``, ``git status``) all day, and a ``Script`` is immutable."""
+    return parse(command)
+
+
 def parse(command: str, depth: int = 0) -> Script:
     """Parses a Bash command line into the invocations it runs."""
     if depth > MAX_DEPTH or not command.strip():
         return Script()
+    # bashlex refuses a quoted here-document delimiter (<<'EOF'); quoting only turns off
+    # expansion in the body, which we never do, so read it as the plain delimiter.
+    command = _QUOTED_HEREDOC.sub(r"\1\3", command)
     try:
         trees = bashlex.parse(command)
-    except (
-        bashlex.errors.ParsingError,
-        NotImplementedError,
-        IndexError,
-        AttributeError,
-        TypeError,
-    ):
+    except _BASHLEX_ERRORS:
         return _fallback(command, depth)
+    reader = _Reader(command, depth)
     pipelines: list[tuple[Invocation, ...]] = []
-    for tree in trees:
-        _collect(tree, pipelines, depth)
+    try:
+        for tree in trees:
+            reader.collect(tree, pipelines)
+    except _BASHLEX_ERRORS:
+        return _fallback(command, depth)
     return _with_inline(Script(tuple(pipelines)), depth)
 
 
-def _collect(node: Any, out: list[tuple[Invocation, ...]], depth: int) -> None:
-    kind = node.kind
-    if kind == "pipeline":
-        invocations = [_invocation(p, depth) for p in node.parts if p.kind == "command"]
-        found = [i for i in invocations if i is not None]
-        if found:
-            out.append(tuple(found))
-        for part in node.parts:
-            if part.kind not in ("command", "pipe"):
-                _collect(part, out, depth)
-        return
-    if kind == "command":
-        invocation = _invocation(node, depth)
-        if invocation is not None:
-            out.append((invocation,))
-        return
-    for child in _children(node):
-        _collect(child, out, depth)
+class _Reader:
+    """Walks bashlex's tree of one command line (``source``, for words bashlex mangles)."""
+
+    def __init__(self, source: str, depth: int) -> None:
+        self.source = source
+        self.depth = depth
+
+    def collect(self, node: Any, out: list[tuple[Invocation, ...]]) -> None:
+        kind = node.kind
+        if kind == "pipeline":
+            stages = [self.stage(p) for p in node.parts if p.kind not in ("pipe", "reservedword")]
+            found = tuple(s for s in stages if s is not None)
+            if found:
+                out.append(found)
+            return
+        if kind in ("command", "compound") or kind in ("for", "while", "until", "if", "function"):
+            stage = self.stage(node)
+            if stage is not None:
+                out.append((stage,))
+            return
+        for child in _children(node):
+            self.collect(child, out)
+
+    def stage(self, node: Any) -> Invocation | None:
+        if node.kind == "command":
+            return self.invocation(node)
+        inner: list[tuple[Invocation, ...]] = []
+        for child in _children(node):
+            if child.kind == "redirect":
+                continue
+            self.collect(child, inner)
+        redirects, here, nested = self.redirections(getattr(node, "redirects", None) or [])
+        if node.kind == "for":  # the words it loops over may hold substitutions
+            for part in node.parts:
+                if part.kind == "word":
+                    nested.extend(self.substitutions(part))
+        if not inner and not redirects and not nested:
+            return None
+        body = tuple(nested) + ((Script(tuple(inner)),) if inner else ())
+        return Invocation("", (), tuple(redirects), body, tuple(here))
+
+    def redirections(self, parts: list[Any]) -> tuple[list[str], list[str], list[Script]]:
+        redirects: list[str] = []
+        here: list[str] = []
+        nested: list[Script] = []
+        for part in parts:
+            target = getattr(part, "output", None)
+            if target is None or getattr(target, "kind", "") != "word":
+                continue
+            nested.extend(self.substitutions(target))
+            if part.type in _DATA_REDIRECTS:
+                heredoc = getattr(part, "heredoc", None)
+                here.append(getattr(heredoc, "value", None) or self.word(target)[0])
+            else:
+                redirects.extend(self.word(target))
+        return redirects, here, nested
+
+    def invocation(self, node: Any) -> Invocation | None:
+        words: list[str] = []
+        nested: list[Script] = []
+        redirect_parts: list[Any] = []
+        for part in getattr(node, "parts", []):
+            if part.kind == "word":
+                words.extend(self.word(part))
+                nested.extend(self.substitutions(part))
+            elif part.kind == "redirect":
+                redirect_parts.append(part)
+            elif part.kind == "assignment":
+                words.append(part.word)
+                nested.extend(self.substitutions(part))
+            elif part.kind not in ("reservedword", "operator"):
+                inner: list[tuple[Invocation, ...]] = []
+                self.collect(part, inner)
+                if inner:
+                    nested.append(Script(tuple(inner)))
+        redirects, here, more = self.redirections(redirect_parts)
+        nested.extend(more)
+        return unwrap(words, tuple(redirects), tuple(nested), self.depth, tuple(here))
+
+    def word(self, node: Any) -> list[str]:
+        """The words the shell passes for one word node (ANSI-C quotes, braces expanded)."""
+        start, end = node.pos
+        raw = self.source[start:end]
+        # bashlex's own quote removal goes wrong on words that mix quotes ('a'"'"'b'): the
+        # word is read from its source text whenever it holds a quote or a backslash.
+        quoted = any(q in raw for q in "'\"\\")
+        text = literal(raw) if quoted else node.word
+        if "{" in raw and not quoted:
+            return expand_braces(text)
+        return [text]
+
+    def substitutions(self, node: Any) -> list[Script]:
+        found: list[Script] = []
+        for part in getattr(node, "parts", []) or []:
+            if part.kind in ("commandsubstitution", "processsubstitution"):
+                inner: list[tuple[Invocation, ...]] = []
+                _Reader(self.source, self.depth + 1).collect(part.command, inner)
+                found.append(_with_inline(Script(tuple(inner)), self.depth + 1))
+            else:
+                found.extend(self.substitutions(part))
+        return found
 
 
 def _children(node: Any) -> list[Any]:
@@ -135,81 +232,83 @@ def _children(node: Any) -> list[Any]:
         value = getattr(node, name, None)
         if isinstance(value, list):
             children.extend(value)
-    for name in ("command",):
-        value = getattr(node, name, None)
-        if value is not None and hasattr(value, "kind"):
-            children.append(value)
+    value = getattr(node, "command", None)
+    if value is not None and hasattr(value, "kind"):
+        children.append(value)
     return children
 
 
-def _invocation(node: Any, depth: int) -> Invocation | None:
-    words: list[str] = []
-    redirects: list[str] = []
-    nested: list[Script] = []
-    for part in getattr(node, "parts", []):
-        if part.kind == "word":
-            words.append(part.word)
-            nested.extend(_substitutions(part, depth))
-        elif part.kind == "redirect":
-            target = getattr(part, "output", None)
-            if target is not None and getattr(target, "kind", "") == "word":
-                redirects.append(target.word)
-                nested.extend(_substitutions(target, depth))
-        elif part.kind == "assignment":
-            nested.extend(_substitutions(part, depth))
-        elif part.kind not in ("reservedword", "operator"):
-            # compound commands inside (e.g. a function body): walk them too
-            inner: list[tuple[Invocation, ...]] = []
-            _collect(part, inner, depth)
-            if inner:
-                nested.append(Script(tuple(inner)))
-    return _unwrap(words, tuple(redirects), tuple(nested), depth)
-
-
-def _substitutions(node: Any, depth: int) -> list[Script]:
-    found: list[Script] = []
-    for part in getattr(node, "parts", []) or []:
-        if part.kind in ("commandsubstitution", "processsubstitution"):
-            inner: list[tuple[Invocation, ...]] = []
-            _collect(part.command, inner, depth + 1)
-            found.append(_with_inline(Script(tuple(inner)), depth + 1))
-        else:
-            found.extend(_substitutions(part, depth))
-    return found
-
-
-def _unwrap(
-    words: list[str], redirects: tuple[str, ...], nested: tuple[Script, ...], depth: int
+def unwrap(
+    words: list[str],
+    redirects: tuple[str, ...] = (),
+    nested: tuple[Script, ...] = (),
+    depth: int = 0,
+    here: tuple[str, ...] = (),
 ) -> Invocation | None:
+    """The command a word list runs, seen through assignments and wrappers."""
+    inline: list[Script] = []
     index = 0
     while index < len(words) and _ASSIGNMENT.match(words[index]):
         index += 1
     while index < len(words):
         program = program_name(words[index])
-        if program == "xargs":
-            index = _skip_options(words, index + 1, {"-I", "-n", "-P", "-L", "-d", "-E", "-s"})
-            continue
-        if program not in _WRAPPERS_WITH_OPTIONS:
+        grammar = GRAMMARS.get(program)
+        if grammar is None:
             break
-        index = _skip_options(words, index + 1, _WRAPPERS_WITH_OPTIONS[program])
+        found = skip_options(words, index + 1, grammar)
+        redirects = (*redirects, *found.files)
+        if not found.runs:
+            return Invocation(program, tuple(words[index + 1 :]), redirects, nested, here)
+        if found.inline is not None:
+            if program == "env":  # -S: the string is split into words, then the rest follows
+                words = [*_split(found.inline), *words[found.index :]]
+                index = 0
+                while index < len(words) and _ASSIGNMENT.match(words[index]):
+                    index += 1
+                continue
+            inline.append(parse(found.inline, depth + 1))
+        index = found.index
         if program == "env":
             while index < len(words) and _ASSIGNMENT.match(words[index]):
                 index += 1
-        elif program in ("timeout",) and index < len(words):
-            index += 1  # the duration
-        elif program == "nice" and index < len(words) and re.match(r"^-\d+$", words[index]):
-            index += 1
+        if program in JOINS_REST and index < len(words):
+            inline.append(parse(" ".join(words[index:]), depth + 1))
+            index = len(words)
+    if inline:
+        nested = (*nested, *inline)
     if index >= len(words):
-        return None if not redirects and not nested else Invocation("", (), redirects, nested)
-    return Invocation(program_name(words[index]), tuple(words[index + 1 :]), redirects, nested)
+        if not redirects and not nested and not here:
+            return None
+        return Invocation("", (), redirects, nested, here)
+    args = tuple(words[index + 1 :])
+    nested = (*nested, *_exec_commands(program_name(words[index]), args, depth))
+    return Invocation(program_name(words[index]), args, redirects, nested, here)
 
 
-def _skip_options(words: list[str], index: int, with_value: set[str]) -> int:
-    while index < len(words) and words[index].startswith("-"):
-        if words[index] == "--":
-            return index + 1
-        index += 2 if words[index] in with_value else 1
-    return index
+def _exec_commands(program: str, args: tuple[str, ...], depth: int) -> tuple[Script, ...]:
+    """What ``find … -exec CMD … ;`` (and ``-execdir``, ``-ok``) runs."""
+    if program != "find":
+        return ()
+    found: list[Script] = []
+    index = 0
+    while index < len(args):
+        if args[index] in ("-exec", "-execdir", "-ok", "-okdir"):
+            end = index + 1
+            while end < len(args) and args[end] not in _EXEC_ENDS:
+                end += 1
+            invocation = unwrap(list(args[index + 1 : end]), depth=depth + 1)
+            if invocation is not None:
+                found.append(Script(((invocation,),)))
+            index = end
+        index += 1
+    return tuple(found)
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
 
 
 def program_name(word: str) -> str:
@@ -227,16 +326,19 @@ def _with_inline(script: Script, depth: int) -> Script:
 
 
 def inline_code(invocation: Invocation) -> str | None:
-    """The code a shell or ``eval`` runs from its arguments (``bash -c CODE``)."""
+    """The code a shell or ``eval`` runs from its own line: ``bash -c CODE``, ``eval …``, and
+    what a shell reading standard input is fed by a here-string or here-document."""
     if invocation.program == "eval":
         return " ".join(invocation.args) or None
-    if invocation.program in SHELLS:
-        for position, arg in enumerate(invocation.args):
-            if arg.startswith("-") and not arg.startswith("--") and "c" in arg[1:]:
-                return (
-                    invocation.args[position + 1] if position + 1 < len(invocation.args) else None
-                )
-    return None
+    if invocation.program not in SHELLS:
+        return None
+    source = code_source(invocation.program, invocation.args)
+    if source is None:
+        return None
+    code = list(source.inline)
+    if source.stdin:
+        code.extend(invocation.here)
+    return "\n".join(code) or None
 
 
 def _fallback(command: str, depth: int) -> Script:
@@ -254,27 +356,32 @@ def _fallback(command: str, depth: int) -> Script:
     pipelines: list[tuple[Invocation, ...]] = []
     pipeline: list[Invocation] = []
     words: list[str] = []
+    redirects: list[str] = []
+    pending_redirect = False
     for token in [*tokens, ";"]:
-        if token in ("|", "|&"):
-            invocation = _unwrap(words, (), (), depth)
+        if pending_redirect:
+            redirects.append(token)
+            pending_redirect = False
+        elif token in ("|", "|&"):
+            invocation = unwrap(words, tuple(redirects), (), depth)
             if invocation:
                 pipeline.append(invocation)
-            words = []
+            words, redirects = [], []
         elif set(token) <= set(";&|()") or token in ("[[", "]]", "!", "{", "}"):
-            invocation = _unwrap(words, (), (), depth)
+            invocation = unwrap(words, tuple(redirects), (), depth)
             if invocation:
                 pipeline.append(invocation)
             if pipeline:
                 pipelines.append(tuple(pipeline))
-            pipeline, words = [], []
-        elif token in ("<", ">", ">>"):
-            words.append(token)
+            pipeline, words, redirects = [], [], []
+        elif token in ("<", ">", ">>", "<>"):
+            pending_redirect = True
         else:
             words.append(token)
     if nested and pipelines:
         first = pipelines[0][0]
         pipelines[0] = (
-            Invocation(first.program, first.args, first.redirects, nested),
+            Invocation(first.program, first.args, first.redirects, nested, first.here),
             *pipelines[0][1:],
         )
     elif nested:

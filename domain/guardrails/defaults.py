@@ -27,7 +27,7 @@ DEFAULT_RULES: list[dict[str, Any]] = [
     },
     {
         "id": "secret_file_access",
-        "tools": ["Read", "Edit", "Write", "MultiEdit", "NotebookEdit", "Bash"],
+        "tools": ["Read", "Edit", "Write", "MultiEdit", "NotebookEdit", "Grep", "Bash"],
         "when": {"builtin": "secret_file_access"},
         "decision": "deny",
         "message": "Reading .env files is blocked by policy (secrets). Use .env.example for "
@@ -56,7 +56,8 @@ DEFAULT_RULES: list[dict[str, Any]] = [
         "tools": ["mcp__*"],
         "when": {"builtin": "destructive_sql"},
         "decision": "deny",
-        "message": "Destructive SQL (TRUNCATE/DROP/DELETE without WHERE) is blocked by policy.",
+        "message": "Destructive SQL (TRUNCATE, DROP TABLE/SCHEMA/DATABASE, DELETE or UPDATE "
+        "without a real WHERE) is blocked by policy.",
         "priority": 950,
     },
     {

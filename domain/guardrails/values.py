@@ -6,10 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from posixpath import normpath
 from typing import Any
 
-from domain.guardrails import bash, sql
+from domain.guardrails import bash, files, sql
 
 
 class Decision(StrEnum):
@@ -31,8 +30,7 @@ class Mode(StrEnum):
     """The rule only records what it would have decided."""
 
 
-FILE_TOOLS = frozenset({"Read", "Edit", "Write", "MultiEdit", "NotebookEdit"})
-_PATH_KEYS = ("file_path", "notebook_path", "path")
+FILE_TOOLS = frozenset({"Read", "Edit", "Write", "MultiEdit", "NotebookEdit", "Grep"})
 
 
 @dataclass(frozen=True)
@@ -49,29 +47,17 @@ class ToolCall:
         """The parsed Bash command line (Bash tool only)."""
         command = self.tool_input.get("command")
         if self.tool_name == "Bash" and isinstance(command, str):
-            return bash.parse(command)
+            if "\x00" in command:
+                # No program ever sees a NUL: an argument ends there, and a shell reading its
+                # input drops it. Judge both readings so neither can hide a command.
+                command = f"{command.split(chr(0), 1)[0]}\n{command.replace(chr(0), '')}"
+            return bash.parse_cached(command)
         return None
 
     @cached_property
     def paths(self) -> tuple[str, ...]:
-        """Files the call names: file tools' paths, and every Bash argument or redirect."""
-        found: list[str] = []
-        for key in _PATH_KEYS:
-            value = self.tool_input.get(key)
-            if isinstance(value, str) and value:
-                found.append(value)
-        edits = self.tool_input.get("edits")
-        if isinstance(edits, list):
-            found.extend(
-                e["file_path"]
-                for e in edits
-                if isinstance(e, dict) and isinstance(e.get("file_path"), str)
-            )
-        if self.script is not None:
-            for invocation in self.script.invocations():
-                found.extend(a for a in invocation.args if not a.startswith("-"))
-                found.extend(invocation.redirects)
-        return tuple(normpath(p) if p else p for p in found)
+        """Files the call names (see ``domain.guardrails.files``)."""
+        return tuple(files.tool_paths(self.tool_name, self.tool_input, self.script))
 
     @cached_property
     def sql_kinds(self) -> frozenset[str]:
@@ -79,8 +65,8 @@ class ToolCall:
         if not self.tool_name.startswith("mcp__"):
             return frozenset()
         kinds: set[str] = set()
-        for text in sql.strings_in(dict(self.tool_input)):
-            kinds |= sql.destructive_kinds(text)
+        for key, text in sql.strings_in(dict(self.tool_input)):
+            kinds |= sql.destructive_kinds(text, sql_field=sql.is_sql_field(key))
         return frozenset(kinds)
 
 

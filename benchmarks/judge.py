@@ -1,0 +1,105 @@
+"""Judging alone: time per PreToolUse call against the default policy, in process.
+
+Every Bash, file-tool and MCP call of the corpus (tests/corpus/claude_hooks) and of the red-team
+suite (tests/unit/test_guardrail_red_team.py) is judged ``--rounds`` times with a fresh
+``ToolCall`` each time (nothing cached between calls), and the time of each judgement is
+recorded. The baseline, measured in the same run over the same calls, is decoding the hook's
+JSON body (``json.loads``), the cheapest thing every request does anyway.
+
+Usage:  python benchmarks/judge.py [--rounds 20] [--code OTHER_CHECKOUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from importlib.machinery import SourceFileLoader
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# --code DIR judges with another checkout's domain (e.g. the commit before a change), over the
+# same calls, in the same run: compare the two figures, not either with a number from elsewhere.
+CODE = Path(sys.argv[sys.argv.index("--code") + 1]) if "--code" in sys.argv else ROOT
+sys.path.insert(0, str(CODE))
+
+from domain.guardrails import bash
+from domain.guardrails.defaults import default_rules
+from domain.guardrails.rules import evaluate, ordered
+from domain.guardrails.values import ToolCall
+
+red_team = SourceFileLoader(
+    "red_team", str(ROOT / "tests/unit/test_guardrail_red_team.py")
+).load_module()
+
+
+def corpus_calls() -> list[tuple[str, dict[str, object]]]:
+    calls = []
+    for path in sorted((ROOT / "tests/corpus/claude_hooks").rglob("*.json")):
+        try:
+            hook = json.loads(path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            continue
+        if isinstance(hook, dict) and hook.get("hook_event_name") == "PreToolUse":
+            calls.append((str(hook.get("tool_name", "")), dict(hook.get("tool_input") or {})))
+    return calls
+
+
+def red_team_calls() -> list[tuple[str, dict[str, object]]]:
+    bash = [c for _, c in red_team.DENIED_BASH + red_team.ASKED_BASH] + red_team.ALLOWED_BASH
+    calls: list[tuple[str, dict[str, object]]] = [("Bash", {"command": c}) for c in bash]
+    calls += [("mcp__db__execute", dict(i)) for i in red_team.SQL_DENIED]
+    return calls + list(red_team.DENIED_OTHER) + list(red_team.ALLOWED_OTHER)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered_values = sorted(values)
+    return ordered_values[min(len(ordered_values) - 1, round(q / 100 * (len(ordered_values) - 1)))]
+
+
+def measure(
+    calls: list[tuple[str, dict[str, object]]], rounds: int, *, cold: bool
+) -> tuple[list[float], list[float]]:
+    """Judge times and JSON-decode times; ``cold`` forgets cached parses before each call."""
+    rules = ordered(default_rules())
+    bodies = [json.dumps({"hook_event_name": "PreToolUse", "tool_name": t, "tool_input": i})
+              for t, i in calls]  # fmt: skip
+    judged: list[float] = []
+    parsed: list[float] = []
+    for _ in range(rounds):
+        for (tool, tool_input), body in zip(calls, bodies, strict=True):
+            if cold and hasattr(bash, "parse_cached"):
+                bash.parse_cached.cache_clear()
+            started = time.perf_counter()
+            json.loads(body)
+            parsed.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            evaluate(rules, ToolCall(tool, tool_input, "bench"))
+            judged.append(time.perf_counter() - started)
+    return judged, parsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--code", help="judge with the domain package of this checkout")
+    args = parser.parse_args()
+    for name, calls, cold in (
+        ("corpus, first sight of each command", corpus_calls(), True),
+        ("red team, first sight of each command", red_team_calls(), True),
+        ("red team, repeated commands (parse cache)", red_team_calls(), False),
+    ):
+        judged, parsed = measure(calls, args.rounds, cold=cold)
+        us = [v * 1e6 for v in judged]
+        base = [v * 1e6 for v in parsed]
+        print(f"{name}: {len(calls)} calls x {args.rounds} rounds")
+        print(f"  judge   p50 {percentile(us, 50):8.1f} us  p99 {percentile(us, 99):8.1f} us"
+              f"  max {max(us):8.1f} us  mean {statistics.fmean(us):8.1f} us")  # fmt: skip
+        print(f"  json    p50 {percentile(base, 50):8.1f} us  p99 {percentile(base, 99):8.1f} us")
+        print(f"  judge / json (p50): {percentile(us, 50) / percentile(base, 50):.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -43,13 +43,14 @@ class IngestWriterClient:
             write_frame(writer, encode_commands(self._next_id, commands))
             await writer.drain()
             frame = await asyncio.wait_for(read_frame(reader), self._timeout)
+            answer = None if frame is None else decode_receipts(frame)
         except (OSError, WireError, TimeoutError) as error:
             await self.close()
             raise WriterUnavailableError(f"ingest writer unavailable: {error}") from None
-        if frame is None:
+        if answer is None:
             await self.close()
             raise WriterUnavailableError("ingest writer closed the connection")
-        request_id, outcomes = decode_receipts(frame)
+        request_id, outcomes = answer
         if request_id != self._next_id or len(outcomes) != len(commands):
             await self.close()
             raise WriterUnavailableError("ingest writer answered out of order")

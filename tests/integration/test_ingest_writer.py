@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import struct
 import threading
 import uuid
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from commands.ingest.remote import IngestWriterClient, WriterUnavailableError
@@ -115,3 +117,24 @@ async def test_a_stopped_writer_is_reported_and_its_successor_picked_up(writer, 
     finally:
         await client.close()
         successor.stop()
+
+
+@pytest.mark.parametrize(
+    ("body", "declared"),
+    [
+        (b"\xc1\xc1\xc1\xc1\xc1", None),  # not msgpack
+        (msgspec.msgpack.encode([1, [{}]]), None),  # a command without its fields
+        (b"\x92\x01", 100),  # the client went away inside the frame
+    ],
+    ids=["garbage", "wrong-shape", "cut-short"],
+)
+async def test_a_bad_frame_drops_only_its_own_connection(writer, body, declared, caplog):
+    reader, raw = await asyncio.open_unix_connection(writer.socket)
+    raw.write(struct.pack(">I", declared or len(body)) + body)
+    raw.write_eof()
+    assert await reader.read() == b""  # dropped, nothing answered
+    raw.close()
+    client = IngestWriterClient(writer.socket)
+    assert (await client.record(commands("after-bad-frame", 1)))[0].position
+    await client.close()
+    assert any("dropping a client connection" in r.getMessage() for r in caplog.records)

@@ -49,6 +49,11 @@ class Settings:
     """Largest request body accepted; larger bodies get 413."""
     max_json_depth: int = 64
     """Deepest JSON nesting accepted in a body."""
+    screen_budget_ms: float = 1000.0
+    """Longest time screening one request for personal data may take; a value not screened
+    by then is sealed and stored as ``[REDACTED:unscreened]`` (the hook is still recorded)."""
+    screen_workers: int = 1
+    """Processes per API process that screen large bodies, off the event loop."""
     ingest_max_batch: int = 500
     """Most requests committed in one transaction."""
     ingest_linger_ms: float = 0.0
@@ -155,6 +160,10 @@ class Settings:
     def check(self) -> None:
         if self.log_format not in ("console", "json"):
             raise SettingsError("OBSERVATORY_LOG_FORMAT must be 'console' or 'json'")
+        if not self.screen_budget_ms > 0:
+            raise SettingsError("OBSERVATORY_SCREEN_BUDGET_MS must be more than 0, e.g. 1000")
+        if self.screen_workers < 1:
+            raise SettingsError("OBSERVATORY_SCREEN_WORKERS must be 1 or more")
         if not 0 < self.port < 65536:
             raise SettingsError("OBSERVATORY_PORT must be between 1 and 65535")
         if not self.database_schema.isidentifier():

@@ -10,7 +10,8 @@ their entropy. Unicode bidirectional controls (the "Trojan Source" characters) a
 
 Screening runs on every hook, and hooks are written by whatever the agent read: ``find`` takes
 time linear in the text, whatever the text (each pattern is free of nested unbounded
-repetition, the two shapes a regular expression would rescan are matched by hand, and claims
+repetition, the shapes a regular expression would rescan are matched by hand in
+``scanners``, and claims
 are one sweep), and checks a ``Budget`` between searches so a caller can stop it in time.
 """
 
@@ -29,6 +30,7 @@ from stdnum import luhn
 from stdnum.us import ssn as stdnum_ssn
 
 from domain.privacy.budget import UNLIMITED, Budget
+from domain.privacy.scanners import Candidate, aws_secrets, jwts, private_keys
 
 KINDS = ("private_key", "jwt", "aws_access_key", "aws_secret_key", "github_token", "slack_token",
          "secret", "email", "iban", "card", "national_id", "phone", "bidi")  # fmt: skip
@@ -41,9 +43,7 @@ class Finding:
     end: int
 
 
-_Candidate = tuple[int, int, "re.Match[str] | None"]
-"""A span a detector proposes (start, end) and its match, for the detector's confirmation."""
-Scanner = Callable[[str, Budget], Iterator[_Candidate]]
+Scanner = Callable[[str, Budget], Iterator[Candidate]]
 
 
 _EMAIL = re.compile(
@@ -57,9 +57,6 @@ _PHONE = re.compile(
 _IBAN = re.compile(r"(?=[A-Z])\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _SSN = re.compile(r"\b\d{3}-\d{2}-\d{4}\b")
 _AWS_ACCESS = re.compile(r"(?=A)\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[0-9A-Z]{16}\b")
-_AWS_SECRET = re.compile(
-    r"(?i)aws.{0,20}?(?:secret|private)?.{0,10}?key.{0,5}?[=:]\s*[\"']?([A-Za-z0-9/+=]{40})\b"
-)
 _GITHUB = re.compile(r"(?=g)\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b")
 _SLACK = re.compile(
     r"(?=[xh])(?:\bxox[abposr]-[A-Za-z0-9-]{10,}\b"
@@ -67,11 +64,6 @@ _SLACK = re.compile(
 )
 # A lookahead on the first character, where a pattern has one, lets the engine skip ahead to
 # candidates instead of trying every position: the same matches, two to eight times sooner.
-_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
-_PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----")
-_JWT_START = re.compile(r"\beyJ")
-_AWS_WORD = re.compile(r"(?i)aws")
-_BASE64URL = re.compile(r"[A-Za-z0-9_-]*")
 _NAMED_SECRET = re.compile(
     r"(?i)(?=[acpst])(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|client[_-]?secret"
     r"|auth[_-]?token|private[_-]?key)[\"']?\s*[:=]\s*[\"']?([^\s\"',;]{8,})"
@@ -131,71 +123,8 @@ def _has_any(text: str, needles: tuple[str, ...]) -> bool:
     return any(needle in text for needle in needles)
 
 
-def _private_keys(text: str, budget: Budget) -> Iterator[_Candidate]:
-    """PEM private keys: a BEGIN header up to the first END footer after it.
-
-    The same spans as the lazy pattern ``BEGIN…(any text)…END…``, which rescans to the end
-    of the text for every header without a footer (quadratic); here a missing footer ends the
-    search, as no later header can have one either, and each character is searched at most
-    twice."""
-    position = 0
-    while (begin := _PEM_BEGIN.search(text, position)) is not None:
-        budget.check()
-        end = _PEM_END.search(text, begin.end())
-        if end is None:
-            return
-        yield begin.start(), end.end(), None
-        position = end.end()
-
-
-def _jwts(text: str, budget: Budget) -> Iterator[_Candidate]:
-    """JWTs: ``eyJ`` at a word boundary + 8 or more base64url characters, ``.eyJ`` + 8 or
-    more, ``.`` + 8 or more (the three runs each taken whole).
-
-    A regular expression tries every ``eyJ`` inside one run and scans to the run's end from
-    each (``eyJ-eyJ-eyJ-…`` is quadratic). But every start inside a run ends its first part
-    at the same place, so when the first start of a run fails, all the others do: the search
-    goes on after the run, and each character is looked at a bounded number of times."""
-    size = len(text)
-    position = 0
-    while (start := _JWT_START.search(text, position)) is not None:
-        budget.check()
-        first = start.start()
-        header_end = _run_end(text, first)
-        position = header_end
-        if header_end - first < 11 or not text.startswith(".eyJ", header_end):
-            continue
-        claims_end = _run_end(text, header_end + 1)
-        if claims_end - header_end - 1 < 11 or claims_end >= size or text[claims_end] != ".":
-            continue
-        signature_end = _run_end(text, claims_end + 1)
-        if signature_end - claims_end - 1 >= 8:
-            yield first, signature_end, None
-            position = signature_end
-
-
-def _aws_secrets(text: str, budget: Budget) -> Iterator[_Candidate]:
-    """``_AWS_SECRET`` tried only where ``aws`` is, in order: the matches ``finditer`` makes
-    (a match starts with ``aws``), but in one short search each instead of one long one
-    (case-insensitive patterns cannot skip ahead, and budget checks come between searches)."""
-    position = 0
-    while (word := _AWS_WORD.search(text, position)) is not None:
-        budget.check()
-        match = _AWS_SECRET.match(text, word.start())
-        if match is None:
-            position = word.start() + 1
-            continue
-        yield match.start(1), match.end(1), match
-        position = match.end()
-
-
-def _run_end(text: str, start: int) -> int:
-    run = _BASE64URL.match(text, start)
-    return run.end() if run is not None else start
-
-
 def _matches(pattern: re.Pattern[str], group: int) -> Scanner:
-    def scan(text: str, budget: Budget) -> Iterator[_Candidate]:
+    def scan(text: str, budget: Budget) -> Iterator[Candidate]:
         for match in pattern.finditer(text):
             budget.check()
             yield match.start(group), match.end(group), match
@@ -208,11 +137,11 @@ def _matches(pattern: re.Pattern[str], group: int) -> Scanner:
 # expression runs at all.
 _TEXT_DETECTORS: list[tuple[str, Scanner, Callable[[re.Match[str]], bool] | None,
                             Callable[[str, str], bool]]] = [
-    ("private_key", _private_keys, None, lambda t, low: "PRIVATE KEY" in t),
-    ("jwt", _jwts, None, lambda t, low: "eyJ" in t),
+    ("private_key", private_keys, None, lambda t, low: "PRIVATE KEY" in t),
+    ("jwt", jwts, None, lambda t, low: "eyJ" in t),
     ("aws_access_key", _matches(_AWS_ACCESS, 0), None,
      lambda t, low: _has_any(t, _AWS_PREFIXES)),
-    ("aws_secret_key", _aws_secrets, None, lambda t, low: "aws" in low),
+    ("aws_secret_key", aws_secrets, None, lambda t, low: "aws" in low),
     ("github_token", _matches(_GITHUB, 0), None,
      lambda t, low: "gh" in t and _has_any(t, _GITHUB_PREFIXES)),
     ("slack_token", _matches(_SLACK, 0), None,
@@ -247,7 +176,7 @@ def _windows(text: str, budget: Budget) -> list[tuple[int, int]]:
 
 def _in_windows(
     pattern: re.Pattern[str], text: str, windows: list[tuple[int, int]], budget: Budget
-) -> Iterator[_Candidate]:
+) -> Iterator[Candidate]:
     # Windows are in text order and overlap by at most two characters, shorter than any
     # numeric finding: candidates come out in text order, as ``_claim`` needs.
     for start, end in windows:
@@ -260,7 +189,7 @@ def _in_windows(
 def _claim(
     taken: list[Finding],
     kind: str,
-    candidates: Iterable[_Candidate],
+    candidates: Iterable[Candidate],
     confirm: Callable[[re.Match[str]], bool] | None,
     budget: Budget,
 ) -> list[Finding]:

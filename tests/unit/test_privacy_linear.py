@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.privacy import detectors as d
+from domain.privacy import scanners
 from domain.privacy.budget import Budget, ScreeningBudgetExceededError
 from domain.privacy.detectors import Finding, find
 from domain.privacy.redaction import UNSCREENED_MARKER, redact_document, restore
@@ -76,7 +77,7 @@ _OLD_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4}
 _OLD_NUMERIC = re.compile(r"(?<![\d+(])[+(]?\d[\d ().-]{5,}\d")
 _OLD_TEXT = [
     ("private_key", _OLD_PRIVATE_KEY, None, 0), ("jwt", _OLD_JWT, None, 0),
-    ("aws_access_key", _OLD_AWS_ACCESS, None, 0), ("aws_secret_key", d._AWS_SECRET, None, 1),
+    ("aws_access_key", _OLD_AWS_ACCESS, None, 0), ("aws_secret_key", scanners.AWS_SECRET, None, 1),
     ("github_token", _OLD_GITHUB, None, 0), ("slack_token", _OLD_SLACK, None, 0),
     ("secret", _OLD_NAMED_SECRET, d._secret_value, 1), ("email", d._EMAIL, None, 0),
     ("iban", _OLD_IBAN, d._iban, 0),

@@ -17,6 +17,13 @@ INGEST_REJECTED = Counter(
     "Requests refused before anything was appended, by reason.",
     ["reason"],
 )
+SCREENING = Counter(
+    "observatory_screening",
+    "Requests screened for personal data, by where (inline, worker) and outcome (complete,"
+    " unscreened: a value ran out of budget and was sealed as a marker; fallback: the worker"
+    " did not answer and every value was sealed).",
+    ["where", "outcome"],
+)
 INGEST_REPLAYED = Counter(
     "observatory_ingest_replayed",
     "Requests answered from an earlier request with the same Idempotency-Key.",

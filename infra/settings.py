@@ -56,6 +56,11 @@ class Settings:
     """Seconds to send a whole request body after its headers, else 408 and close."""
     http_max_header_bytes: int = 64 * 1024
     """Largest request line plus headers accepted; larger get 431 and the connection is closed."""
+    screen_budget_ms: float = 1000.0
+    """Longest time screening one request for personal data may take; a value not screened
+    by then is sealed and stored as ``[REDACTED:unscreened]`` (the hook is still recorded)."""
+    screen_workers: int = 1
+    """Processes per API process that screen large bodies, off the event loop."""
     ingest_max_batch: int = 500
     """Most requests committed in one transaction."""
     ingest_linger_ms: float = 0.0
@@ -172,6 +177,10 @@ class Settings:
             raise SettingsError("OBSERVATORY_HTTP_*_TIMEOUT_SECONDS must be positive")
         if self.http_max_header_bytes < 1024:
             raise SettingsError("OBSERVATORY_HTTP_MAX_HEADER_BYTES must be at least 1024")
+        if not self.screen_budget_ms > 0:
+            raise SettingsError("OBSERVATORY_SCREEN_BUDGET_MS must be more than 0, e.g. 1000")
+        if self.screen_workers < 1:
+            raise SettingsError("OBSERVATORY_SCREEN_WORKERS must be 1 or more")
         if not 0 < self.port < 65536:
             raise SettingsError("OBSERVATORY_PORT must be between 1 and 65535")
         if not self.database_schema.isidentifier():

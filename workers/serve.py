@@ -45,6 +45,7 @@ from infra.database import connect_async, create_read_engine, eventsourcing_env
 from infra.keyring import keyring
 from infra.metrics import observe_batch
 from infra.redis_connections import async_redis_client
+from infra.screening_pool import ScreeningPool
 from infra.settings import Settings
 from projections.agent_metrics.queries import AgentMetricsQueries
 from projections.alerts.queries import AlertQueries
@@ -242,6 +243,9 @@ async def _start_write_side(
     privacy = await asyncio.to_thread(PrivacyDesk, env)
     stack.callback(privacy.close)
     app.state.privacy_desk = privacy
+    screener = ScreeningPool(settings.screen_budget_ms, workers=settings.screen_workers)
+    stack.callback(screener.close)
+    await screener.start()
     app.state.gate = IngestGate(
         committer,
         PostgresQuarantine(pool),
@@ -249,6 +253,7 @@ async def _start_write_side(
         max_body_bytes=settings.max_body_bytes,
         max_depth=settings.max_json_depth,
         clock=clock,
+        screener=screener,
         decider=Decider(follower),
         sealer=sealer,
     )

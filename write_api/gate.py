@@ -2,7 +2,8 @@
 
 Order of work for one request: read the body within the size limit; parse it strictly; check
 it is a hook we can record; rule on it (guarded hooks, from the original payload); screen it
-for personal data and secrets, sealing the originals with the session's data key; build the
+for personal data and secrets within the screening budget, off the event loop when the body
+is large, sealing the originals with the session's data key; build the
 command; wait for the group-commit writer to make it durable; answer. Anything refused before
 the writer is kept in quarantine (redacted) and answered 4xx; nothing of it reaches a session.
 
@@ -33,14 +34,14 @@ from commands.ingest.group_commit import (
 )
 from commands.ingest.messages import Receipt, RecordHook
 from commands.ingest.service import IngestConflictError
-from domain.privacy.detectors import redact
-from domain.privacy.screening import Screened, screen_hook
+from domain.privacy.screening import Screened
 from domain.sessions.errors import HookPayloadInvalidError
 from domain.sessions.hooks import HookFacts
 from domain.sessions.ruling import Ruling
 from infra.access.principal import tenant_of
 from infra.keyring import KeyDestroyedError
 from infra.metrics import INGEST_QUEUE, INGEST_REJECTED, INGEST_REPLAYED, INGESTED_EVENTS
+from infra.screening_pool import ScreeningPool
 from write_api.errors import IngestRefusedError
 from write_api.parsing import BodyRejectedError, parse_object
 from write_api.quarantine import CanQuarantine, Quarantined
@@ -77,9 +78,11 @@ class IngestGate:
         max_body_bytes: int,
         max_depth: int,
         clock: Callable[[], datetime],
+        screener: ScreeningPool,
         decider: Decider | None = None,
         sealer: Sealer | None = None,
     ) -> None:
+        self.screener = screener
         self.decider = decider
         self.sealer = sealer
         self.committer = committer
@@ -120,15 +123,19 @@ class IngestGate:
         tenant_id = tenant_of(request, self.tenant_id)
         return self.decider.rule(tenant_id, facts, accepted.payload, accepted.started)
 
-    @staticmethod
-    def screen(
+    async def screen(
+        self,
+        accepted: Accepted,
         payload: dict[str, Any],
         payload_text: str | None,
         context: dict[str, Any] | None = None,
         ruling: Ruling | None = None,
     ) -> Screened:
-        """Redacts what will be stored (see ``domain.privacy.screening``)."""
-        return screen_hook(payload, payload_text, context, ruling)
+        """Redacts what will be stored (see ``domain.privacy.screening``), within the
+        screening budget and off the event loop for large bodies (``infra.screening_pool``)."""
+        return await self.screener.screen_hook(
+            payload, payload_text, context, ruling, size=len(accepted.body)
+        )
 
     async def check_hook(
         self, request: Request[Any, Any, Any], endpoint: str, accepted: Accepted,
@@ -239,14 +246,14 @@ class IngestGate:
     ) -> NoReturn:
         """Keeps the body in quarantine, then raises the problem."""
         INGEST_REJECTED.labels(reason).inc()
-        kept, _ = redact(body.decode("utf-8", errors="replace"))
+        kept = await self.screener.redact_text(body.decode("utf-8", errors="replace"))
         await self.quarantine.keep(
             Quarantined(
                 tenant_id=tenant_of(request, self.tenant_id),
                 received_at=received_at,
                 endpoint=endpoint,
                 reason=reason,
-                detail=redact(detail)[0],
+                detail=await self.screener.redact_text(detail),
                 content_type=request.headers.get("content-type"),
                 size_bytes=len(body),
                 body=kept.encode(),

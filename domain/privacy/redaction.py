@@ -2,15 +2,27 @@
 
 Every string value is scanned; each finding becomes ``[REDACTED:<kind>]`` (bidi controls
 become ``[BIDI:U+202E]``, visible). The originals are returned by JSON Pointer (RFC 6901), so a
-reader allowed to unseal can put them back exactly where they were.
+reader allowed to unseal can put them back exactly where they were. A string the budget left
+no time for becomes ``[REDACTED:unscreened]``, its original kept like any other (kind
+``unscreened``): screening never blocks a hook, never stores what it has not screened, and
+never drops it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.privacy.budget import UNLIMITED, Budget, ScreeningBudgetExceededError
 from domain.privacy.detectors import find, redact
+
+UNSCREENED = "unscreened"
+UNSCREENED_MARKER = "[REDACTED:unscreened]"
+"""What a value that could not be screened within the budget is stored as (its original is
+sealed with the others: never kept in the clear, never lost)."""
+SHORT = 1024
+"""Strings up to this length are screened first."""
 
 
 @dataclass
@@ -29,18 +41,42 @@ def _pointer(parts: list[str]) -> str:
     return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def redact_document(value: Any) -> Redaction:
+def redact_document(value: Any, budget: Budget = UNLIMITED) -> Redaction:
+    """Every string value redacted; what ``budget`` leaves no time for becomes unscreened.
+
+    Short strings (ids, names, paths, commands) are screened before long ones (tool output),
+    so a body too big for the budget loses its long text to the seal, not its small fields.
+    """
     result = Redaction(value)
-    # Most documents hold nothing to redact: one scan over all their text (lines cannot be
-    # crossed by any finding the per-string scan would make) answers that at a fraction of
-    # the cost of scanning each string on its own.
-    if not find("\n".join(_strings(value, []))):
-        return result
-    result.value = _walk(value, [], result)
+    texts = _strings(value, [])
+    short = [i for i, text in enumerate(texts) if len(text) <= SHORT]
+    order = short + [i for i, text in enumerate(texts) if len(text) > SHORT]
+    replaced: dict[int, str] = {}
+    position = 0
+    try:
+        # Most documents hold nothing to redact: one scan over all their short text (lines
+        # cannot be crossed by any finding the per-string scan would make) answers that at a
+        # fraction of the cost of scanning each string on its own.
+        if short and not find("\n".join(texts[i] for i in short), budget):
+            position = len(short)
+        while position < len(order):
+            redacted, findings = redact(texts[order[position]], budget)
+            if findings:
+                replaced[order[position]] = redacted
+                result.kinds.update(f.kind for f in findings)
+            position += 1
+    except ScreeningBudgetExceededError:
+        for index in order[position:]:
+            if texts[index]:
+                replaced[index] = UNSCREENED_MARKER
+                result.kinds.add(UNSCREENED)
+    if replaced:
+        result.value = _rebuild(value, [], iter(range(len(texts))), replaced, result.originals)
     return result
 
 
 def _strings(value: Any, out: list[str]) -> list[str]:
+    """Every string value, in document order (the order ``_rebuild`` walks)."""
     if isinstance(value, str):
         out.append(value)
     elif isinstance(value, dict):
@@ -52,17 +88,27 @@ def _strings(value: Any, out: list[str]) -> list[str]:
     return out
 
 
-def _walk(value: Any, path: list[str], result: Redaction) -> Any:
+def _rebuild(
+    value: Any, path: list[str], numbers: Iterator[int], replaced: dict[int, str],
+    originals: dict[str, str],
+) -> Any:  # fmt: skip
+    """The document with the numbered strings replaced, their originals kept by pointer."""
     if isinstance(value, str):
-        redacted, findings = redact(value)
-        if findings:
-            result.originals[_pointer(path)] = value
-            result.kinds.update(f.kind for f in findings)
-        return redacted
+        number = next(numbers)
+        if number not in replaced:
+            return value
+        originals[_pointer(path)] = value
+        return replaced[number]
     if isinstance(value, dict):
-        return {key: _walk(item, [*path, key], result) for key, item in value.items()}
+        return {
+            key: _rebuild(item, [*path, key], numbers, replaced, originals)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [_walk(item, [*path, str(index)], result) for index, item in enumerate(value)]
+        return [
+            _rebuild(item, [*path, str(index)], numbers, replaced, originals)
+            for index, item in enumerate(value)
+        ]
     return value
 
 

@@ -42,8 +42,8 @@ class ClaudeCodeHooksController(Controller):
         gate = gate_of(request)
         accepted = await gate.accept(request, ENDPOINT)
         facts = await gate.check_hook(request, ENDPOINT, accepted, accepted.payload)
-        screened = gate.screen(
-            accepted.payload, accepted.text, None, gate.rule(request, accepted, facts)
+        screened = await gate.screen(
+            accepted, accepted.payload, accepted.text, None, gate.rule(request, accepted, facts)
         )
         receipt = await gate.record(
             request, accepted, facts, source="claude-code", screened=screened,

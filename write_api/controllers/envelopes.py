@@ -59,7 +59,7 @@ class EnvelopesController(Controller):
         payload.setdefault("session_id", envelope["session_id"])
         payload.setdefault("hook_event_name", envelope["hook_event_type"])
         facts = await gate.check_hook(request, ENDPOINT, accepted, payload)
-        screened = gate.screen(payload, None, _context(envelope))
+        screened = await gate.screen(accepted, payload, None, _context(envelope))
         receipt = await gate.record(
             request, accepted, facts, source="send_event", screened=screened
         )

@@ -1,0 +1,172 @@
+"""Screening off the event loop: every request gets a deadline, large bodies a worker process.
+
+Python's ``re`` holds the GIL for a whole search, so a thread would still stop the event loop
+for as long as one search over a large body takes (tens of milliseconds at 2 MiB, and every
+other request of the process waits); a worker process shares no GIL with the loop. A round
+trip to it costs more than screening a typical hook, so a body up to ``inline_chars`` is
+screened on the loop first, under a short loop budget (``inline_ms``): one that does not
+finish in it, and every larger body, goes to a worker with what is left of the request's
+budget.
+
+The deadline is fixed when the request asks (``time.monotonic``: one clock for every process
+of a host), so a body queued behind another cannot wait past it: the worker screens what it
+can by then and marks the rest unscreened. Should no answer come by the deadline plus
+``grace`` (a worker killed, a broken pool), the request is screened with a spent budget on
+the loop — every value sealed and marked, a walk without a search — and the pool is replaced
+(its workers killed) for the next one. Screening never refuses a hook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from domain.privacy.budget import Budget, ScreeningBudgetExceededError
+from domain.privacy.detectors import redact
+from domain.privacy.redaction import UNSCREENED_MARKER
+from domain.privacy.screening import Screened, screen_hook
+from domain.sessions.ruling import Ruling
+from infra.metrics import SCREENING
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+INLINE_CHARS = 16 * 1024
+"""Bodies up to this size are tried on the loop first (typical hooks are well under it)."""
+INLINE_MS = 2.0
+"""The most loop time one inline attempt may take before the body goes to a worker."""
+GRACE_SECONDS = 1.0
+"""How long past its deadline a worker's answer is awaited before the loop seals it all (a
+worker overruns by at most one regular-expression search: well under this at 2 MiB)."""
+
+
+def _screen_hook_until(
+    deadline: float, payload: dict[str, Any], payload_text: str | None,
+    context: dict[str, Any] | None, ruling: Ruling | None,
+) -> Screened:  # fmt: skip
+    """In a worker: screens until ``deadline`` (monotonic, shared with the parent)."""
+    return screen_hook(payload, payload_text, context, ruling, Budget(time.monotonic, deadline))
+
+
+def _redact_text_until(deadline: float, text: str) -> str:
+    try:
+        return redact(text, Budget(time.monotonic, deadline))[0]
+    except ScreeningBudgetExceededError:
+        return UNSCREENED_MARKER
+
+
+def _ready() -> bool:
+    return True
+
+
+class ScreeningPool:
+    """Screens hooks and quarantined bodies within ``budget_ms`` each, off the event loop."""
+
+    def __init__(
+        self,
+        budget_ms: float,
+        *,
+        workers: int = 1,
+        inline_chars: int = INLINE_CHARS,
+        inline_ms: float = INLINE_MS,
+        grace_seconds: float = GRACE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.budget = budget_ms / 1000
+        self.workers = workers
+        self.inline_chars = inline_chars
+        self.inline = inline_ms / 1000
+        self.grace = grace_seconds
+        self.clock = clock
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def start(self) -> None:
+        """Starts the workers and waits until they answer, so the first large body does not
+        spend its budget on a worker's start (a fork of the forkserver, which imported the
+        detectors once)."""
+        await asyncio.wrap_future(self._executor().submit(_ready))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    async def screen_hook(
+        self, payload: dict[str, Any], payload_text: str | None,
+        context: dict[str, Any] | None, ruling: Ruling | None, *, size: int,
+    ) -> Screened:  # fmt: skip
+        """``size``: the body's length, which decides whether to try on the loop first."""
+        deadline = self.clock() + self.budget
+        if size <= self.inline_chars:
+            inline = Budget(self.clock, min(deadline, self.clock() + self.inline))
+            screened = screen_hook(payload, payload_text, context, ruling, inline)
+            if not inline.exceeded or self.clock() >= deadline:
+                SCREENING.labels("inline", _outcome(inline.exceeded)).inc()
+                return screened
+        return await self._offload(
+            _screen_hook_until, (deadline, payload, payload_text, context, ruling), deadline,
+            lambda: screen_hook(payload, payload_text, context, ruling, Budget.spent()),
+        )  # fmt: skip
+
+    async def redact_text(self, text: str) -> str:
+        """The text redacted, or ``[REDACTED:unscreened]`` if the budget runs out first."""
+        deadline = self.clock() + self.budget
+        if len(text) <= self.inline_chars:
+            inline = Budget(self.clock, min(deadline, self.clock() + self.inline))
+            try:
+                return redact(text, inline)[0]
+            except ScreeningBudgetExceededError:
+                if self.clock() >= deadline:
+                    return UNSCREENED_MARKER
+        return await self._offload(
+            _redact_text_until, (deadline, text), deadline, lambda: UNSCREENED_MARKER
+        )
+
+    async def _offload(
+        self, work: Callable[..., T], args: tuple[Any, ...], deadline: float,
+        fallback: Callable[[], T],
+    ) -> T:  # fmt: skip
+        try:
+            future: Future[T] = self._executor().submit(work, *args)
+            result = await asyncio.wait_for(
+                asyncio.wrap_future(future), max(deadline - self.clock(), 0.0) + self.grace
+            )
+        except Exception as error:  # noqa: BLE001 - whatever went wrong, seal it all
+            log.warning("screening worker failed (%r): every value of this body is sealed", error)
+            SCREENING.labels("worker", "fallback").inc()
+            self._discard(kill=isinstance(error, TimeoutError))
+            return fallback()
+        marked = result.unscreened if isinstance(result, Screened) else result == UNSCREENED_MARKER
+        SCREENING.labels("worker", _outcome(marked)).inc()
+        return result
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: workers are forked from a clean server process, never from this
+            # threaded one (fork of a process with running threads can deadlock the child).
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload([__name__])
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        return self._pool
+
+    def _discard(self, *, kill: bool) -> None:
+        """Drops the pool (the next body starts a new one); ``kill``: its workers too, as one
+        that missed its deadline would hold the next bodies behind it."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kill:
+            # ProcessPoolExecutor has no public way to stop a running call before 3.14.
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _outcome(unscreened: bool) -> str:
+    return "unscreened" if unscreened else "complete"

@@ -1,0 +1,59 @@
+"""The screening pool: small bodies inline, large ones in a worker, and a worker that does not
+answer in time costs a sealed body, never a lost one or one in the clear."""
+
+from __future__ import annotations
+
+import json
+
+from domain.privacy.redaction import UNSCREENED_MARKER, restore
+from domain.privacy.screening import screen_hook
+from infra.screening_pool import ScreeningPool
+from tests.privacy_cases import WORST_CASES
+
+
+def hook(stdout: str) -> dict[str, object]:
+    return {"session_id": "s1", "hook_event_name": "PostToolUse", "tool_name": "Bash",
+            "tool_response": {"stdout": stdout}, "note": "mail jane@example.com"}  # fmt: skip
+
+
+async def test_a_typical_hook_is_screened_inline_without_starting_a_worker():
+    pool = ScreeningPool(1000)
+    try:
+        payload = hook("ok")
+        text = json.dumps(payload)
+        screened = await pool.screen_hook(payload, text, None, None, size=len(text))
+        assert screened == screen_hook(payload, text)
+        assert pool._pool is None
+    finally:
+        pool.close()
+
+
+async def test_a_large_body_is_screened_in_a_worker_to_the_same_result():
+    pool = ScreeningPool(60_000)
+    try:
+        await pool.start()
+        payload = hook(WORST_CASES["email"](64 * 1024))
+        text = json.dumps(payload)
+        screened = await pool.screen_hook(payload, text, None, None, size=len(text))
+        assert screened == screen_hook(payload, text)
+        assert not screened.unscreened and "email" in screened.kinds
+        assert await pool.redact_text(text) == json.dumps(json.loads(screened.payload_json))
+    finally:
+        pool.close()
+
+
+async def test_a_worker_missing_its_deadline_leaves_every_value_sealed_as_a_marker():
+    pool = ScreeningPool(0.001, grace_seconds=0.0)  # no time, no grace: the answer comes late
+    try:
+        await pool.start()
+        payload = hook(WORST_CASES["phone"](64 * 1024))
+        text = json.dumps(payload)
+        screened = await pool.screen_hook(payload, text, None, None, size=len(text))
+        stored = json.loads(screened.payload_json)
+        assert stored["tool_response"]["stdout"] == UNSCREENED_MARKER
+        assert stored["note"] == UNSCREENED_MARKER and "jane@" not in screened.payload_json
+        assert screened.unscreened
+        assert restore(stored, screened.originals["payload"]) == payload
+        assert await pool.redact_text(text) == UNSCREENED_MARKER
+    finally:
+        pool.close()

@@ -20,7 +20,7 @@ from typing import Any
 
 from litestar.plugins.problem_details import ProblemDetailsException
 
-PROBLEM_TYPE = "https://github.com/observatory/observatory/blob/main/docs/problems.md#"
+from infra.problems import PROBLEM_TYPE
 
 TITLES = {
     "invalid_json": "The body is not valid JSON",

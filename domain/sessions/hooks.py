@@ -131,7 +131,7 @@ class HookFacts:
         )
 
 
-MAX_DURATION_MS = 10**12
+MAX_MS = 10**12
 """About 31 years. A bound, not a guess at real durations: read models sum durations in
 double precision, and a sum of values near 1e308 overflows (PostgreSQL refuses it)."""
 
@@ -140,11 +140,10 @@ def _duration(value: object, problems: list[str]) -> float | None:
     """A reported duration as a float; any JSON number, bounded (never bools or text)."""
     if value is None:
         return None
-    if not isinstance(value, bool) and isinstance(value, (int, float)):
-        # Compared before converting: an integer of hundreds of digits has no float.
-        if 0 <= value <= MAX_DURATION_MS:
-            return float(value) + 0.0  # -0.0 becomes 0.0
-    problems.append(f"duration_ms: expected a number of milliseconds from 0 to {MAX_DURATION_MS}")
+    # Compared before converting: an integer of hundreds of digits has no float.
+    if not isinstance(value, bool) and isinstance(value, (int, float)) and 0 <= value <= MAX_MS:
+        return float(value) + 0.0  # -0.0 becomes 0.0
+    problems.append(f"duration_ms: expected a number of milliseconds from 0 to {MAX_MS}")
     return None
 
 

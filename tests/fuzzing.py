@@ -80,21 +80,23 @@ class FuzzTarget:
         started = time.perf_counter()
         response = self.http.request(method, path, content=body, headers=sent)
         elapsed = time.perf_counter() - started
-        check_answer(response, elapsed)
+        check_answer(
+            f"{method} {response.request.url.path}", response.status_code,
+            response.headers.get("content-type", ""), response.text, elapsed,
+        )  # fmt: skip
         if response.status_code >= 400:
             assert self.stored() == before, f"a refused request recorded events: {response.text}"
         return response
 
 
-def check_answer(response: httpx.Response, elapsed: float) -> None:
-    request = f"{response.request.method} {response.request.url.path}"
-    assert response.status_code < 500, f"{request}: {response.status_code} {response.text[:500]}"
+def check_answer(request: str, status: int, kind: str, text: str, elapsed: float) -> None:
+    """The contract of one answer (see the module docstring)."""
+    assert status < 500, f"{request}: {status} {text[:500]}"
     assert elapsed < MAX_SECONDS, f"{request} took {elapsed:.2f} s"
-    if response.status_code >= 400:
-        kind = response.headers.get("content-type", "")
-        assert kind.startswith("application/problem+json"), f"{request}: {kind} {response.text}"
-        problem = response.json()
-        assert problem["status"] == response.status_code, problem
+    if status >= 400:
+        assert kind.startswith("application/problem+json"), f"{request}: {kind} {text[:500]}"
+        problem = json.loads(text)
+        assert problem["status"] == status, problem
         assert problem.get("title") and problem.get("reason"), problem
 
 

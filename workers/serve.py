@@ -142,9 +142,11 @@ def create_app(
                 engine = create_read_engine(database_url, schema, settings.pool_size)
                 stack.push_async_callback(engine.dispose)
                 timeline = SessionTimelineQueries(engine)
+                positions = PositionQueries(engine)
                 waiter = PositionWaiter(
-                    PositionQueries(engine).position,
+                    positions.position,
                     listen=lambda: connect_async(database_url, schema),
+                    read_recorded=positions.recorded,
                 )
                 await waiter.start()
                 stack.push_async_callback(waiter.stop)

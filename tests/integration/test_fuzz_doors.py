@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from infra.access.principal import Role
@@ -20,6 +20,7 @@ from tests.fuzzing import (
     fuzz_target,
     json_values,
     mutated,
+    numbers_in,
     raw_bodies,
 )
 
@@ -33,6 +34,7 @@ HOOK_FIELDS = [
     "tool_response", "cwd", "agent_id", "agent_type", "model", "prompt", "transcript_path",
     "permission_mode", "prompt_id", "source", "message",
 ]  # fmt: skip
+NUMBERS = ["duration_ms", "tool_use_id", "cwd", "agent_id", "session_id"]
 SID = HOOKS[0]["session_id"]
 ENVELOPES = [
     json.loads(path.read_bytes())
@@ -46,6 +48,12 @@ ENVELOPE_FIELDS = ["source_app", "session_id", "hook_event_type", "payload", "ti
 @FUZZ
 @given(body=st.one_of(raw_bodies(), mutated(HOOKS, HOOK_FIELDS)))
 def test_the_hook_door_answers_every_body_within_its_contract(fuzz_target: FuzzTarget, body):
+    fuzz_target.send("POST", "/v1/hooks/claude-code", body, role=Role.AGENT)
+
+
+@settings(FUZZ, max_examples=120)
+@given(body=numbers_in(HOOKS, NUMBERS))
+def test_unusual_numbers_at_the_hook_door_are_refused_or_recorded(fuzz_target, body):
     fuzz_target.send("POST", "/v1/hooks/claude-code", body, role=Role.AGENT)
 
 

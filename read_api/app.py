@@ -2,7 +2,8 @@
 
 The entry point puts a ``ReadSide`` in ``app.state.read_side`` during its lifespan. Every
 GraphQL request needs the ``read`` permission (403 otherwise), except the GraphiQL page
-itself; fields that need more (``auditLog``) check it themselves.
+itself; fields that need more (``auditLog``) check it themselves. A body that is not a
+GraphQL-over-HTTP request is a problem document (``read_api.graphql.http_body``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from infra.access.errors import UnauthenticatedError
 from infra.access.guards import requires
 from infra.access.principal import PENDING, Permission, Principal
 from read_api.graphql.context import ReadContext
+from read_api.graphql.http_body import StrictGraphQLBodies
 from read_api.graphql.schema import build_schema
 
 NO_PAYLOAD: UnsetType = UNSET
@@ -36,7 +38,7 @@ def read_handlers() -> list[Any]:
         build_schema(), path="/graphql", context_getter=context, graphql_ide="graphiql"
     )
 
-    class GraphQLController(controller):  # type: ignore[valid-type,misc]
+    class GraphQLController(StrictGraphQLBodies, controller):  # type: ignore[valid-type,misc]
         guards = [readers_or_ide_page]
 
         async def on_ws_connect(self, context: ReadContext) -> UnsetType | dict[str, object]:

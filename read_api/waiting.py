@@ -3,6 +3,10 @@
 Projectors ``NOTIFY observatory_projections, '<name>:<position>'`` when they commit; one LISTEN
 connection per process wakes every waiting request. A short timed re-check covers a lost
 notification or a dropped LISTEN connection, so a wait never depends on NOTIFY alone.
+
+A position beyond the end of the event log was never handed to any client (every write
+answers with a position already recorded): it is refused at once instead of being waited
+for until the timeout (issue 10: ``minPosition: 9007199254740993`` held a request for 5 s).
 """
 
 from __future__ import annotations
@@ -27,6 +31,16 @@ class PositionNotReachedError(Exception):
         )
 
 
+class PositionNotRecordedError(PositionNotReachedError):
+    def __init__(self, wanted: int, current: int, recorded: int) -> None:
+        super().__init__(wanted, current)
+        self.recorded = recorded
+        self.args = (
+            f"position {wanted} has not been recorded (the event log ends at {recorded}): pass "
+            "a position a write answered with",
+        )
+
+
 class PositionWaiter:
     def __init__(
         self,
@@ -34,8 +48,10 @@ class PositionWaiter:
         listen: Callable[[], Awaitable[psycopg.AsyncConnection[object]]] | None = None,
         *,
         recheck_seconds: float = 0.25,
+        read_recorded: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self._read_position = read_position
+        self._read_recorded = read_recorded
         self._listen = listen
         self._recheck = recheck_seconds
         self._moved = asyncio.Event()
@@ -60,6 +76,10 @@ class PositionWaiter:
             current = await self._read_position(name)
             if current >= position:
                 return current
+            if self._read_recorded is not None and loop.time() < deadline:
+                recorded = await self._read_recorded()
+                if position > recorded:
+                    raise PositionNotRecordedError(position, current, recorded)
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise PositionNotReachedError(position, current)

@@ -20,6 +20,7 @@ from typing import Any
 
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsPlugin
@@ -44,6 +45,7 @@ from infra.access.tokens import verifier_for
 from infra.database import connect_async, create_read_engine, eventsourcing_env
 from infra.keyring import keyring
 from infra.metrics import observe_batch
+from infra.problems import http_problem
 from infra.redis_connections import async_redis_client
 from infra.screening_pool import ScreeningPool
 from infra.settings import Settings
@@ -82,7 +84,6 @@ def healthz() -> dict[str, str]:
 
 @get("/readyz", summary="Readiness: the database answers", tags=["operations"])
 async def readyz(state: State) -> dict[str, str]:
-    from litestar.exceptions import HTTPException
 
     ping: Callable[[], Any] = state.ping
     try:
@@ -142,9 +143,11 @@ def create_app(
                 engine = create_read_engine(database_url, schema, settings.pool_size)
                 stack.push_async_callback(engine.dispose)
                 timeline = SessionTimelineQueries(engine)
+                positions = PositionQueries(engine)
                 waiter = PositionWaiter(
-                    PositionQueries(engine).position,
+                    positions.position,
                     listen=lambda: connect_async(database_url, schema),
+                    read_recorded=positions.recorded,
                 )
                 await waiter.start()
                 stack.push_async_callback(waiter.stop)
@@ -177,7 +180,15 @@ def create_app(
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
-        plugins=[ProblemDetailsPlugin(ProblemDetailsConfig(enable_for_all_http_exceptions=True))],
+        plugins=[
+            ProblemDetailsPlugin(
+                ProblemDetailsConfig(
+                    enable_for_all_http_exceptions=True,
+                    # Litestar's own 404/405/400s carry a reason like every other refusal.
+                    exception_to_problem_detail_map={HTTPException: http_problem},
+                )
+            )
+        ],
         middleware=[
             prometheus.middleware,
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),

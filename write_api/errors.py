@@ -2,10 +2,11 @@
 
     IngestRefused (a ProblemDetailsException)
     ├── 400 a body we cannot record (reason: invalid_json, invalid_utf8, invalid_unicode,
-    │       duplicate_keys, nesting_too_deep, non_finite_number, not_an_object, invalid_hook,
-    │       missing_fields, invalid_envelope, invalid_idempotency_key)
+    │       duplicate_keys, nesting_too_deep, non_finite_number, number_out_of_range,
+    │       not_an_object, invalid_hook, missing_fields, invalid_envelope,
+    │       invalid_idempotency_key)
     │   invalid_rule, invalid_command (guardrail commands)
-    ├── 404 rule_not_found, session_not_found, key_not_found
+    ├── 404 rule_not_found, session_not_found, key_not_found, alert_not_found
     ├── 409 conflict (rule exists, target not quarantined)
     ├── 413 too_large
     ├── 422 idempotency_key_reused
@@ -20,7 +21,7 @@ from typing import Any
 
 from litestar.plugins.problem_details import ProblemDetailsException
 
-PROBLEM_TYPE = "https://github.com/observatory/observatory/blob/main/docs/problems.md#"
+from infra.problems import PROBLEM_TYPE
 
 TITLES = {
     "invalid_json": "The body is not valid JSON",
@@ -29,6 +30,7 @@ TITLES = {
     "duplicate_keys": "The body repeats a key in one object",
     "nesting_too_deep": "The body is nested too deeply",
     "non_finite_number": "The body holds a number JSON cannot represent",
+    "number_out_of_range": "The body holds a number that cannot be stored",
     "not_an_object": "The body is not a JSON object",
     "invalid_hook": "The body is not a Claude Code hook payload",
     "missing_fields": "The envelope misses required fields",
@@ -40,6 +42,7 @@ TITLES = {
     "rule_not_found": "No such rule in the policy",
     "session_not_found": "No such session in your tenant",
     "key_not_found": "No such API key in your tenant",
+    "alert_not_found": "No such alert in your tenant",
     "conflict": "The command conflicts with the current state",
     "invalid_command": "The command is not valid",
     "overloaded": "Observatory is busy; nothing was recorded",

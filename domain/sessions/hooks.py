@@ -110,12 +110,7 @@ class HookFacts:
         tool_input = payload.get("tool_input")
         if tool_input is not None and not isinstance(tool_input, dict):
             problems.append("tool_input: expected an object")
-        duration = payload.get("duration_ms")
-        if duration is not None and (
-            isinstance(duration, bool) or not isinstance(duration, (int, float)) or duration < 0
-        ):
-            problems.append("duration_ms: expected a non-negative number")
-            duration = None
+        duration = _duration(payload.get("duration_ms"), problems)
         if hook == BATCH_HOOK:
             _check_batch(payload.get("tool_calls"), problems)
         if problems:
@@ -134,7 +129,7 @@ class HookFacts:
             tool=ToolName.parse(tool_name) if tool_name else None,
             tool_use_id=tool_use_id,
             subagent_type=subagent_type,
-            duration_ms=float(duration) if duration is not None else None,
+            duration_ms=duration,
             cwd=payload.get("cwd"),
             model=payload.get("model"),
         )
@@ -186,6 +181,22 @@ def _check_batch(items: object, problems: list[str]) -> None:
         problems.extend(f"tool_calls[{index}].{problem}" for problem in inner)
         if len(problems) >= 20:
             return  # enough to say what is wrong
+
+
+MAX_MS = 10**12
+"""About 31 years. A bound, not a guess at real durations: read models sum durations in
+double precision, and a sum of values near 1e308 overflows (PostgreSQL refuses it)."""
+
+
+def _duration(value: object, problems: list[str]) -> float | None:
+    """A reported duration as a float; any JSON number, bounded (never bools or text)."""
+    if value is None:
+        return None
+    # Compared before converting: an integer of hundreds of digits has no float.
+    if not isinstance(value, bool) and isinstance(value, (int, float)) and 0 <= value <= MAX_MS:
+        return float(value) + 0.0  # -0.0 becomes 0.0
+    problems.append(f"duration_ms: expected a number of milliseconds from 0 to {MAX_MS}")
+    return None
 
 
 def _optional_str(

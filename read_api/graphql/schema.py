@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.cost import QueryCostLimiter
+from read_api.graphql.document_limits import DocumentLimiter
 from read_api.graphql.permissions import CanAudit, CanRead
 from read_api.graphql.resolvers import alerts as alert_resolvers
 from read_api.graphql.resolvers import analytics as analytics_resolvers
@@ -271,6 +272,7 @@ def build_schema() -> strawberry.Schema:
         subscription=Subscription,
         config=StrawberryConfig(scalar_map={Position: POSITION_SCALAR}),
         extensions=[
+            DocumentLimiter,  # first: the limiters below are exponential in fragment spreads
             lambda: QueryDepthLimiter(max_depth=10),
             lambda: MaxAliasesLimiter(max_alias_count=30),
             lambda: MaxTokensLimiter(max_token_count=2_000),

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import malformed_files, session_files
+from infra.database import connect
+from tests.conftest import SESSION_DIR, malformed_files, session_files
 
 HOOK = "/v1/hooks/claude-code"
 
@@ -115,3 +116,42 @@ def test_fuzzed_bodies_never_get_a_5xx(client, body):
     assert response.status_code < 500, response.text
     if response.status_code >= 400:
         assert response.json()["reason"]
+
+
+NUMBER_FIELDS = ["duration_ms", "tool_use_id", "cwd", "agent_id", "session_id", "model",
+                 "agent_type", "tool_input", "tool_response"]  # fmt: skip
+NUMBER_LITERALS = [
+    b"0", b"-0", b"-0.0", b"-1", b"1.5", b"5e-324", b"1e308", b"-1e308", b"1e-400",
+    b"1e-99999", b"0." + b"0" * 20_000 + b"1", b"2147483648", b"9007199254740993",
+    b"9223372036854775808", b"18446744073709551616", b"1" + b"0" * 400, b"1" + b"0" * 4_000,
+    b"true", b"false", b'"123"', b'"1e3"', b'"NaN"',
+]  # fmt: skip
+
+
+def test_unusual_numbers_in_hook_fields_are_refused_or_recorded_and_projected(
+    client, store, db, pg_url, schema, timeline
+):
+    """Issue 10: huge integers, -0, 1e308, bools and numbers as text in fields we read gave
+    500s. Each is a 400 problem or recorded; what is recorded every projection can store."""
+    from projections.agent_metrics.postgres import PostgresAgentMetricsView
+    from projections.agent_metrics.projection import AgentMetricsProjection
+    from workers.projector import ProjectorRunner
+
+    base = json.loads((SESSION_DIR / "021_PostToolUse_Bash.json").read_bytes())
+    answers: dict[int, int] = {}
+    for field in NUMBER_FIELDS:
+        for literal in NUMBER_LITERALS:
+            hook = dict(base, **{field: "\x00slot"})
+            body = json.dumps(hook).encode().replace(b'"\\u0000slot"', literal)
+            response = client.post(HOOK, content=body)
+            assert response.status_code in (200, 400), (field, literal[:40], response.text)
+            if response.status_code == 400:
+                assert response.json()["reason"], response.text
+            answers[response.status_code] = answers.get(response.status_code, 0) + 1
+    assert answers[200] and answers[400]  # both kinds were exercised
+    timeline.catch_up()  # raises if the view cannot store what was recorded
+    with connect(pg_url, schema, autocommit=True) as conn:
+        ProjectorRunner("agent_metrics", store, AgentMetricsProjection(),
+                        PostgresAgentMetricsView(conn)).catch_up()  # fmt: skip
+    durations = db.execute("SELECT duration_ms FROM timeline_tool_calls").fetchall()
+    assert all(d is None or 0 <= d <= 10**12 for (d,) in durations)

@@ -93,3 +93,27 @@ json_values = st.recursive(
 def test_any_json_object_round_trips(value):
     body = json.dumps(value).encode()
     assert parse_object(body, 64) == json.loads(body)
+
+
+@pytest.mark.parametrize("literal", [b"1e-99999", b"0." + b"0" * 20_000 + b"1", b"-1.5E-16384"])
+def test_numbers_postgresql_cannot_keep_are_refused(literal):
+    """Issue 10: ``1e-99999`` parsed (as 0.0) and was recorded, then jsonb refused it."""
+    with pytest.raises(BodyRejectedError) as refused:
+        parse_object(b'{"x": ' + literal + b"}", 64)
+    assert refused.value.reason == "number_out_of_range"
+
+
+@pytest.mark.parametrize("literal", [b"1e-400", b"5e-324", b"1e308", b"-0.0", b"1.5"])
+def test_small_and_large_doubles_are_kept(literal):
+    assert parse_object(b'{"x": ' + literal + b"}", 64)["x"] == float(literal)
+
+
+def test_any_value_parses_as_strictly_as_an_object():
+    from write_api.parsing import parse_value
+
+    assert parse_value(b'[1, "a"]', 8) == [1, "a"]
+    for body, reason in [(b'"\\udc80"', "invalid_unicode"), (b"[" * 100 + b"]" * 100,
+                         "nesting_too_deep"), (b"[NaN]", "non_finite_number")]:  # fmt: skip
+        with pytest.raises(BodyRejectedError) as refused:
+            parse_value(body, 64)
+        assert refused.value.reason == reason

@@ -23,6 +23,7 @@ from infra.access.principal import Permission, tenant_of
 from write_api.app_state import gate_of
 from write_api.controllers.guardrails import _actor
 from write_api.errors import IngestRefusedError
+from write_api.openapi import NOTE, with_body
 from write_api.parsing import BodyRejectedError, parse_object
 
 OPERATORS = [requires(Permission.OPERATE)]
@@ -73,7 +74,7 @@ class AlertsController(Controller):
     tags = ["alerts"]
 
     @post("/{alert_id:str}/acknowledge", summary="Acknowledge an alert", status_code=202,
-          guards=OPERATORS)  # fmt: skip
+          guards=OPERATORS, operation_class=with_body(NOTE, required=False))  # fmt: skip
     async def acknowledge(
         self, request: Request[Any, Any, Any], alert_id: FromPath[str]
     ) -> Response[Any]:
@@ -82,7 +83,7 @@ class AlertsController(Controller):
         return await _run(request, alerts_of(request).acknowledge_alert, message)
 
     @post("/{alert_id:str}/resolve", summary="Resolve an alert (final)", status_code=202,
-          guards=OPERATORS)  # fmt: skip
+          guards=OPERATORS, operation_class=with_body(NOTE, required=False))  # fmt: skip
     async def resolve(
         self, request: Request[Any, Any, Any], alert_id: FromPath[str]
     ) -> Response[Any]:

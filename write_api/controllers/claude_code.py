@@ -17,6 +17,7 @@ from infra.access.guards import requires
 from infra.access.principal import Permission
 from write_api.app_state import gate_of
 from write_api.hook_output import hook_output
+from write_api.openapi import HOOK, with_body
 from write_api.responses import receipt_response
 
 ENDPOINT = "/v1/hooks/claude-code"
@@ -37,6 +38,7 @@ class ClaudeCodeHooksController(Controller):
             "recorded event (pass it as `minPosition` to read your own write)."
         ),
         status_code=200,
+        operation_class=with_body(HOOK),
     )
     async def record_hook(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         gate = gate_of(request)

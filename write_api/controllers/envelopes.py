@@ -17,6 +17,7 @@ from litestar import Controller, Request, Response, post
 from infra.access.guards import requires
 from infra.access.principal import Permission
 from write_api.app_state import gate_of
+from write_api.openapi import ENVELOPE, with_body
 from write_api.responses import POSITION_HEADER
 
 ENDPOINT = "/events"
@@ -37,6 +38,7 @@ class EnvelopesController(Controller):
             "position, session and hook name."
         ),
         status_code=200,
+        operation_class=with_body(ENVELOPE),
     )
     async def record_envelope(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         gate = gate_of(request)

@@ -28,6 +28,7 @@ from infra.access.guards import requires
 from infra.access.principal import Permission, principal_of, tenant_of
 from write_api.app_state import commands_of, gate_of
 from write_api.errors import IngestRefusedError
+from write_api.openapi import MODE, QUARANTINE, RULE, with_body
 from write_api.parsing import BodyRejectedError, parse_object
 
 ACTOR_HEADER = "observatory-actor"
@@ -91,7 +92,8 @@ class GuardrailsController(Controller):
     path = "/v1/guardrails"
     tags = ["guardrails"]
 
-    @post("/rules", summary="Add a rule", status_code=202, guards=OPERATORS)
+    @post("/rules", summary="Add a rule", status_code=202, guards=OPERATORS,
+          operation_class=with_body(RULE, yaml=True))  # fmt: skip
     async def add_rule(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         definition = await _body(request)
         return await _run(request, commands_of(request).add_rule, definition, _actor(request))
@@ -101,6 +103,7 @@ class GuardrailsController(Controller):
         summary="Replace a rule's definition",
         status_code=202,
         guards=OPERATORS,
+        operation_class=with_body(RULE, yaml=True),
     )
     async def change_rule(
         self, request: Request[Any, Any, Any], rule_id: FromPath[str]
@@ -121,6 +124,7 @@ class GuardrailsController(Controller):
         summary="Set a rule to enforce or shadow",
         status_code=202,
         guards=OPERATORS,
+        operation_class=with_body(MODE),
     )
     async def set_mode(
         self, request: Request[Any, Any, Any], rule_id: FromPath[str]
@@ -139,6 +143,7 @@ class GuardrailsController(Controller):
         summary="Quarantine a session or an agent",
         status_code=202,
         guards=OPERATORS,
+        operation_class=with_body(QUARANTINE),
     )
     async def quarantine(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         body = await _body(request)

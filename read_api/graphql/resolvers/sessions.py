@@ -8,7 +8,7 @@ from projections.session_timeline.queries import SessionFilter as Where
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.types.paging import Connection, Edge, check_first, page_info
 from read_api.graphql.types.session import Session, SessionFilter, decode_cursor, encode_cursor
-from read_api.waiting import PositionNotReachedError
+from read_api.waiting import PositionNotReachedError, PositionNotRecordedError
 
 
 async def wait_for_position(
@@ -21,14 +21,12 @@ async def wait_for_position(
     try:
         await side.waiter.wait_for(projection, min_position, side.min_position_timeout)
     except PositionNotReachedError as error:
-        raise GraphQLError(
-            str(error),
-            extensions={
-                "code": "POSITION_NOT_REACHED",
-                "wanted": error.wanted,
-                "current": error.current,
-            },
-        ) from None
+        extensions: dict[str, object] = {
+            "code": "POSITION_NOT_REACHED", "wanted": error.wanted, "current": error.current,
+        }  # fmt: skip
+        if isinstance(error, PositionNotRecordedError):
+            extensions["recorded"] = error.recorded
+        raise GraphQLError(str(error), extensions=extensions) from None
 
 
 def page_start(first: int, after: str | None, kind: str, field: str) -> int | None:

@@ -88,7 +88,7 @@ class ScreeningPool:
 
     async def start(self) -> None:
         """Starts the workers and waits until they answer, so the first large body does not
-        spend its budget on a worker's start (a fork of the forkserver, which imported the
+        spend its budget on a worker's start (a fresh interpreter importing the
         detectors once)."""
         await asyncio.wrap_future(self._executor().submit(_ready))
 
@@ -148,10 +148,10 @@ class ScreeningPool:
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            # forkserver: workers are forked from a clean server process, never from this
-            # threaded one (fork of a process with running threads can deadlock the child).
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
+            # spawn: fresh interpreters, never a fork of this threaded process (which can
+            # deadlock the child). Not forkserver: its server outlives a killed parent, and its
+            # socket folder (pymp-*) was left behind in $TMPDIR by every API worker.
+            context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self._pool
 

@@ -95,6 +95,16 @@ class PostgresAgentMetricsView:
         return tracking.read(self._conn, NAME)
 
     def apply(self, changes: MetricsChanges, start: int, end: int) -> None:
+        known = set(self._days)
+        try:
+            self._apply(changes, start, end)
+        except BaseException:
+            # The partitions this batch created were rolled back with it: forget them, or
+            # every later batch would skip creating them and fail ("no partition … found").
+            self._days = known
+            raise
+
+    def _apply(self, changes: MetricsChanges, start: int, end: int) -> None:
         with self._conn.transaction(), self._conn.cursor() as cur:
             tracking.claim(cur, NAME, start)
             if changes.sessions:

@@ -134,8 +134,10 @@ class AgentMetricsProjection:
         self, out: MetricsChanges, event: Any, tool: str | None, kind: str,
         call_id: str | None = None,
     ) -> None:  # fmt: skip
+        # agent and tool are index keys, cut as in _counts (projections.storable)
         minute = (event.tenant_id, minute_of(event.timestamp), event.session_id,
-                  event.agent_type or MAIN_AGENT, tool or "")  # fmt: skip
+                  storable.dimension(event.agent_type) or MAIN_AGENT,
+                  storable.dimension(tool) or "")  # fmt: skip
         call = (event.tenant_id, event.session_id, call_id or event.tool_use_id)
         duration = getattr(event, "duration_ms", None)
         out.calls.append(CallMark(call, minute, kind, duration))

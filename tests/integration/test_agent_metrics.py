@@ -122,3 +122,28 @@ def test_queries_answer_per_tenant_with_percentiles(pg_url, schema, ingestor, me
     assert [p.key for p in bash] == ["Bash"]
     timed = [p for p in tools if p.duration_p50_ms is not None]
     assert timed and all(p.duration_p50_ms <= p.duration_p95_ms <= p.duration_p99_ms for p in timed)
+
+
+def test_a_batch_that_fails_after_creating_a_day_partition_does_not_hide_it(pg_url, schema, db):
+    """The view remembers which day partitions exist; a failed batch's partition is rolled
+    back with it, and the next batch of that day must create it again (found when a poison
+    event was parked: every later event of the day then failed with "no partition")."""
+    import secrets
+
+    import psycopg
+
+    from projections.agent_metrics.counts import MinuteCounts
+    from projections.agent_metrics.projection import MetricsChanges
+
+    day = datetime(2031, 5, 17, 9, 30, tzinfo=UTC)  # a day no partition exists for yet
+    now = lambda: day + timedelta(hours=1)  # noqa: E731 - the view's clock
+    with connect(pg_url, schema, autocommit=True) as conn:
+        view = PostgresAgentMetricsView(conn, now=now)
+        poison = MetricsChanges(
+            minutes={("t", day, "s", secrets.token_urlsafe(8000), ""): MinuteCounts(calls=1)}
+        )
+        with pytest.raises(psycopg.Error):  # an index row too big for a btree
+            view.apply(poison, 0, 1)
+        fine = MetricsChanges(minutes={("t", day, "s", "main", "Bash"): MinuteCounts(calls=1)})
+        view.apply(fine, 0, 1)
+    assert db.execute("SELECT agent, calls FROM agent_metrics_minute").fetchall() == [("main", 1)]

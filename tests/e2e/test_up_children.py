@@ -36,7 +36,10 @@ def child_of(up: psutil.Process, role: str) -> psutil.Process | None:
             argv = process.cmdline()
         except psutil.NoSuchProcess:
             continue
-        if argv[3:5] == ["workers.cli", COMMANDS[role]] and process.status() != psutil.STATUS_ZOMBIE:
+        if (
+            argv[3:5] == ["workers.cli", COMMANDS[role]]
+            and process.status() != psutil.STATUS_ZOMBIE
+        ):
             return process
     return None
 

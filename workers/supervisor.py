@@ -14,6 +14,9 @@ Invariants:
   terminal's Ctrl-C reaches the supervisor only; ``stop`` then sends SIGTERM to every child,
   waits for them, and kills what is left after the grace period. Nothing is restarted once
   stopping has begun.
+- **The API first.** Worker children can run at a higher niceness (``ChildSpec.nice``): on a
+  busy machine the hook path, which an agent waits for, gets the CPU before the projectors,
+  which catch up from their tracked positions a little later.
 - **Logs say who wrote them.** Each child's stdout and stderr are read line by line and written
   to the supervisor's stdout with the role in front (``api     | …``); a JSON log line gets a
   ``"role"`` key instead, so it stays one JSON object.
@@ -24,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -50,6 +54,8 @@ class ChildSpec:
     role: str
     argv: Sequence[str]
     env: Mapping[str, str]
+    nice: int = 0
+    """Added to the child's niceness: workers that catch up yield the CPU to the API."""
 
 
 def role_argv(*args: str) -> list[str]:
@@ -121,8 +127,8 @@ class Supervisor:
         process = subprocess.Popen(  # noqa: S603 - our interpreter, arguments built by up
             list(child.spec.argv), env=dict(child.spec.env), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, process_group=0,
-            # Safe with threads: the child takes no lock before exec (one prctl, one getppid).
-            preexec_fn=die_with_parent(),  # noqa: PLW1509
+            # Safe with threads: the child takes no lock before exec (prctl, getppid, nice).
+            preexec_fn=_preexec(child.spec.nice),  # noqa: PLW1509
         )  # fmt: skip
         child.process, child.started = process, time.monotonic()
         child.readers = [
@@ -173,6 +179,18 @@ class Supervisor:
         for child in self._children:
             for reader in child.readers:
                 reader.join(5)  # the rest of its output, up to the pipe's end
+
+
+def _preexec(nice: int) -> Callable[[], None]:
+    arm = die_with_parent()
+
+    def prepare() -> None:
+        if arm is not None:
+            arm()
+        if nice:
+            os.nice(nice)
+
+    return prepare
 
 
 def _describe(code: int) -> str:

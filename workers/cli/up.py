@@ -32,6 +32,9 @@ from infra.settings import Settings
 from workers.cli.common import HOOK_PATH, insecure_option, load_settings, server_options
 from workers.supervisor import ChildSpec, child_environment, role_argv
 
+WORKER_NICE = 10
+"""The projectors, relay and scoring yield the CPU to the API (an agent waits on every hook;
+the workers catch up from their positions)."""
 IN_API = "event_analytics"
 """The projection that runs inside the API process (chDB: one process per data path)."""
 
@@ -148,11 +151,12 @@ def children(settings: Settings, url: str) -> list[ChildSpec]:
     in_api = [] if settings.clickhouse_url else [IN_API]
     others = [n for n, spec in PROJECTIONS.items() if spec.enabled(settings) and n not in in_api]
     api = role_argv("serve", *(f"--with-projection={name}" for name in in_api))
+    project = role_argv("project", *others)
     specs = [ChildSpec("api", api, environment),
-             ChildSpec("project", role_argv("project", *others), environment)]  # fmt: skip
+             ChildSpec("project", project, environment, WORKER_NICE)]  # fmt: skip
     if settings.nats_url:
-        specs += [ChildSpec("relay", role_argv("relay", "--quiet"), environment),
-                  ChildSpec("score", role_argv("score"), environment)]  # fmt: skip
+        specs += [ChildSpec("relay", role_argv("relay", "--quiet"), environment, WORKER_NICE),
+                  ChildSpec("score", role_argv("score"), environment, WORKER_NICE)]  # fmt: skip
     return specs
 
 

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -88,10 +89,17 @@ def main() -> None:
     parser.add_argument("--hooks", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=50)
     args = parser.parse_args()
+    results = []
     for tree in args.tree or [ROOT]:
         result = measure(tree, args.hooks, args.warmup)
+        results.append({"tree": str(tree.resolve()), "hooks": args.hooks, **result})
         print(f"{tree}: {args.hooks} sequential PreToolUse, p50 {result['p50']:.2f} ms, "
               f"p99 {result['p99']:.2f} ms, mean {result['mean']:.2f} ms", flush=True)  # fmt: skip
+    out = ROOT / "benchmarks" / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"up-latency-{datetime.now(UTC):%Y%m%dT%H%M%S}.json").write_text(
+        json.dumps(results, indent=2)
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """kill -9 of one of ``observatory up``'s children while agents post hooks: the supervisor
 restarts it, every acknowledged hook is in the store, and every read model holds each stored
-event exactly once (the API child: ingest and the analytics projection beside it; the
-``project`` child: the other projections)."""
+event exactly once (the API child: ingest; the ``project`` child: the projections but one; the
+``analytics`` child: the chDB projection, which also answers the API's analytics queries)."""
 
 from __future__ import annotations
 
@@ -24,20 +24,25 @@ from tests.e2e.test_projection_crash import events_of, positions
 from tests.projection_support import calls_in_store, hooks_in_store
 
 CLIENTS = 4
-COMMANDS = {"api": "serve", "project": "project"}
-"""Each role's production command, as the supervisor runs it."""
+ROLES = {
+    "api": lambda argv: argv[4] == "serve",
+    "project": lambda argv: argv[4] == "project" and not any("--analytics" in a for a in argv),
+    "analytics": lambda argv: argv[4] == "project" and any("--analytics" in a for a in argv),
+}
+"""How each role's production command looks, as the supervisor runs it."""
 CONVERGING = ("session_timeline", "agent_metrics", "event_analytics", "live_state")
 
 
 def child_of(up: psutil.Process, role: str) -> psutil.Process | None:
-    """The live child running ``python -P -m workers.cli <its command>``."""
+    """The live child of ``role`` (``python -P -m workers.cli <its command>``)."""
     for process in up.children():
         try:
             argv = process.cmdline()
         except psutil.NoSuchProcess:
             continue
         if (
-            argv[3:5] == ["workers.cli", COMMANDS[role]]
+            argv[3:4] == ["workers.cli"]
+            and ROLES[role](argv)
             and process.status() != psutil.STATUS_ZOMBIE
         ):
             return process
@@ -95,7 +100,7 @@ class Agents:
             return len(self.acked)
 
 
-@pytest.mark.parametrize("role", ["api", "project"])
+@pytest.mark.parametrize("role", ["api", "project", "analytics"])
 def test_a_killed_child_is_restarted_and_nothing_is_lost_or_applied_twice(
     role, pg_url, schema, store, db, tmp_path
 ):
@@ -125,7 +130,7 @@ def test_a_killed_child_is_restarted_and_nothing_is_lost_or_applied_twice(
         head = int(store.recorder.max_notification_id())
         wait_for(lambda: all(positions(db).get(n, 0) >= head for n in CONVERGING),
                  "every read model at the head of the log", log)  # fmt: skip
-        live = graphql(base, "{ liveCounters { events toolCalls } }", token)["liveCounters"]
+        read = graphql(base, "{ liveCounters { events toolCalls } topTools { calls } }", token)
     finally:
         up.send_signal(signal.SIGINT)
         code = up.wait(60)
@@ -148,8 +153,9 @@ def test_a_killed_child_is_restarted_and_nothing_is_lost_or_applied_twice(
     assert events.fetchone() == (hooks, hooks)
     calls = db.execute("SELECT sum(calls) FROM agent_metrics_minute WHERE tenant_id = 'default'")
     assert calls.fetchone()[0] == calls_in_store(store, "default") == len(stored)
-    assert live == {"events": hooks, "toolCalls": len(stored)}
-    analytics = Settings(data_dir=data_dir)  # the API child's chDB, closed with it
+    assert read["liveCounters"] == {"events": hooks, "toolCalls": len(stored)}
+    assert sum(tool["calls"] for tool in read["topTools"]) == len(stored)  # asked of analytics
+    analytics = Settings(data_dir=data_dir)  # the analytics child's chDB, closed with it
     with borrowed(analytics, None) as connection:
         queries = EventAnalyticsQueries(connection, analytics.clickhouse_database)
         assert queries.count_events("default") == events_of(store, "default")

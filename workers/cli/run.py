@@ -12,7 +12,6 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -32,8 +31,6 @@ log = logging.getLogger("observatory")
 )
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
 @insecure_option
-@click.option("--with-projection", "in_process", multiple=True, hidden=True,
-              help="Also run this projection here (`up`: chDB's one process).")  # fmt: skip
 def serve(
     port: int | None,
     host: str | None,
@@ -42,7 +39,6 @@ def serve(
     role: str,
     workers: int,
     insecure_dev: bool,
-    in_process: tuple[str, ...],
 ) -> None:
     """Serve the HTTP APIs only (projectors run separately: `observatory project`)."""
     import os
@@ -75,53 +71,16 @@ def serve(
         os.environ["OBSERVATORY_INGEST_SOCKET"] = str(scratch / "ingest.sock")
         writer = WriterSupervisor(os.environ["OBSERVATORY_INGEST_SOCKET"])
         writer.start()
-    if in_process and workers > 1:
-        raise click.UsageError("--with-projection needs --workers 1 (one process holds chDB)")
-    beside = _Projecting(settings, url, in_process) if in_process else None
     try:
         uvicorn.run(
             "workers.serve:app_from_env", factory=True, workers=workers,
             **uvicorn_options(settings),
         )  # fmt: skip
     finally:
-        if beside is not None:
-            beside.stop()
         if writer is not None:
             writer.stop()
         if scratch is not None:  # the socket and the per-worker metric files
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-class _Projecting:
-    """Projection runners on threads of this process, as ``project`` runs them."""
-
-    def __init__(self, settings: Any, url: str, names: tuple[str, ...]) -> None:
-        from commands.store.application import EventStoreApplication
-        from infra.database import eventsourcing_env
-        from workers.registry import PROJECTIONS, worker
-
-        unknown = [name for name in names if name not in PROJECTIONS]
-        if unknown:
-            raise click.BadParameter(f"unknown projection(s): {', '.join(unknown)}")
-        self._store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 2))
-        self._stop = threading.Event()
-        self._threads = [
-            threading.Thread(
-                target=worker(PROJECTIONS[name], settings, url, self._store).run,
-                args=(self._stop,),
-                name=name,
-                daemon=True,
-            )
-            for name in names
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=10)
-        self._store.close()
 
 
 class WriterSupervisor:
@@ -186,12 +145,15 @@ def ingest_writer(socket_path: str) -> None:
 @click.command()
 @server_options
 @click.argument("names", nargs=-1)
+@click.option("--analytics-socket", hidden=True,
+              help="Answer analytics queries from this process's chDB here (`up`).")  # fmt: skip
 def project(
     port: int | None,
     host: str | None,
     data_dir: Path | None,
     database_url: str | None,
     names: tuple[str, ...],
+    analytics_socket: str | None,
 ) -> None:
     """Run projectors until stopped (all of them unless NAMES are given).
 
@@ -229,9 +191,17 @@ def project(
     ]
     for thread in threads:
         thread.start()
+    server = None
+    if analytics_socket:
+        from workers.analytics import clickhouse
+        from workers.analytics_server import AnalyticsServer
+
+        server = AnalyticsServer(analytics_socket, clickhouse().get(settings))
     click.echo(f"Projecting {', '.join(t.name for t in threads)}; Ctrl-C to stop.")
     for thread in threads:
         thread.join()
+    if server is not None:
+        server.close()
     store.close()
 
 

@@ -4,16 +4,16 @@
 mints the credentials, and then runs the production roles as children of one supervisor
 (``workers.supervisor``):
 
-- ``api``: ``serve`` (ingest, GraphQL, metrics) with the ``event_analytics`` projection on a
-  thread beside it, because chDB lets one process hold its data path and the analytics queries
-  are GraphQL's (with ``OBSERVATORY_CLICKHOUSE_URL`` it is a server, and the projection runs
-  with the others);
+- ``api``: ``serve`` (ingest, GraphQL, metrics);
+- ``analytics``: ``project event_analytics``, which holds chDB (one process per data path) and
+  answers the API's analytics queries over a Unix socket (with ``OBSERVATORY_CLICKHOUSE_URL``
+  it is a server, and the projection runs with the others);
 - ``project``: every other projection, the policies and dispatchers;
 - ``relay`` and ``score``: the NATS relay and the ML scoring worker.
 
 So the API's event loop no longer shares an interpreter (and its GIL) with the workers.
-The banner is printed once, when the API first listens; Ctrl-C stops the children first,
-then the embedded servers.
+The banner is printed once, when the API listens and every projection has a leading runner;
+Ctrl-C stops the children first, then the embedded servers.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import json
 import os
 import shlex
 import socket
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,11 @@ from workers.supervisor import ChildSpec, child_environment, role_argv
 WORKER_NICE = 10
 """The projectors, relay and scoring yield the CPU to the API (an agent waits on every hook;
 the workers catch up from their positions)."""
-IN_API = "event_analytics"
-"""The projection that runs inside the API process (chDB: one process per data path)."""
+ANALYTICS = "event_analytics"
+"""The projection that runs in its own child: chDB lets one process hold its data path, and
+that process also answers the API's analytics queries."""
+UNIX_PATH_MAX = 100
+"""Longest socket path we use (Linux allows 107 bytes)."""
 
 
 @click.command()
@@ -125,9 +129,10 @@ def _supervise(settings: Settings, url: str) -> None:
     restore = stop_on_signals(supervisor)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host  # noqa: S104
     announced: list[bool] = []
+    leading = _projectors_lead(url, settings)
 
-    def announce() -> None:  # once, when the API first listens (not after a restart)
-        if not announced and accepts(settings.port, host):
+    def announce() -> None:  # once everything runs (not again after a restart)
+        if not announced and accepts(settings.port, host) and leading():
             announced.append(True)
             click.echo(_banner(settings, credentials))
 
@@ -148,16 +153,61 @@ def children(settings: Settings, url: str) -> list[ChildSpec]:
         auth_mode=settings.auth_mode, host=settings.host, port=str(settings.port),
         redis_url=settings.redis_url, nats_url=settings.nats_url,
     )  # fmt: skip
-    in_api = [] if settings.clickhouse_url else [IN_API]
-    others = [n for n, spec in PROJECTIONS.items() if spec.enabled(settings) and n not in in_api]
-    api = role_argv("serve", *(f"--with-projection={name}" for name in in_api))
-    project = role_argv("project", *others)
-    specs = [ChildSpec("api", api, environment),
-             ChildSpec("project", project, environment, WORKER_NICE)]  # fmt: skip
+    apart = [] if settings.clickhouse_url else [ANALYTICS]  # a server: no one-process rule
+    others = [n for n, spec in PROJECTIONS.items() if spec.enabled(settings) and n not in apart]
+    api_environment = environment
+    specs = [ChildSpec("project", role_argv("project", *others), environment, WORKER_NICE)]
+    if apart:
+        socket_path = analytics_socket(settings)
+        api_environment = {**environment, "OBSERVATORY_ANALYTICS_SOCKET": socket_path}
+        argv = role_argv("project", ANALYTICS, f"--analytics-socket={socket_path}")
+        specs.append(ChildSpec("analytics", argv, environment, WORKER_NICE))
     if settings.nats_url:
         specs += [ChildSpec("relay", role_argv("relay", "--quiet"), environment, WORKER_NICE),
                   ChildSpec("score", role_argv("score"), environment, WORKER_NICE)]  # fmt: skip
-    return specs
+    return [ChildSpec("api", role_argv("serve"), api_environment), *specs]
+
+
+LEADERS = """
+SELECT count(*) FROM unnest(%s::text[]) AS k(name)
+WHERE EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+              AND l.objsubid = 1
+              AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended(k.name, 0))
+"""
+"""How many of the projections' leadership locks (``workers/projector.py``) someone holds."""
+
+
+def _projectors_lead(url: str, settings: Settings) -> Callable[[], bool]:
+    """Whether every projection ``up`` runs has a leading runner (then the banner may say
+    "running": a second terminal's ``projections status`` shows them running)."""
+    import psycopg
+
+    from workers.registry import PROJECTIONS
+
+    keys = [f"observatory:projection:{settings.database_schema}:{name}"
+            for name, spec in PROJECTIONS.items() if spec.enabled(settings)]  # fmt: skip
+
+    def check() -> bool:
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=2) as conn:
+                row = conn.execute(LEADERS, (keys,)).fetchone()
+        except psycopg.Error:
+            return False
+        return row is not None and row[0] == len(keys)
+
+    return check
+
+
+def analytics_socket(settings: Settings) -> str:
+    """``<data dir>/run/analytics.sock``, or a private temporary folder's when that path is
+    longer than a Unix socket address allows."""
+    path = settings.data_dir.absolute() / "run" / "analytics.sock"
+    if len(str(path)) > UNIX_PATH_MAX:
+        import tempfile
+
+        path = Path(tempfile.mkdtemp(prefix="observatory-up-")) / "analytics.sock"
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return str(path)
 
 
 def _check_port(settings: Settings) -> None:

@@ -43,6 +43,8 @@ log = logging.getLogger("observatory.supervisor")
 
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 30.0
+START_ANYWAY = 60.0
+"""Seconds after which a child whose ``start_when`` still fails is started all the same."""
 HEALTHY_AFTER = 60.0
 """Seconds a child must run before its next exit counts as a first failure again."""
 
@@ -56,6 +58,9 @@ class ChildSpec:
     env: Mapping[str, str]
     nice: int = 0
     """Added to the child's niceness: workers that catch up yield the CPU to the API."""
+    start_when: Callable[[], bool] | None = None
+    """Started only once this holds (checked at every round; ``up``'s API waits for the
+    projectors to lead), or after ``START_ANYWAY`` seconds, with a warning."""
 
 
 def role_argv(*args: str) -> list[str]:
@@ -91,10 +96,13 @@ class Supervisor:
         self._grace = grace
         self._write_lock = threading.Lock()
         self.stopping = threading.Event()
+        self._began = time.monotonic()
 
     def start(self) -> None:
+        self._began = time.monotonic()
         for child in self._children:
-            self._spawn(child)
+            if child.spec.start_when is None:
+                self._spawn(child)
 
     def run(self, tick: Callable[[], None] | None = None, interval: float = 0.1) -> None:
         """Watches the children until ``stopping`` is set; ``tick`` runs at every round."""
@@ -106,6 +114,15 @@ class Supervisor:
                 tick()
 
     def _check(self, child: _Child, now: float) -> None:
+        if child.process is None:  # waiting for its start condition
+            assert child.spec.start_when is not None
+            late = now - self._began >= START_ANYWAY
+            if late or child.spec.start_when():
+                if late:
+                    log.warning("starting %s although its start condition does not hold after "
+                                "%.0f s", child.spec.role, START_ANYWAY)  # fmt: skip
+                self._spawn(child)
+            return
         if child.restart_at is not None:
             if now >= child.restart_at:
                 self._spawn(child)

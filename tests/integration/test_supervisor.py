@@ -73,3 +73,22 @@ def test_backoff_doubles_up_to_thirty_seconds(failures, delay, caplog):
         supervisor._check(child, child.started + 1)
     supervisor.stop()
     assert caplog.records[-1].getMessage().endswith(f"in {delay:.1f} s")
+
+
+def test_a_child_with_a_start_condition_starts_once_it_holds():
+    output = io.StringIO()
+    ready: list[bool] = []
+    supervisor = Supervisor(
+        [ChildSpec("first", python(SERVING), dict(os.environ)),
+         ChildSpec("later", python(SERVING), dict(os.environ), start_when=lambda: bool(ready))],
+        output=output, json_logs=True,
+    )  # fmt: skip
+
+    def first_then_later() -> bool:
+        roles = [json.loads(line)["role"] for line in output.getvalue().splitlines()]
+        if roles == ["first"] and not ready:
+            assert supervisor._children[1].process is None  # not started before it holds
+            ready.append(True)  # the second starts only now
+        return roles == ["first", "later"]
+
+    run_until(supervisor, first_then_later)

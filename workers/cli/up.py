@@ -12,8 +12,8 @@ mints the credentials, and then runs the production roles as children of one sup
 - ``relay`` and ``score``: the NATS relay and the ML scoring worker.
 
 So the API's event loop no longer shares an interpreter (and its GIL) with the workers.
-The banner is printed once, when the API listens and every projection has a leading runner;
-Ctrl-C stops the children first, then the embedded servers.
+The API starts once every projection has a leading runner, and the banner is printed once,
+when the API first listens; Ctrl-C stops the children first, then the embedded servers.
 """
 
 from __future__ import annotations
@@ -125,14 +125,14 @@ def _supervise(settings: Settings, url: str) -> None:
     # The event store's own tables, before several children would race to create them.
     EventStoreApplication(eventsourcing_env(url, settings.database_schema, 1)).close()
     credentials = bootstrap_access(settings)
-    supervisor = Supervisor(children(settings, url), json_logs=settings.log_format == "json")
+    supervisor = Supervisor(children(settings, url, _projectors_lead(url, settings)),
+                            json_logs=settings.log_format == "json")  # fmt: skip
     restore = stop_on_signals(supervisor)
     host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host  # noqa: S104
     announced: list[bool] = []
-    leading = _projectors_lead(url, settings)
 
-    def announce() -> None:  # once everything runs (not again after a restart)
-        if not announced and accepts(settings.port, host) and leading():
+    def announce() -> None:  # once, when the API first listens (not again after a restart)
+        if not announced and accepts(settings.port, host):
             announced.append(True)
             click.echo(_banner(settings, credentials))
 
@@ -144,8 +144,10 @@ def _supervise(settings: Settings, url: str) -> None:
         restore()
 
 
-def children(settings: Settings, url: str) -> list[ChildSpec]:
-    """The production roles ``up`` runs, each given the settings by environment."""
+def children(settings: Settings, url: str, leading: Callable[[], bool]) -> list[ChildSpec]:
+    """The production roles ``up`` runs, each given the settings by environment; the API
+    starts once ``leading()`` (every projection has a runner), so that once it answers, a
+    read with a position (``minPosition``) is served by projectors that run."""
     from workers.registry import PROJECTIONS
 
     environment = child_environment(
@@ -165,7 +167,7 @@ def children(settings: Settings, url: str) -> list[ChildSpec]:
     if settings.nats_url:
         specs += [ChildSpec("relay", role_argv("relay", "--quiet"), environment, WORKER_NICE),
                   ChildSpec("score", role_argv("score"), environment, WORKER_NICE)]  # fmt: skip
-    return [ChildSpec("api", role_argv("serve"), api_environment), *specs]
+    return [*specs, ChildSpec("api", role_argv("serve"), api_environment, start_when=leading)]
 
 
 LEADERS = """
@@ -178,8 +180,8 @@ WHERE EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.grant
 
 
 def _projectors_lead(url: str, settings: Settings) -> Callable[[], bool]:
-    """Whether every projection ``up`` runs has a leading runner (then the banner may say
-    "running": a second terminal's ``projections status`` shows them running)."""
+    """Whether every projection ``up`` runs has a leading runner (a second terminal's
+    ``projections status`` then shows them running)."""
     import psycopg
 
     from workers.registry import PROJECTIONS

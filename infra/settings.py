@@ -151,6 +151,9 @@ class Settings:
     in-process engine) in data_dir/clickhouse."""
     clickhouse_database: str = "observatory"
     """ClickHouse database holding the analytics tables."""
+    analytics_socket: str | None = None
+    """Unix socket where another process answers analytics queries from its chDB (set by
+    ``up`` for its API: chDB lets one process hold its data path); unset = open it here."""
     audit_anchor_file: Path | None = None
     """Append-only file where ``audit verify`` anchors each signed checkpoint outside the
     database (keep it where database administrators cannot write); unset =

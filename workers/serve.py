@@ -54,6 +54,7 @@ from projections.alerts.queries import AlertQueries
 from projections.audit_log.queries import AuditLogQueries
 from projections.event_analytics.clickhouse import event_analytics_view
 from projections.event_analytics.queries import EventAnalyticsQueries
+from projections.event_analytics.remote import RemoteClickHouse
 from projections.guardrails.queries import GuardrailQueries
 from projections.live_state.keys import LiveKeys
 from projections.live_state.queries import LiveStateQueries
@@ -205,6 +206,9 @@ def _analytics(settings: Settings) -> Callable[[], EventAnalyticsQueries]:
     and most API processes (hooks only) never need it."""
     opened: list[EventAnalyticsQueries] = []
     lock = threading.Lock()
+    if settings.analytics_socket:  # `up`: its analytics child holds chDB and answers for it
+        remote = RemoteClickHouse(settings.analytics_socket)
+        opened.append(EventAnalyticsQueries(remote, settings.clickhouse_database))
 
     def queries() -> EventAnalyticsQueries:
         with lock:

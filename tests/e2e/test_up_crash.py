@@ -1,5 +1,6 @@
-"""kill -9 of ``observatory up``: its Valkey and NATS go with it (PostgreSQL, which holds the
-data, stays for the next ``up`` to reuse). That the next start replaces a server a crash left
+"""kill -9 of ``observatory up`` (the supervisor): its children (the API, the projectors, the
+relay, scoring) and its Valkey and NATS go with it (PostgreSQL, which holds the data, stays for
+the next ``up`` to reuse), and the next ``up`` on the same data dir serves again. That the next start replaces a server a crash left
 behind is tested on the servers themselves (tests/integration/test_embedded_children.py), to
 keep this to one ``up``.
 
@@ -16,6 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 
@@ -62,7 +64,21 @@ def wait_for_no_servers(data_dir: Path, limit: float = 15.0) -> list[psutil.Proc
     return left
 
 
-def test_up_killed_with_sigkill_leaves_no_valkey_or_nats_behind(data_dir, tmp_path):
+def wait_for_none(processes: list[psutil.Process], limit: float = 30.0) -> list[psutil.Process]:
+    deadline = time.monotonic() + limit
+    while (left := [p for p in processes if _alive(p)]) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def _alive(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_up_killed_with_sigkill_leaves_nothing_behind_and_starts_again(data_dir, tmp_path):
     port = free_port()
     environment = env(OBSERVATORY_DATA_DIR=str(data_dir), OBSERVATORY_PORT=str(port))
     home = tmp_path / "root-home"
@@ -76,9 +92,28 @@ def test_up_killed_with_sigkill_leaves_no_valkey_or_nats_behind(data_dir, tmp_pa
     try:
         wait_until_ready(f"http://127.0.0.1:{port}", up, log, limit=120)
         assert sorted(p.name() for p in servers_of(data_dir)) == sorted(SERVERS), log.read_text()
+        children = [p for p in psutil.Process(up.pid).children() if "workers.cli" in p.cmdline()]
+        roles = sorted(p.cmdline()[4] for p in children)
+        assert roles == ["project", "project", "relay", "score", "serve"], log.read_text()
     finally:
         up.send_signal(signal.SIGKILL)  # up alone, not its process group
         up.wait(30)
+    assert wait_for_none(children) == [], "a child outlived a kill -9 of up"
     assert wait_for_no_servers(data_dir) == [], "Valkey or NATS outlived a kill -9 of up"
+
+    again = start(["up"], environment, log)  # on the PostgreSQL the first one left running
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", again, log, limit=120)
+        key = (data_dir / "auth" / "agent.key").read_text().strip()
+        hook = {"session_id": "after-crash", "hook_event_name": "PreToolUse", "tool_name": "Bash",
+                "tool_use_id": "t1", "tool_input": {"command": "rm -rf /"}}  # fmt: skip
+        response = httpx.post(f"http://127.0.0.1:{port}/v1/hooks/claude-code", json=hook,
+                              headers={"Authorization": f"Bearer {key}"}, timeout=30)  # fmt: skip
+        assert response.status_code == 200, log.read_text()
+        decision = response.json()["hookSpecificOutput"]["permissionDecision"]
+        assert decision == "deny"
+    finally:
+        again.send_signal(signal.SIGINT)
+        assert again.wait(60) == 0, log.read_text()
     if os.geteuid() == 0:
         assert oct(home.stat().st_mode & 0o777) == "0o700", "the private folder was opened up"

@@ -18,10 +18,11 @@ from workers.cli.ml import ml
 from workers.cli.privacy import privacy
 from workers.cli.projections import projections
 from workers.cli.replay import replay
-from workers.cli.run import ingest_writer, migrate, project, serve, up
+from workers.cli.run import ingest_writer, migrate, project, serve
 from workers.cli.scoring import score
 from workers.cli.shim import hook
 from workers.cli.stream import relay, stream
+from workers.cli.up import up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

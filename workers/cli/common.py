@@ -43,6 +43,15 @@ def server_options(func: F) -> F:
     return port_option(func)
 
 
+def insecure_option(func: F) -> F:
+    return click.option(
+        "--insecure-dev",
+        is_flag=True,
+        help="Accept every request without credentials, as an admin (development only; "
+        "same as OBSERVATORY_AUTH_MODE=insecure).",
+    )(func)
+
+
 def load_settings(*, discover: bool = True, **flags: Any) -> Settings:
     """The settings of this command: environment, then flags; with ``discover`` (all but
     ``up``), the Valkey and NATS a running ``observatory up`` started, where none is set."""

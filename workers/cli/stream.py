@@ -50,6 +50,8 @@ def resolve_nats(settings: Settings) -> str:
               help="Events published (and acknowledged) per checkpoint.")  # fmt: skip
 @click.option("--exit-when-caught-up", is_flag=True,
               help="Exit once the stream holds the log as it was at start (backfill).")  # fmt: skip
+@click.option("--quiet", is_flag=True,
+              help="No progress lines, only warnings and errors (as `up` runs it).")  # fmt: skip
 def relay(
     port: int | None,
     host: str | None,
@@ -58,6 +60,7 @@ def relay(
     nats_url: str | None,
     batch: int,
     exit_when_caught_up: bool,
+    quiet: bool,
 ) -> None:
     """Publish the event log to NATS JetStream until Ctrl-C (see docs/stream.md).
 
@@ -89,7 +92,7 @@ def relay(
         while thread.is_alive() and not stop.wait(0.5):
             caught_up = worker.leading and worker.position >= goal
             line = _progress(worker, goal)
-            if line != shown:
+            if line != shown and not quiet:
                 click.echo(line)
                 shown = line
             if exit_when_caught_up and caught_up:

@@ -77,13 +77,9 @@ def hook(url: str | None, port: int | None, fail_closed: bool, timeout: float) -
                 sys.stdout.buffer.write(response.read())
                 return
         except urllib.error.HTTPError as error:
-            if error.code in BODY_REFUSED:
-                refused = f"refused this hook ({error.code}{_detail(error)})"
-                if fail_closed:  # unjudged is unjudged: a too-large Write must not slip by
-                    _undecided(body, base, refused, fail_closed)
-                    return
-                click.echo(f"observatory: hook {refused.removeprefix('refused this hook ')}; "
-                           "not blocking (a refused body never blocks)", err=True)  # fmt: skip
+            if error.code in BODY_REFUSED:  # never judged: undecided, like any other cause
+                _undecided(body, base, f"refused this hook ({error.code}{_detail(error)})",
+                           fail_closed)  # fmt: skip
                 return
             cause = _http_cause(error, key, source)
             if error.code < 500:

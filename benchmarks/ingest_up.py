@@ -193,6 +193,11 @@ def report(results: dict[str, object]) -> None:
     checks.append(
         f"up stopped by {stop['how']} in {stop['seconds']} s, exit {stop['exit_code']}"
         + (f"; LEFT RUNNING: {stop['left_running']}" if stop["left_running"] else "")
+        + (
+            f"; {stop['tracebacks_in_log']} tracebacks in its log"
+            if stop["tracebacks_in_log"]
+            else ""
+        )
     )
     print(
         "\n" + ".\n".join(checks) + f".\nup RSS (process tree) {up['rss_mb']} MB; "

@@ -1,4 +1,4 @@
-"""Durable hook ingest over HTTP, beside two baselines measured in the same run.
+"""Durable hook ingest over HTTP, beside baselines measured in the same run.
 
 What it measures (one event per request, every response sent after its commit):
   * events/s and client-side latency p50/p99 at each concurrency (wrk, keep-alive);
@@ -9,10 +9,20 @@ What it measures (one event per request, every response sent after its commit):
   * CPU used by the API processes, PostgreSQL and the load generator during each run;
   * that the store holds exactly one event per 2xx response.
 
+Two modes:
+  * default: `observatory serve --workers N` against a fresh schema of a PostgreSQL;
+  * --up: `observatory up` exactly as the README starts it (a fresh data dir, embedded
+    servers, everything running) at 1/16/64 clients plus a soak, and, with --bun-checkout and
+    --bun, the popular Bun + SQLite hook server under the same load in the same run
+    (see benchmarks/ingest_up.py and docs/benchmarks.md).
+
 Usage:
   python benchmarks/ingest.py [--database-url URL] [--workers 2] [--clients 16,64]
                               [--seconds 15] [--idempotency-keys]
-Needs wrk (apt-get install -y wrk) and a PostgreSQL (default: the machine's on 127.0.0.1).
+  python benchmarks/ingest.py --up [--clients 1,16,64] [--seconds 20] [--soak-minutes 10]
+                              [--bun-checkout DIR --bun PATH]
+Needs wrk (apt-get install -y wrk); the default mode needs a PostgreSQL (default: the
+machine's on 127.0.0.1).
 """
 
 from __future__ import annotations
@@ -27,119 +37,43 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import psutil
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from server import agent_key
+from load import HEALTHZ_LUA, HOOKS_LUA, CpuSampler, copy_baseline, free_port, wrk
 
-from infra.embedded.postgres import free_port
-from infra.migrate import migrate
+BUN_HOWTO = """\
+The Bun + SQLite server (github.com/disler/claude-code-hooks-multi-agent-observability; its
+code is not part of Observatory, keep it outside this repository):
+  git clone https://github.com/disler/claude-code-hooks-multi-agent-observability /tmp/bun-server/repo
+  cd /tmp/bun-server && npm install bun      # the binary: /tmp/bun-server/node_modules/.bin/bun
+then pass --bun-checkout /tmp/bun-server/repo --bun /tmp/bun-server/node_modules/.bin/bun"""
 
-RESULT = re.compile(r"RESULT (.*)")
 
-
-def wrk(
-    script: Path, url: str, clients: int, seconds: int, env: dict[str, str] | None = None
-) -> dict[str, int]:
-    """Runs wrk; the result includes the CPU time wrk itself used (cpu_ms)."""
-    proc = subprocess.Popen(
-        ["wrk", "-t1", f"-c{clients}", f"-d{seconds}s", "-s", str(script), url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog=BUN_HOWTO,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    stdout, stderr = proc.communicate()
-    match = RESULT.search(stdout)
-    if not match:
-        raise RuntimeError(stdout + stderr)
-    found = {k: int(v) for k, v in (item.split("=") for item in match.group(1).split())}
-    usage = psutil.Process().cpu_times()  # children's times include the finished wrk
-    found["children_cpu_ms"] = int((usage.children_user + usage.children_system) * 1000)
-    return found
-
-
-class CpuSampler:
-    """CPU used per process group (API server tree, PostgreSQL, wrk) between start() and stop()."""
-
-    def __init__(self, server_pid: int) -> None:
-        self.server_pid = server_pid
-        self.before: dict[tuple[str, int], float] = {}
-
-    def _snapshot(self) -> dict[tuple[str, int], float]:
-        found = {}
-        server = psutil.Process(self.server_pid)
-        api = {server.pid, *(p.pid for p in server.children(recursive=True))}
-        for proc in psutil.process_iter(["name"]):
-            try:
-                group = (
-                    "api"
-                    if proc.pid in api
-                    else "postgres"
-                    if proc.info["name"] == "postgres"
-                    else None
-                )
-                if group:
-                    times = proc.cpu_times()
-                    found[(group, proc.pid)] = times.user + times.system
-            except psutil.Error:
-                continue
-        me = psutil.Process().cpu_times()
-        found[("wrk", 0)] = me.children_user + me.children_system
-        return found
-
-    def start(self) -> None:
-        self.before = self._snapshot()
-        self.started = time.perf_counter()
-
-    def stop(self) -> dict[str, float]:
-        after = self._snapshot()
-        elapsed = time.perf_counter() - self.started
-        used: dict[str, float] = {}
-        for (group, pid), seconds in after.items():
-            used[group] = used.get(group, 0.0) + seconds - self.before.get((group, pid), 0.0)
-        return {group: round(100 * seconds / elapsed) for group, seconds in used.items()}
-
-
-def copy_baseline(url: str, schema: str, rows: int, state: bytes) -> float:
-    with psycopg.connect(url, options=f"-c search_path={schema}") as conn:
-        conn.execute("CREATE TABLE copy_baseline (LIKE observatory_events INCLUDING ALL)")
-        conn.commit()
-        ids = [uuid.uuid4() for _ in range(rows)]
-        started = time.perf_counter()
-        with (
-            conn.cursor() as cur,
-            cur.copy(
-                "COPY copy_baseline (originator_id, originator_version, topic, state) FROM STDIN"
-            ) as copy,
-        ):
-            for i in range(rows):
-                copy.write_row(
-                    (ids[i], 1, "domain.sessions.aggregate:AgentSession.ToolCallRequested", state)
-                )
-        conn.commit()
-        return rows / (time.perf_counter() - started)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
             "OBSERVATORY_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
         ),
+        help="PostgreSQL of the default mode (--up uses its own embedded server)",
     )
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--clients", default="16,64")
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2, help="serve --workers (default mode)")
+    parser.add_argument(
+        "--clients", help="concurrencies, comma-separated (default 16,64; with --up 1,16,64)"
+    )
+    parser.add_argument("--seconds", type=int, help="seconds per concurrency (15; --up: 20)")
     parser.add_argument(
         "--insecure",
         action="store_true",
@@ -150,9 +84,63 @@ def main() -> None:
         action="store_true",
         help="send an Idempotency-Key with every request (as the shim does)",
     )
+    up = parser.add_argument_group("--up mode")
+    up.add_argument(
+        "--up",
+        action="store_true",
+        help="measure `observatory up` as the README starts it (fresh data dir, free port)",
+    )
+    up.add_argument(
+        "--sessions",
+        type=int,
+        default=256,
+        help="sessions the hooks spread over (256; the default mode: 500)",
+    )
+    up.add_argument(
+        "--soak-minutes",
+        type=int,
+        default=10,
+        help="minutes of sustained load after the steps (10; 0: none)",
+    )
+    up.add_argument("--soak-clients", type=int, default=16, help="concurrency of the soak (16)")
+    up.add_argument(
+        "--soak-slice-seconds",
+        type=int,
+        default=60,
+        help="length of one soak slice (60; shorter only to try the harness)",
+    )
+    up.add_argument("--bun-checkout", type=Path, help="a checkout of the Bun + SQLite server")
+    up.add_argument("--bun", type=Path, help="the bun binary to run it with")
+    up.add_argument(
+        "--keep-data-dir", action="store_true", help="keep the temporary data dir and logs"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install -y wrk")
+    if (args.bun_checkout is None) != (args.bun is None):
+        parser.error("--bun-checkout and --bun go together\n\n" + BUN_HOWTO)
+    args.clients = [
+        int(c) for c in (args.clients or ("1,16,64" if args.up else "16,64")).split(",")
+    ]
+    args.seconds = args.seconds or (20 if args.up else 15)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    if args.up:
+        from ingest_up import run_up
+
+        run_up(args)
+    else:
+        run_serve(args)
+
+
+def run_serve(args: argparse.Namespace) -> None:
+    """`observatory serve --workers N` against a fresh schema of the given PostgreSQL."""
+    from server import agent_key
+
+    from infra.migrate import migrate
 
     schema = f"bench_{int(time.time())}"
     port = free_port()
@@ -178,7 +166,7 @@ def main() -> None:
     wrk_env = dict(os.environ, BENCH_AUTH=key)
     if args.idempotency_keys:
         wrk_env["BENCH_KEYS"] = "1"
-    script = ROOT / "benchmarks" / "hooks.lua"
+    script = HOOKS_LUA
     observatory = str(Path(sys.executable).with_name("observatory"))
     server = subprocess.Popen([observatory, "serve", "--workers", str(args.workers)], env=env)
     results: dict[str, object] = {}
@@ -200,7 +188,7 @@ def main() -> None:
         ok = warm["requests"] - warm["errors_status"]
         sampler = CpuSampler(server.pid)
         sampler.start()
-        health = wrk(ROOT / "benchmarks" / "healthz.lua", base, 64, max(5, args.seconds // 2),
+        health = wrk(HEALTHZ_LUA, base, 64, max(5, args.seconds // 2),
                      wrk_env)  # fmt: skip
         health_cpu = sampler.stop()
         results["healthz"] = {
@@ -209,7 +197,7 @@ def main() -> None:
             "cpu_percent": health_cpu,
         }
         runs = []
-        for clients in (int(c) for c in args.clients.split(",")):
+        for clients in args.clients:
             sampler.start()
             run = wrk(script, base, clients, args.seconds, wrk_env)
             ok += run["requests"] - run["errors_status"]

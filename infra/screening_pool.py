@@ -132,16 +132,20 @@ class ScreeningPool:
         self, work: Callable[..., T], args: tuple[Any, ...], deadline: float,
         fallback: Callable[[], T],
     ) -> T:  # fmt: skip
+        pool = self._executor()
+        future: Future[T] | None = None
         try:
-            future: Future[T] = self._executor().submit(work, *args)
+            future = pool.submit(work, *args)
             result = await asyncio.wait_for(
                 asyncio.wrap_future(future), max(deadline - self.clock(), 0.0) + self.grace
             )
+        except asyncio.CancelledError:
+            if future is None or not future.cancelled():
+                raise  # the request itself was cancelled (its client went away)
+            # another request's failure shut this pool down under us: seal, like any failure
+            return self._fall_back(pool, asyncio.CancelledError(), fallback)
         except Exception as error:  # noqa: BLE001 - whatever went wrong, seal it all
-            log.warning("screening worker failed (%r): every value of this body is sealed", error)
-            SCREENING.labels("worker", "fallback").inc()
-            self._discard(kill=isinstance(error, TimeoutError))
-            return fallback()
+            return self._fall_back(pool, error, fallback)
         marked = result.unscreened if isinstance(result, Screened) else result == UNSCREENED_MARKER
         SCREENING.labels("worker", _outcome(marked)).inc()
         return result
@@ -155,12 +159,22 @@ class ScreeningPool:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
         return self._pool
 
-    def _discard(self, *, kill: bool) -> None:
-        """Drops the pool (the next body starts a new one); ``kill``: its workers too, as one
-        that missed its deadline would hold the next bodies behind it."""
-        pool, self._pool = self._pool, None
-        if pool is None:
+    def _fall_back(
+        self, pool: ProcessPoolExecutor, error: BaseException, fallback: Callable[[], T]
+    ) -> T:
+        log.warning("screening worker failed (%r): every value of this body is sealed", error)
+        SCREENING.labels("worker", "fallback").inc()
+        self._discard(pool, kill=isinstance(error, TimeoutError))
+        return fallback()
+
+    def _discard(self, pool: ProcessPoolExecutor, *, kill: bool) -> None:
+        """Drops ``pool`` if it is still the current one (the next body starts a new one; a
+        pool another request already replaced is left alone, so as not to cancel the work
+        it now holds); ``kill``: its workers too, as one that missed its deadline would hold
+        the next bodies behind it."""
+        if self._pool is not pool:
             return
+        self._pool = None
         if kill:
             # ProcessPoolExecutor has no public way to stop a running call before 3.14.
             for process in list(getattr(pool, "_processes", {}).values()):

@@ -50,10 +50,16 @@ def decode_commands(frame: bytes) -> tuple[int, list[RecordHook]]:
 
 def encode_receipts(request_id: int, outcomes: Sequence[Receipt | BaseException]) -> bytes:
     entries = [
-        outcome if isinstance(outcome, Receipt) else (type(outcome).__name__, str(outcome))
+        outcome if isinstance(outcome, Receipt) else (type(outcome).__name__, failure(outcome))
         for outcome in outcomes
     ]
     return _encoder.encode((request_id, entries))
+
+
+def failure(error: BaseException) -> str:
+    """An error's message as UTF-8 can carry it: a lone surrogate (say, from a path decoded
+    with ``surrogateescape``) is written as ``\\udcxx`` instead of failing the whole frame."""
+    return str(error).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def decode_receipts(frame: bytes) -> tuple[int, list[Receipt | Failure]]:

@@ -72,10 +72,11 @@ def test_the_shim_records_a_hook_and_prints_the_reply(live_server, store):
     assert store.recorder.max_notification_id() == 3  # Opened, ToolCallRequested, ToolCallDecided
 
 
-def test_a_refused_body_never_blocks(live_server):
+def test_a_refused_body_that_is_no_hook_at_all_never_blocks(live_server):
+    # Not even a hook name to read: no tool call waits on it, so even failing closed passes.
     result = run_shim(b"{not json", "--url", live_server.base_url, "--fail-closed")
     assert result.returncode == 0
-    assert b"refused (400" in result.stderr and b"never blocks" in result.stderr
+    assert b"refused this hook (400" in result.stderr and b"fail-open" in result.stderr
 
 
 def dead_url() -> str:

@@ -120,7 +120,18 @@ def test_a_closed_port_blocks_and_is_named():
 
 
 @pytest.mark.parametrize("tiny_server", [(413, False)], indirect=True, ids=["413"])
-def test_a_body_refused_as_too_large_never_blocks(tiny_server):
-    result = run_shim(PRE_TOOL_USE, "--url", tiny_server.url, "--fail-closed", key="k")
+def test_a_refused_body_blocks_when_failing_closed_and_passes_when_failing_open(tiny_server):
+    """A tool call whose hook was refused (e.g. a Write over the body limit) was never
+    judged: failing closed blocks it too, failing open lets it through, both say why."""
+    assert_blocked(tiny_server.url, b"refused this hook (413", key="k")
+    result = run_shim(PRE_TOOL_USE, "--url", tiny_server.url, key="k")
     assert result.returncode == 0
-    assert b"refused (413" in result.stderr and b"never blocks" in result.stderr
+    assert b"hook (413" in result.stderr
+
+
+@pytest.mark.parametrize("tiny_server", [(400, False)], indirect=True, ids=["400"])
+def test_a_hook_the_shim_cannot_parse_either_still_fails_closed(tiny_server):
+    # 5,000 digits: a body the server refuses and Python's json cannot read either
+    body = b'{"hook_event_name": "PreToolUse", "session_id": "s", "n": ' + b"9" * 5000 + b"}"
+    blocked = run_shim(body, "--url", tiny_server.url, "--fail-closed", key="k")
+    assert blocked.returncode == 2, blocked.stderr

@@ -57,3 +57,27 @@ async def test_a_worker_missing_its_deadline_leaves_every_value_sealed_as_a_mark
         assert await pool.redact_text(text) == UNSCREENED_MARKER
     finally:
         pool.close()
+
+
+async def test_a_body_whose_pool_another_failure_shut_down_is_sealed_not_lost():
+    """Two large bodies share the worker; the first misses its deadline and the pool is shut
+    down with its queued work. The second must come back sealed, never raise (a cancelled
+    future used to escape as CancelledError and fail the hook)."""
+    import asyncio
+
+    pool = ScreeningPool(0.001, workers=1, grace_seconds=0.0)
+    try:
+        await pool.start()
+        payloads = [hook(WORST_CASES["phone"](64 * 1024)) for _ in range(2)]
+        texts = [json.dumps(p) for p in payloads]
+        both = await asyncio.gather(
+            *(
+                pool.screen_hook(p, t, None, None, size=len(t))
+                for p, t in zip(payloads, texts, strict=True)
+            ),
+            return_exceptions=True,
+        )
+        assert not [b for b in both if isinstance(b, BaseException)], both
+        assert all(s.unscreened and "jane@" not in s.payload_json for s in both)
+    finally:
+        pool.close()

@@ -16,15 +16,17 @@ Why Observatory did not decide (each one is named in the message, open or closed
 * unreachable (any other network error: DNS, reset, TLS)
 * not Observatory's hook endpoint (any other 4xx, e.g. 404: a wrong ``--url``)
 
-One rule is independent of ``--fail-closed``: a body Observatory refuses as malformed
-(400, 413, 415, 422) never blocks. That is a fault in what the agent sent, not a missing
-guardrail, and blocking on it would stop an agent for a hook Claude Code itself produced.
+A body Observatory refuses (400, 413, 415, 422: malformed, too large) is let through when
+failing open, as every other cause is; with ``--fail-closed`` a refused PreToolUse or
+PermissionRequest blocks too, since its tool call was never judged (a Write of more than the
+body limit would otherwise skip every guardrail).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import urllib.error
 import urllib.request
@@ -36,6 +38,7 @@ from workers.cli.common import HOOK_PATH, find_agent_key, load_settings, port_op
 
 DECISION_EVENTS = frozenset({"PreToolUse", "PermissionRequest"})
 BODY_REFUSED = frozenset({400, 413, 415, 422})
+_HOOK_NAME = re.compile(rb'"hook_event_name"\s*:\s*"([A-Za-z]+)"')
 """Answers about the body itself: never a reason to block."""
 
 
@@ -46,16 +49,16 @@ BODY_REFUSED = frozenset({400, 413, 415, 422})
     "--fail-closed",
     is_flag=True,
     help="If Observatory cannot decide (no key or a refused key, server error, timeout, "
-    "unreachable), block tool calls instead of allowing them.",
+    "unreachable, a refused body), block tool calls instead of allowing them.",
 )
 @click.option("--timeout", type=float, default=3.0, show_default=True, help="HTTP timeout (s).")
 def hook(url: str | None, port: int | None, fail_closed: bool, timeout: float) -> None:
     """Command-hook shim: read the hook JSON on stdin, post it, print the answer.
 
-    Exit 0 with the server's hook output on success. A body the server refuses as malformed
-    (400/413) never blocks. If Observatory cannot decide (no agent key found, key refused,
-    server error, timeout, connection refused): exit 0 (fail open), or with --fail-closed
-    block PreToolUse (exit 2) and deny PermissionRequest. The message says which it was.
+    Exit 0 with the server's hook output on success. If Observatory cannot decide (no agent
+    key found, key refused, server error, timeout, connection refused, the body refused as
+    malformed or too large): exit 0 (fail open), or with --fail-closed block PreToolUse
+    (exit 2) and deny PermissionRequest. The message says which it was.
     """
     body = sys.stdin.buffer.read()
     settings = load_settings(port=port)
@@ -74,9 +77,9 @@ def hook(url: str | None, port: int | None, fail_closed: bool, timeout: float) -
                 sys.stdout.buffer.write(response.read())
                 return
         except urllib.error.HTTPError as error:
-            if error.code in BODY_REFUSED:
-                click.echo(f"observatory: hook refused ({error.code}{_detail(error)}); "
-                           "not blocking (a refused body never blocks)", err=True)  # fmt: skip
+            if error.code in BODY_REFUSED:  # never judged: undecided, like any other cause
+                _undecided(body, base, f"refused this hook ({error.code}{_detail(error)})",
+                           fail_closed)  # fmt: skip
                 return
             cause = _http_cause(error, key, source)
             if error.code < 500:
@@ -122,8 +125,9 @@ def _detail(error: urllib.error.HTTPError) -> str:
 def _undecided(body: bytes, base: str, cause: str, fail_closed: bool) -> None:
     try:
         event = json.loads(body).get("hook_event_name")
-    except (ValueError, AttributeError):
-        event = None
+    except (ValueError, AttributeError):  # unparsable here too: read the hook's name anyway
+        found = _HOOK_NAME.search(body)
+        event = found.group(1).decode() if found else None
     message = f"Observatory at {base} {cause}"
     if not fail_closed or event not in DECISION_EVENTS:
         click.echo(f"observatory: {message}; allowing (fail-open)", err=True)

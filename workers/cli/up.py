@@ -24,6 +24,7 @@ import os
 import shlex
 import socket
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +168,25 @@ def children(settings: Settings, url: str, leading: Callable[[], bool]) -> list[
     if settings.nats_url:
         specs += [ChildSpec("relay", role_argv("relay", "--quiet"), environment, WORKER_NICE),
                   ChildSpec("score", role_argv("score"), environment, WORKER_NICE)]  # fmt: skip
-    return [*specs, ChildSpec("api", role_argv("serve"), api_environment, start_when=leading)]
+    api_environment = {k: v for k, v in api_environment.items() if k != METRICS_PORT}
+    return [*_metrics_ports(specs), ChildSpec("api", role_argv("serve"), api_environment,
+                                              start_when=leading)]  # fmt: skip
+
+
+METRICS_PORT = "OBSERVATORY_WORKER_METRICS_PORT"
+
+
+def _metrics_ports(specs: list[ChildSpec]) -> list[ChildSpec]:
+    """With ``OBSERVATORY_WORKER_METRICS_PORT=N``, each worker child serves its Prometheus
+    metrics (projection lag) on its own port, N, N+1, … in the order of ``specs``: one shared
+    port would leave all but the first restarting forever (address in use)."""
+    first = next((s.env.get(METRICS_PORT) for s in specs), None)
+    if not first or not first.isdigit() or int(first) == 0:
+        return specs
+    return [
+        replace(spec, env={**spec.env, METRICS_PORT: str(int(first) + index)})
+        for index, spec in enumerate(specs)
+    ]
 
 
 LEADERS = """
@@ -205,9 +224,13 @@ def analytics_socket(settings: Settings) -> str:
     longer than a Unix socket address allows."""
     path = settings.data_dir.absolute() / "run" / "analytics.sock"
     if len(str(path)) > UNIX_PATH_MAX:
+        import hashlib
         import tempfile
 
-        path = Path(tempfile.mkdtemp(prefix="observatory-up-")) / "analytics.sock"
+        # a fixed, short name per data dir: reused by the next start instead of a new folder
+        # left behind on every start
+        digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+        path = Path(tempfile.gettempdir()) / f"observatory-up-{digest}" / "analytics.sock"
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return str(path)
 

@@ -100,7 +100,15 @@ class WriterSupervisor:
         import socket as sockets
         import time
 
-        argv = [sys.executable, "-m", "workers.cli", "ingest-writer", "--socket", self.socket_path]
+        argv = [
+            sys.executable,
+            "-P",
+            "-m",
+            "workers.cli",
+            "ingest-writer",
+            "--socket",
+            self.socket_path,
+        ]
         self._process = subprocess.Popen(argv)  # noqa: S603 - our own interpreter and module
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self._process.poll() is None:

@@ -19,8 +19,6 @@ from commands.audit.verifier import Checkpoint, Verification, write_checkpoint
 from domain.audit.anchors import Anchor, AnchorMemory, fold_anchors, merge_anchors
 from infra.settings import Settings
 
-NATS_SECONDS = 5.0
-
 
 def anchor_path(settings: Settings) -> Path:
     """The configured file, else one per schema in the data dir (instances sharing a data

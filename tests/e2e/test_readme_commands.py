@@ -84,8 +84,10 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Up]:
         subprocess.run(["rm", "-rf", str(data_dir)], check=False)
 
 
-def _banner(log: Path, process: subprocess.Popen[bytes], limit: float = 30.0) -> str:
-    """The banner, once printed in full (the server answers just before it is printed)."""
+def _banner(log: Path, process: subprocess.Popen[bytes], limit: float = 120.0) -> str:
+    """The banner, once printed in full (the server answers just before it is printed).
+    ``limit`` is past the supervisor's START_ANYWAY (60 s): up may hold its API back that long
+    until the projectors lead, on a slow machine."""
     deadline = time.monotonic() + limit
     while "Press Ctrl-C to stop." not in (text := log.read_text()):
         assert process.poll() is None and time.monotonic() < deadline, text

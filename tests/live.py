@@ -1,4 +1,8 @@
-"""Fixtures for tests on real servers: an event store, an in-process app, a live HTTP server."""
+"""Fixtures for tests on real servers: an event store, an in-process app, a live HTTP server.
+
+Everything is built by the composition root (``workers.bootstrap``), as the processes are,
+from the test's own settings.
+"""
 
 from __future__ import annotations
 
@@ -14,17 +18,19 @@ import uvicorn
 from litestar.testing import TestClient
 
 from commands.store.application import EventStoreApplication
-from infra.database import connect, eventsourcing_env
+from infra.database import connect
 from infra.embedded.postgres import free_port
 from infra.keyring import Keyring
 from infra.keyring import keyring as make_keyring
 from infra.settings import Settings
-from projections.session_timeline.postgres import PostgresSessionTimelineView
-from projections.session_timeline.projection import SessionTimelineProjection
-from projections.session_timeline.view import NAME
+from projections.guardrails.projection import NAME as GUARDRAILS
+from projections.session_timeline.view import NAME as TIMELINE
+from workers.bootstrap.api import api_app
+from workers.bootstrap.projections import PROJECTIONS
+from workers.bootstrap.projectors import runner
+from workers.bootstrap.stores import event_store
 from workers.http_server import uvicorn_options
 from workers.projector import ProjectorRunner
-from workers.serve import create_app
 
 
 @pytest.fixture
@@ -52,8 +58,8 @@ def keyring(settings: Settings, pg_url: str) -> Iterator[Keyring]:
 
 
 @pytest.fixture
-def store(pg_url: str, schema: str) -> Iterator[EventStoreApplication]:
-    app = EventStoreApplication(eventsourcing_env(pg_url, schema, 2))
+def store(settings: Settings, pg_url: str) -> Iterator[EventStoreApplication]:
+    app = event_store(settings, pg_url)
     yield app
     app.close()
 
@@ -65,21 +71,20 @@ def db(pg_url: str, schema: str) -> Iterator[psycopg.Connection[Any]]:
 
 
 @pytest.fixture
-def timeline(pg_url: str, schema: str, store: EventStoreApplication) -> Iterator[ProjectorRunner]:
-    """A runner the test drives itself: ``catch_up()`` applies everything stored so far."""
-    with connect(pg_url, schema, autocommit=True) as conn:
-        yield ProjectorRunner(
-            NAME,
-            store,
-            SessionTimelineProjection(),
-            PostgresSessionTimelineView(conn),
-            batch_size=17,  # small on purpose: many batch boundaries
-        )
+def timeline(
+    settings: Settings, pg_url: str, store: EventStoreApplication
+) -> Iterator[ProjectorRunner]:
+    """A runner the test drives itself: ``catch_up()`` applies everything stored so far
+    (no parking: a failure stops it)."""
+    small = settings.replace(projector_batch=17)  # small on purpose: many batch boundaries
+    projector, conn = runner(PROJECTIONS[TIMELINE], small, pg_url, store, parked=False)
+    with conn:
+        yield projector
 
 
 @pytest.fixture
 def client(settings: Settings, pg_url: str) -> Iterator[TestClient[Any]]:
-    with TestClient(create_app(settings, pg_url), raise_server_exceptions=False) as test_client:
+    with TestClient(api_app(settings, pg_url), raise_server_exceptions=False) as test_client:
         yield test_client
 
 
@@ -97,7 +102,7 @@ class LiveServer:
                 started.set()
 
         options = {**uvicorn_options(settings), "host": "127.0.0.1"}
-        config = uvicorn.Config(create_app(settings, url), **options)
+        config = uvicorn.Config(api_app(settings, url), **options)
         self._server = Server(config)
         self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve()))
         self._thread.start()
@@ -117,16 +122,14 @@ def live_server(settings: Settings, pg_url: str) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def guardrails(pg_url: str, schema: str, store: EventStoreApplication) -> Iterator[ProjectorRunner]:
+def guardrails(
+    settings: Settings, pg_url: str, store: EventStoreApplication
+) -> Iterator[ProjectorRunner]:
     """The guardrails projection, driven by the test (``catch_up()``)."""
-    from projections.guardrails.postgres import PostgresGuardrailsView
-    from projections.guardrails.projection import NAME as GUARDRAILS
-    from projections.guardrails.projection import GuardrailsProjection
-
-    with connect(pg_url, schema, autocommit=True) as conn:
-        yield ProjectorRunner(
-            GUARDRAILS, store, GuardrailsProjection(), PostgresGuardrailsView(conn), batch_size=7
-        )
+    small = settings.replace(projector_batch=7)
+    projector, conn = runner(PROJECTIONS[GUARDRAILS], small, pg_url, store, parked=False)
+    with conn:
+        yield projector
 
 
 def follow(client: TestClient[Any]) -> int:

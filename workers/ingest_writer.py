@@ -29,7 +29,7 @@ from commands.ingest.wire import (
 )
 from infra.database import eventsourcing_env
 from infra.settings import Settings
-from workers.serve import group_committer
+from workers.bootstrap.writer import group_committer
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@
 Runs like a projection on the projector machinery (``workers.projector``), as the quarantine
 policy does: ``WhenAlertRaisedNotify`` folds a batch of events into notices (one per
 ``Alert.Raised``), and ``NotifyDispatch`` hands each to ``send_alert`` (one ``notify_alert``
-job per matching destination, run by ``observatory jobs``) and moves its own position in
+job per matching destination, run by ``observatory jobs``; the composition root,
+``workers.bootstrap.projections``, connects it to the job broker) and moves its own position in
 ``projection_positions`` (name ``NAME``) in the same transaction, refusing a batch that does
 not start where it stands. One runner leads (advisory lock), so alerts go out in log order.
 
@@ -25,7 +26,6 @@ from typing import Any
 import psycopg
 
 from domain.alerts.alert import Alert
-from infra.settings import Settings
 from projections import tracking
 
 log = logging.getLogger(__name__)
@@ -109,31 +109,3 @@ class NotifyDispatch:
 
     def close(self) -> None:
         self._close()
-
-
-def job_sender(settings: Settings) -> Sender:
-    """``send_alert`` through the ``notify_alert`` actor on the job broker, and its closer."""
-    from infra.jobs import job_broker
-    from infra.redis_connections import redis_client
-    from workers.actors.notify_alert import Notifier, notify_alert_actor, send_alert
-
-    broker = job_broker(settings)
-    client = redis_client(settings)
-    notifier = Notifier(settings, client)
-    actor = notify_alert_actor(broker, notifier)
-
-    def close() -> None:
-        broker.close()
-        client.close()
-
-    return (lambda alert: send_alert(actor, notifier, alert)), close
-
-
-def dispatcher(conn: psycopg.Connection[Any], settings: Settings, _url: str) -> NotifyDispatch:
-    """The view factory of the ``when_alert_raised_notify`` projection spec."""
-    return NotifyDispatch(conn, lambda: job_sender(settings))
-
-
-def enabled(settings: Settings) -> bool:
-    """Only with somewhere to post to and a broker to post through."""
-    return bool(settings.notify_webhooks and settings.redis_url)

@@ -20,7 +20,7 @@ from infra.access.principal import Role
 from infra.access.tokens import TokenSigner, signer_for
 from tests.conftest import SESSION_DIR
 from tests.live import follow
-from workers.serve import create_app
+from workers.bootstrap.api import api_app
 
 PROMPT = (SESSION_DIR / "003_UserPromptSubmit.json").read_bytes()
 HOOK = "/v1/hooks/claude-code"
@@ -31,7 +31,7 @@ QUERY = {"query": "query($id: String!) { session(id: $id) { id eventCount } }",
 
 @pytest.fixture
 def secure(secure_settings, pg_url):
-    with TestClient(create_app(secure_settings, pg_url), raise_server_exceptions=False) as client:
+    with TestClient(api_app(secure_settings, pg_url), raise_server_exceptions=False) as client:
         yield client
 
 

@@ -34,8 +34,8 @@ from projections.audit_log.postgres import PostgresAuditLogView
 from projections.audit_log.projection import NAME as AUDIT
 from projections.audit_log.projection import AuditLogProjection
 from tests.live import follow
+from workers.bootstrap.api import api_app
 from workers.projector import ProjectorRunner
-from workers.serve import create_app
 
 HOOK = "/v1/hooks/claude-code"
 ALERTS_QUERY = """query($f: AlertFilter, $p: Position) { alerts(filter: $f, minPosition: $p) {
@@ -153,7 +153,7 @@ def test_a_resolved_alert_is_not_acted_on_by_the_policy(client, desks, runners):
 
 @pytest.fixture
 def secure(secure_settings, pg_url):
-    with TestClient(create_app(secure_settings, pg_url), raise_server_exceptions=False) as client:
+    with TestClient(api_app(secure_settings, pg_url), raise_server_exceptions=False) as client:
         yield client
 
 

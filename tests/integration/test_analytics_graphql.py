@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from tests.conftest import session_files
-from workers.registry import PROJECTIONS, runner
+from workers.bootstrap.projections import PROJECTIONS
+from workers.bootstrap.projectors import runner
 
 QUERY = """{ topTools(first: 3) { toolName calls }
   toolFailures { toolName ok failed denied failureRate }

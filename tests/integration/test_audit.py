@@ -20,9 +20,9 @@ from infra.access.tokens import signer_for
 from tests.conftest import S1 as SESSION
 from tests.conftest import session_files
 from tests.live import follow
+from workers.bootstrap.api import api_app
 from workers.cli import main
 from workers.projector import ProjectorRunner
-from workers.serve import create_app
 
 S1 = SESSION["id"]
 STREAM = session_stream_id("default", S1)
@@ -34,7 +34,7 @@ HOOK = "/v1/hooks/claude-code"
 
 @pytest.fixture
 def secure(secure_settings, pg_url):
-    with TestClient(create_app(secure_settings, pg_url), raise_server_exceptions=False) as client:
+    with TestClient(api_app(secure_settings, pg_url), raise_server_exceptions=False) as client:
         yield client
 
 

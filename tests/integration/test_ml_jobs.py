@@ -23,11 +23,11 @@ from tests.cleanup import delete_redis_keys
 from tests.webhooks import Receiver
 from workers.actors.notify_alert import QUEUE as NOTIFICATIONS
 from workers.actors.train_models import QUEUE as TRAINING
+from workers.bootstrap.jobs import Jobs, start_jobs
+from workers.bootstrap.projections import PROJECTIONS
 from workers.cli import main
-from workers.cli.jobs import Jobs, start_jobs
-from workers.notify_dispatch import NAME, NotifyDispatch, WhenAlertRaisedNotify, enabled
+from workers.notify_dispatch import NAME, NotifyDispatch, WhenAlertRaisedNotify
 from workers.projector import ProjectorRunner
-from workers.registry import PROJECTIONS
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -145,6 +145,7 @@ def test_a_replay_skips_alerts_raised_more_than_an_hour_ago(pg_url, schema, stor
 
 
 def test_the_dispatcher_runs_only_with_webhooks_and_redis(settings):
+    enabled = PROJECTIONS[NAME].enabled
     assert not enabled(settings)
     assert not enabled(settings.replace(notify_webhooks="[]", redis_url=None))
     assert enabled(settings.replace(notify_webhooks="[]", redis_url=REDIS_URL))

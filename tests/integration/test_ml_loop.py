@@ -33,11 +33,12 @@ from tests.cleanup import delete_redis_keys
 from tests.integration.relay_support import RunningRelay, head, relay_settings, wait_for_checkpoint
 from tests.ml_sessions import hooks, pick
 from tests.webhooks import Receiver
-from workers.cli.jobs import start_jobs
+from workers.bootstrap.api import api_app
+from workers.bootstrap.jobs import start_jobs
+from workers.bootstrap.projections import PROJECTIONS
+from workers.bootstrap.projectors import runner
 from workers.ml_scoring import ScoringWorker
-from workers.registry import PROJECTIONS, runner
 from workers.relay import RelayWorker
-from workers.serve import create_app
 
 __all__ = ["relay_settings"]  # the fixture: a stream and subject prefix of this test's own
 
@@ -90,7 +91,7 @@ def test_a_runaway_loop_is_quarantined_and_a_normal_session_is_left_alone(
     promote_small_models(pg_url, schema)
     jobs = start_jobs(relay_settings, pg_url, 1)  # dramatiq on Redis: notifications
     now = [datetime.now(UTC)]
-    app = create_app(relay_settings, pg_url, clock=lambda: now[0])
+    app = api_app(relay_settings, pg_url, clock=lambda: now[0])
     scoring, stop = ScoringWorker(relay_settings, pg_url), threading.Event()
     scorer = threading.Thread(target=scoring.run, args=(stop,))
     scorer.start()

@@ -16,7 +16,7 @@ from joserfc.jwk import KeySet, RSAKey
 from litestar.testing import TestClient
 
 from infra.embedded.postgres import free_port
-from workers.serve import create_app
+from workers.bootstrap.api import api_app
 
 ISSUER = "https://idp.example.test/realms/acme"
 
@@ -69,7 +69,7 @@ def oidc(settings, pg_url, provider):
         auth_mode="oidc", oidc_issuer=ISSUER, oidc_jwks_url=provider.url,
         oidc_jwks_refresh_seconds=0,
     )  # fmt: skip
-    with TestClient(create_app(configured, pg_url), raise_server_exceptions=False) as client:
+    with TestClient(api_app(configured, pg_url), raise_server_exceptions=False) as client:
         yield client
 
 

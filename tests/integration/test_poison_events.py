@@ -25,9 +25,10 @@ from projections.session_timeline.view import NAME as TIMELINE
 from projections.session_timeline.view import TimelineChanges
 from tests.cleanup import delete_redis_keys
 from workers import parking
+from workers.bootstrap.projections import PROJECTIONS
+from workers.bootstrap.projectors import runner
 from workers.cli import main
 from workers.projector import ProjectorRunner
-from workers.registry import PROJECTIONS, runner
 
 HOOK = "/v1/hooks/claude-code"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -138,7 +139,7 @@ class BrokenForOneEvent(SessionTimelineProjection):
 def timeline_runner(
     settings: Settings, url: str, store: Any, conn: psycopg.Connection[Any], position: int
 ) -> ProjectorRunner:
-    from workers.registry import parking as make_parking
+    from workers.bootstrap.projectors import parking as make_parking
 
     return ProjectorRunner(
         TIMELINE, store, BrokenForOneEvent(position), PostgresSessionTimelineView(conn),
@@ -241,7 +242,8 @@ def test_a_view_that_refuses_every_event_stops_parking_after_a_streak(
 def test_a_running_worker_parks_the_poison_event_and_keeps_projecting(
     client, settings, pg_url, store, db
 ):
-    from workers.registry import ProjectionSpec, worker
+    from workers.bootstrap.projections import ProjectionSpec
+    from workers.bootstrap.projectors import worker
 
     post(client, {"session_id": "s-live", "hook_event_name": "UserPromptSubmit", "prompt": "a"})
     (poison,) = prompts(store)

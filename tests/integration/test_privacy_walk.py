@@ -31,10 +31,11 @@ from tests.integration.relay_support import (
     wait_for_checkpoint,
 )
 from workers.analytics import close_clickhouse
+from workers.bootstrap.api import api_app
+from workers.bootstrap.projections import PROJECTIONS
+from workers.bootstrap.projectors import runner
 from workers.inventory import STORES
-from workers.registry import PROJECTIONS, runner
 from workers.relay import RelayWorker
-from workers.serve import create_app
 
 PERSONAL = [
     "jane.doe@example.com", "billing-oncall@example.com", "k.tanaka@example.org",
@@ -71,7 +72,7 @@ GRAPHQL = """{ sessions(first: 50) { edges { node { id cwd project
 
 @pytest.fixture
 def secure(secure_settings, pg_url):
-    with TestClient(create_app(secure_settings, pg_url), raise_server_exceptions=False) as client:
+    with TestClient(api_app(secure_settings, pg_url), raise_server_exceptions=False) as client:
         yield client
 
 

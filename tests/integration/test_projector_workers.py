@@ -9,7 +9,8 @@ from infra.database import eventsourcing_env
 from projections.session_timeline.view import NAME
 from tests.conftest import session_files
 from tests.unit.timeline_fixtures import hook_command
-from workers.registry import PROJECTIONS, worker
+from workers.bootstrap.projections import PROJECTIONS
+from workers.bootstrap.projectors import worker
 
 
 def wait_for_position(db, position: int) -> None:

@@ -11,14 +11,14 @@ from litestar.testing import TestClient
 
 from infra.access.principal import Role
 from infra.access.tokens import signer_for
-from workers.serve import create_app
+from workers.bootstrap.api import api_app
 
 PROTOCOL = ["graphql-transport-ws"]
 
 
 @pytest.fixture
 def secure(secure_settings, pg_url):
-    with TestClient(create_app(secure_settings, pg_url)) as client:
+    with TestClient(api_app(secure_settings, pg_url)) as client:
         yield client
 
 

@@ -48,13 +48,13 @@ def catch_up_versions(settings: Any, url: str) -> str | None:
     """Brings the ``alerts`` read model (which holds ``model_versions``) to the log head:
     itself when no projector leads it, else by waiting a little for the one that does.
     Returns a note when it is still behind."""
-    from commands.store.application import EventStoreApplication
-    from infra.database import eventsourcing_env
     from projections.alerts.projection import NAME
+    from workers.bootstrap.projections import PROJECTIONS
+    from workers.bootstrap.projectors import runner
+    from workers.bootstrap.stores import event_store
     from workers.projector import Leadership
-    from workers.registry import PROJECTIONS, runner
 
-    store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 1))
+    store = event_store(settings, url, pool_size=1)
     try:
         projector, conn = runner(PROJECTIONS[NAME], settings, url, store)
         with conn:

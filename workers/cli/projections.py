@@ -29,15 +29,16 @@ def status(
     from rich.console import Console
     from rich.table import Table
 
-    from commands.store.application import EventStoreApplication
-    from infra.database import connect, eventsourcing_env
+    from infra.database import connect
+    from workers.bootstrap.projections import PROJECTIONS
+    from workers.bootstrap.projectors import runner
+    from workers.bootstrap.stores import event_store
     from workers.parking import counts
     from workers.projector import Leadership
-    from workers.registry import PROJECTIONS, runner
 
     settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
     url = resolve_database(settings)
-    store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 1))
+    store = event_store(settings, url, pool_size=1)
     table = Table()
     table.add_column("projection", no_wrap=True)
     for heading in ("position", "log head", "lag (events)", "parked"):
@@ -101,10 +102,10 @@ def rebuild(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    from commands.store.application import EventStoreApplication
-    from infra.database import eventsourcing_env
+    from workers.bootstrap.projections import PROJECTIONS
+    from workers.bootstrap.projectors import runner
+    from workers.bootstrap.stores import event_store
     from workers.projector import Leadership
-    from workers.registry import PROJECTIONS, runner
 
     if name not in PROJECTIONS:
         raise click.BadParameter(f"unknown projection {name!r}; known: {', '.join(PROJECTIONS)}")
@@ -114,7 +115,7 @@ def rebuild(
     url = resolve_database(settings)
     if not yes:
         click.confirm(f"Drop {name} and replay it from the event log?", abort=True)
-    store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 1))
+    store = event_store(settings, url, pool_size=1)
     try:
         projector, conn = runner(PROJECTIONS[name], settings, url, store)
     except RuntimeError as error:  # e.g. chDB's directory belongs to a running `observatory up`

@@ -27,15 +27,13 @@ def score(
     share the load), scores each session with its tenant's promoted models and records the
     assessments that reach a threshold; critical alerts then quarantine their session.
     """
-    from infra.logging import configure_logging
-    from infra.metrics import serve_worker_metrics
-    from workers.ml_scoring import ScoringWorker
+    from workers.bootstrap.process import start_process
+    from workers.bootstrap.scoring import scoring
 
     settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
-    configure_logging(settings.log_format, settings.log_level)
-    serve_worker_metrics(settings.host, settings.worker_metrics_port)
+    start_process(settings, worker_metrics=True)
     settings = settings.replace(nats_url=nats_url or resolve_nats(settings))
-    worker = ScoringWorker(settings, resolve_database(settings), batch=batch)
+    worker = scoring(settings, resolve_database(settings), batch=batch)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -67,19 +67,14 @@ def relay(
     Each event is published once, in log order, to <prefix>.<tenant>.<event>.v1. Several
     relays may run: one leads (PostgreSQL advisory lock), the others stand by.
     """
-    from commands.store.application import EventStoreApplication
-    from infra.database import eventsourcing_env
-    from infra.logging import configure_logging
-    from infra.metrics import serve_worker_metrics
-    from workers.relay import RelayWorker
+    from workers.bootstrap.process import start_process
+    from workers.bootstrap.relay import relay as bootstrap_relay
 
     settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
-    configure_logging(settings.log_format, settings.log_level)
-    serve_worker_metrics(settings.host, settings.worker_metrics_port)
+    start_process(settings, worker_metrics=True)
     settings = settings.replace(nats_url=nats_url or resolve_nats(settings))
-    url = resolve_database(settings)
-    store = EventStoreApplication(eventsourcing_env(url, settings.database_schema, 2))
-    worker = RelayWorker(store, settings, url, batch_size=batch)
+    running = bootstrap_relay(settings, resolve_database(settings), batch_size=batch)
+    store, worker = running.store, running.worker
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set())
                 for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
@@ -100,7 +95,7 @@ def relay(
     finally:
         stop.set()
         thread.join()
-        store.close()
+        running.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     seconds = time.monotonic() - started

@@ -149,7 +149,7 @@ def children(settings: Settings, url: str, leading: Callable[[], bool]) -> list[
     """The production roles ``up`` runs, each given the settings by environment; the API
     starts once ``leading()`` (every projection has a runner), so that once it answers, a
     read with a position (``minPosition``) is served by projectors that run."""
-    from workers.registry import PROJECTIONS
+    from workers.bootstrap.projections import PROJECTIONS
 
     environment = child_environment(
         os.environ, database_url=url, data_dir=str(settings.data_dir),
@@ -203,7 +203,7 @@ def _projectors_lead(url: str, settings: Settings) -> Callable[[], bool]:
     ``projections status`` then shows them running)."""
     import psycopg
 
-    from workers.registry import PROJECTIONS
+    from workers.bootstrap.projections import PROJECTIONS
 
     keys = [f"observatory:projection:{settings.database_schema}:{name}"
             for name, spec in PROJECTIONS.items() if spec.enabled(settings)]  # fmt: skip

@@ -1,20 +1,18 @@
-"""Every projection the product runs, by name (``observatory projections …`` uses this)."""
+"""Every projection the product runs, by name, and how each view is connected to its store
+(``observatory project`` and ``projections status|rebuild`` use this)."""
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
-from commands.alerts.messages import ReportParkedEvent
 from commands.alerts.service import AlertDesk
 from commands.guardrails.service import PolicyDesk
 from commands.policies import when_alert_raised_quarantine_session as quarantine_policy
-from commands.store.application import EventStoreApplication
-from infra.database import connect, eventsourcing_env
+from infra.database import eventsourcing_env
 from infra.redis_connections import redis_client
 from infra.settings import Settings
 from projections.agent_metrics import projection as agent_metrics
@@ -40,14 +38,7 @@ from projections.session_timeline import view as timeline
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
 from workers import notify_dispatch
-from workers.parking import ParkedEvent, Parking
-from workers.projector import (
-    CanProject,
-    CanStoreView,
-    ProjectionWorker,
-    ProjectorRunner,
-    SharedDecoder,
-)
+from workers.projector import CanProject, CanStoreView
 
 ViewFactory = Callable[[psycopg.Connection[Any], Settings, str], CanStoreView]
 """(the runner's PostgreSQL connection, settings, database URL) -> the view; views in other
@@ -74,6 +65,32 @@ def _analytics_view(_conn: psycopg.Connection[Any], settings: Settings, _url: st
     from workers.analytics import clickhouse
 
     return event_analytics_view(settings, clickhouse())
+
+
+def _notify_dispatch(conn: psycopg.Connection[Any], settings: Settings, _url: str) -> CanStoreView:
+    return notify_dispatch.NotifyDispatch(conn, lambda: job_sender(settings))
+
+
+def job_sender(settings: Settings) -> notify_dispatch.Sender:
+    """``send_alert`` through the ``notify_alert`` actor on the job broker, and its closer."""
+    from infra.jobs import job_broker
+    from workers.actors.notify_alert import Notifier, notify_alert_actor, send_alert
+
+    broker = job_broker(settings)
+    client = redis_client(settings)
+    notifier = Notifier(settings, client)
+    actor = notify_alert_actor(broker, notifier)
+
+    def close() -> None:
+        broker.close()
+        client.close()
+
+    return (lambda alert: send_alert(actor, notifier, alert)), close
+
+
+def _notifies(settings: Settings) -> bool:
+    """Only with somewhere to post to and a broker to post through."""
+    return bool(settings.notify_webhooks and settings.redis_url)
 
 
 def _quarantine_reactions(
@@ -134,8 +151,8 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         notify_dispatch.NAME,
         "dispatch: every raised alert to its chat webhooks (notify_alert jobs; Redis)",
         notify_dispatch.WhenAlertRaisedNotify,
-        notify_dispatch.dispatcher,
-        enabled=notify_dispatch.enabled,
+        _notify_dispatch,
+        enabled=_notifies,
     ),
     agent_metrics.NAME: ProjectionSpec(
         agent_metrics.NAME,
@@ -160,69 +177,3 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         mirrored=True,
     ),
 }
-
-
-_decoders: weakref.WeakKeyDictionary[EventStoreApplication, SharedDecoder] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _decoder(store: EventStoreApplication) -> SharedDecoder:
-    """One decoder per event store object: the runners of a process share what it decoded
-    (weakly held: a store that goes away takes its decoded events with it)."""
-    found = _decoders.get(store)
-    if found is None:
-        found = _decoders[store] = SharedDecoder(store)
-    return found
-
-
-def parking(settings: Settings, url: str) -> Parking:
-    """Parks poison events and raises their alerts (an AlertDesk opened at the first one)."""
-    desks: list[AlertDesk] = []
-
-    def alert(parked: ParkedEvent) -> None:
-        if not desks:
-            desks.append(AlertDesk(eventsourcing_env(url, settings.database_schema, 1)))
-        desks[0].report_parked_event(
-            ReportParkedEvent(
-                tenant_id=parked.tenant_id, session_id=parked.session_id,
-                projection=parked.projection, position=parked.position,
-                event_type=parked.event_type, stream_id=parked.stream_id,
-                stream_version=parked.stream_version, error=parked.error,
-                by=f"projector:{parked.projection}",
-            )
-        )  # fmt: skip
-
-    return Parking(alert)
-
-
-def worker(
-    spec: ProjectionSpec, settings: Settings, url: str, store: EventStoreApplication
-) -> ProjectionWorker:
-    return ProjectionWorker(
-        spec.name,
-        store,
-        spec.projection(),
-        lambda conn: spec.view(conn, settings, url),
-        url=url,
-        schema=settings.database_schema,
-        batch_size=settings.projector_batch,
-        poll_seconds=settings.projector_poll_seconds,
-        decoder=_decoder(store),
-        mirror=spec.mirrored,
-        parking=parking(settings, url),
-    )
-
-
-def runner(
-    spec: ProjectionSpec, settings: Settings, url: str, store: EventStoreApplication
-) -> tuple[ProjectorRunner, psycopg.Connection[Any]]:
-    """A runner on its own connection (for rebuilds and status); the caller closes it."""
-    conn = connect(url, settings.database_schema, autocommit=True)
-    return (
-        ProjectorRunner(
-            spec.name, store, spec.projection(), spec.view(conn, settings, url),
-            batch_size=settings.projector_batch, parking=(parking(settings, url), conn),
-        ),
-        conn,
-    )  # fmt: skip

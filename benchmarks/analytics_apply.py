@@ -7,7 +7,9 @@ from those events in batches of ``--batch`` (the runner's size), twice per round
 times ``EventAnalyticsProjection.changes`` alone, ``apply`` times ``changes`` + ``view.apply``
 (insert + position) into a fresh chDB database, in wall time and in CPU time of every thread of
 the process (chDB's inserting and merging threads included: the fairer figure on shared cores). After the last round it counts the table and
-checks the position, so a fast run that lost rows cannot pass.
+checks the position, so a fast run that lost rows cannot pass. It also prints CPU seconds per
+thread name over the rounds and ``--settle`` seconds after them (``MergeMutate``: chDB's merges;
+``ThreadPool``: its insert and query threads; the main thread is Python).
 
 Usage:  python benchmarks/analytics_apply.py [--events 50000] [--batch 1000] [--rounds 3]
 
@@ -74,11 +76,28 @@ def decoded_events(count: int) -> list[tuple[int, object]]:
     return out[:count]
 
 
+def thread_seconds() -> dict[str, float]:
+    """CPU seconds of this process's threads so far, by thread name (chDB names its own)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            text = (task / "stat").read_text()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=50_000)
     parser.add_argument("--batch", type=int, default=1_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--settle", type=float, default=3.0,
+                        help="seconds to let merges run after the rounds (their CPU counts)")  # fmt: skip
     args = parser.parse_args()
 
     events = decoded_events(args.events)
@@ -90,6 +109,7 @@ def main() -> None:
                                  "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                                  "when": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip
     rows_rates, apply_rates, apply_cpu = [], [], []
+    threads_before = thread_seconds()
     try:
         for round_ in range(args.rounds):
             started = time.perf_counter()
@@ -106,6 +126,8 @@ def main() -> None:
                 start = batch[-1][0]
             apply_rates.append(len(events) / (time.perf_counter() - started))
             apply_cpu.append((time.process_time() - cpu) / len(events) * 1e6)
+        time.sleep(args.settle)
+        threads_after = thread_seconds()
         conn = connections.get(Settings(data_dir, "bench0"))
         last = f"bench{args.rounds - 1}"
         stored = conn.select(f"SELECT count() FROM {last}.analytics_events FINAL")[0][0]
@@ -122,6 +144,9 @@ def main() -> None:
     result["apply_events_per_s"] = [round(r) for r in apply_rates]
     result["apply_cpu_us_per_event"] = [round(c, 1) for c in apply_cpu]
     result["active_parts_after"] = parts
+    spent = {n: threads_after[n] - threads_before.get(n, 0.0) for n in threads_after}
+    result["thread_cpu_s"] = {n: round(v, 2) for n, v in sorted(spent.items(), key=lambda kv: -kv[1])
+                              if v >= 0.01}  # fmt: skip
     print(json.dumps(result, indent=2))
     print(f"\nrows only: {max(rows_rates):,.0f} events/s; rows + insert + position: "
           f"{max(apply_rates):,.0f} events/s, {min(apply_cpu):.1f} µs of CPU per event (every "

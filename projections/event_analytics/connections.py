@@ -104,9 +104,10 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-_ENGINE = {"os_threads_nice_value_merge_mutate": 10, "background_pool_size": 1}
-"""chDB's engine settings (it takes them in the session's path): merges run at nice 10 on one
-thread, so the API and the projectors beside them on the same cores come first."""
+_ENGINE = {"background_pool_size": 1}
+"""chDB's engine settings (it takes them in the session's path): merges on one thread, so they
+take at most one of the cores the API and the projectors share. (chDB accepts but does not
+apply ``os_threads_nice_value_merge_mutate``: its merge threads stay at nice 0, measured.)"""
 
 _INSERT = {"optimize_on_insert": 0}
 """No merging of an insert's own rows: a batch never holds an event twice (queries read FINAL)."""

@@ -25,7 +25,10 @@ import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # imported where rows are written: the API process only reads
+    import pyarrow as pa
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _INTEGER_TYPE = re.compile(r"^(Nullable\()?U?Int(8|16|32|64|128|256)\)?$")
@@ -53,8 +56,8 @@ class CanQueryClickHouse(Protocol):
     def select(self, sql: str, params: Params | None = None) -> list[list[Any]]:
         """Runs a query; rows as lists, integers as ``int`` (JSON keeps the rest)."""
 
-    def insert(self, table: str, columns: tuple[str, ...], rows: bytes) -> None:
-        """Inserts ``rows`` (JSONEachRow) into ``table`` (qualified, already checked)."""
+    def insert(self, table: str, data: pa.Table) -> None:
+        """Inserts ``data`` (its columns by name) into ``table`` (qualified, already checked)."""
 
     def exclusive(self) -> contextlib.AbstractContextManager[Any]:
         """Held while a read-check-write sequence must not interleave in this process."""
@@ -101,6 +104,25 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
+_ENGINE = {"background_pool_size": 1}
+"""chDB's engine settings (it takes them in the session's path): merges on one thread, so they
+take at most one of the cores the API and the projectors share. (chDB accepts but does not
+apply ``os_threads_nice_value_merge_mutate``: its merge threads stay at nice 0, measured.)"""
+
+_INSERT = {"optimize_on_insert": 0}
+"""No merging of an insert's own rows: a batch never holds an event twice (queries read FINAL)."""
+
+_EMBEDDED_INSERT = {**_INSERT, "materialize_skip_indexes_on_insert": 0}
+"""Skip indexes are built when parts merge (which rebuilds them anyway), not for every tiny
+part; ClickHouse servers older than 25 lack the setting, so only chDB (pinned) gets it."""
+
+
+def _insert(table: str, data: pa.Table) -> str:
+    names = ", ".join(map(identifier, data.schema.names))
+    settings = ", ".join(f"{k} = {v}" for k, v in _EMBEDDED_INSERT.items())
+    return f"INSERT INTO {table} ({names}) SETTINGS {settings}"
+
+
 def _bound(params: Params | None) -> dict[str, Any]:
     return {} if params is None else dict(params)
 
@@ -114,7 +136,8 @@ class EmbeddedClickHouse:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
         open_session: Any = session.Session  # chDB's Python API is untyped
-        self._session: Any = open_session(str(path))
+        engine = "&".join(f"{k}={v}" for k, v in _ENGINE.items())
+        self._session: Any = open_session(f"{path}?{engine}")
         self._lock = threading.RLock()
 
     def execute(self, sql: str, params: Params | None = None) -> None:
@@ -126,10 +149,14 @@ class EmbeddedClickHouse:
             result = self._session.query(sql, "JSONCompact", params=_bound(params))
             return decode(result.bytes())
 
-    def insert(self, table: str, columns: tuple[str, ...], rows: bytes) -> None:
-        statement = f"INSERT INTO {table} ({', '.join(map(identifier, columns))})"
-        with self._lock, self._session.send_insert(statement, "JSONEachRow") as inserter:
-            inserter.append(rows)
+    def insert(self, table: str, data: pa.Table) -> None:
+        import pyarrow as pa
+
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, data.schema) as writer:
+            writer.write_table(data)
+        with self._lock, self._session.send_insert(_insert(table, data), "ArrowStream") as inserter:
+            inserter.append(sink.getvalue().to_pybytes())
             inserter.finish()
 
     def exclusive(self) -> contextlib.AbstractContextManager[Any]:
@@ -158,9 +185,8 @@ class ServerClickHouse:
     def select(self, sql: str, params: Params | None = None) -> list[list[Any]]:
         return decode(self._client.raw_query(sql, parameters=_bound(params), fmt="JSONCompact"))
 
-    def insert(self, table: str, columns: tuple[str, ...], rows: bytes) -> None:
-        names = ", ".join(map(identifier, columns))
-        self._client.command(f"INSERT INTO {table} ({names}) FORMAT JSONEachRow", data=rows)
+    def insert(self, table: str, data: pa.Table) -> None:
+        self._client.insert_arrow(table, data, settings=_INSERT)
 
     def exclusive(self) -> contextlib.AbstractContextManager[Any]:
         return self._lock

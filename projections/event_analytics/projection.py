@@ -23,11 +23,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from hashlib import sha1
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from domain.sessions.aggregate import AgentSession
-from projections.event_analytics.connections import clickhouse_time
 
 NAME = "event_analytics"
 
@@ -60,14 +60,39 @@ _OUTCOMES: dict[type[Any], str] = {
 PositionedEvent = tuple[int, object]
 """(global position, domain event)"""
 
+Row = tuple[Any, ...]
+"""One row's values in ``COLUMNS`` order."""
+
+_EVENT_ID_PREFIX = sha1(EVENT_NAMESPACE.bytes, usedforsecurity=False)
+
 
 @dataclass
 class AnalyticsRows:
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    """A batch's rows as value tuples (``COLUMNS`` order): the view turns them into columns."""
+
+    values: list[Row] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as column -> value (for reading them in tests and tools)."""
+        return [dict(zip(COLUMNS, row, strict=True)) for row in self.values]
+
+    def __len__(self) -> int:
+        return len(self.values)
 
 
 def event_id(originator_id: UUID, version: int) -> UUID:
     return uuid5(EVENT_NAMESPACE, f"{originator_id}:{version}")
+
+
+def event_id_text(originator_id: UUID, version: int) -> str:
+    """``str(event_id(...))`` without building two UUID objects (a rebuild makes one per event;
+    this is uuid5 by hand: the SHA-1 of namespace + name, with version and variant bits set)."""
+    digest = _EVENT_ID_PREFIX.copy()
+    digest.update(f"{originator_id}:{version}".encode())
+    h = digest.hexdigest()
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
 
 
 def _text(value: Any) -> str:
@@ -81,75 +106,54 @@ def _allowed(event: Any, names: tuple[str, ...]) -> str:
 
 class EventAnalyticsProjection:
     def changes(self, events: Iterable[PositionedEvent]) -> AnalyticsRows:
-        out = AnalyticsRows()
-        for position, event in events:
-            row = analytics_row(position, event)
-            if row is not None:
-                out.rows.append(row)
-        return out
+        values = [row_values(position, event) for position, event in events]
+        return AnalyticsRows([row for row in values if row is not None])
 
 
 def analytics_row(position: int, event: Any) -> dict[str, Any] | None:
-    """The event's row (column -> JSON value), or None for an event without a tenant."""
+    """The event's row (column -> value), or None for an event without a tenant."""
+    values = row_values(position, event)
+    return None if values is None else dict(zip(COLUMNS, values, strict=True))
+
+
+def row_values(position: int, event: Any) -> Row | None:
+    """The event's row in ``COLUMNS`` order, or None for an event without a tenant."""
     tenant = getattr(event, "tenant_id", None)
     if not isinstance(tenant, str) or not tenant:
         return None
-    row: dict[str, Any] = dict.fromkeys(COLUMNS, "")
-    row.update(
-        tenant_id=tenant,
-        event_id=str(event_id(event.originator_id, event.originator_version)),
-        position=position,
-        at=clickhouse_time(event.timestamp),
-        event_type=type(event).__qualname__,
-        session_id=_text(getattr(event, "session_id", None)),
-        duration_ms=None,
-        redacted=[],
-    )
+    at = event.timestamp
+    if at.tzinfo is None:
+        raise ValueError("analytics times must be timezone-aware")
+    session_id = _text(getattr(event, "session_id", None))
+    agent_id = agent_type = attribution = source = hook = tool_name = tool_use_id = ""
+    mcp_server = outcome = decision = rule_id = ""
+    duration_ms: float | None = None
+    redacted: list[str] = []
     if isinstance(event, AgentSession.HookRecorded):
-        _hook(row, event)
+        agent_id, agent_type = _text(event.agent_id), _text(event.agent_type)
+        attribution, source, hook = _text(event.attribution), _text(event.source), event.hook
+        redacted = list(event.redacted)
+        payload = event.payload_json
+        outcome = _OUTCOMES.get(type(event), "")
+        if isinstance(event, AgentSession.ToolHookRecorded):
+            tool_name, tool_use_id = _text(event.tool_name), _text(event.tool_use_id)
+            mcp_server, duration_ms = _text(event.mcp_server), event.duration_ms
     elif isinstance(event, AgentSession.ToolCallDecided):
-        _decision(row, event)
+        agent_id, hook = _text(event.agent_id), event.hook
+        tool_name, tool_use_id = _text(event.tool_name), _text(event.tool_use_id)
+        decision, rule_id = _text(event.decision), _text(event.rule_id)
+        outcome = "denied" if event.decision == "deny" else ""
+        payload = _allowed(event, _DECISION_FIELDS)
     else:
-        _command(row, event)
-    return row
-
-
-def _hook(row: dict[str, Any], event: Any) -> None:
-    row.update(
-        agent_id=_text(event.agent_id),
-        agent_type=_text(event.agent_type),
-        attribution=_text(event.attribution),
-        source=_text(event.source),
-        hook=event.hook,
-        redacted=list(event.redacted),
-        payload=event.payload_json,
-        outcome=_OUTCOMES.get(type(event), ""),
-    )
-    if isinstance(event, AgentSession.ToolHookRecorded):
-        row.update(
-            tool_name=_text(event.tool_name),
-            tool_use_id=_text(event.tool_use_id),
-            mcp_server=_text(event.mcp_server),
-            duration_ms=event.duration_ms,
-        )
-
-
-def _decision(row: dict[str, Any], event: Any) -> None:
-    row.update(
-        agent_id=_text(event.agent_id),
-        hook=event.hook,
-        tool_name=_text(event.tool_name),
-        tool_use_id=_text(event.tool_use_id),
-        decision=_text(event.decision),
-        rule_id=_text(event.rule_id),
-        outcome="denied" if event.decision == "deny" else "",
-        payload=_allowed(event, _DECISION_FIELDS),
-    )
-
-
-def _command(row: dict[str, Any], event: Any) -> None:
-    if getattr(event, "kind", None) == "agent":  # a quarantine of an agent
-        row["agent_id"] = _text(getattr(event, "target_id", None))
-    elif getattr(event, "kind", None) == "session" and not row["session_id"]:
-        row["session_id"] = _text(getattr(event, "target_id", None))
-    row["payload"] = _allowed(event, _COMMAND_FIELDS)
+        kind = getattr(event, "kind", None)
+        if kind == "agent":  # a quarantine of an agent
+            agent_id = _text(getattr(event, "target_id", None))
+        elif kind == "session" and not session_id:
+            session_id = _text(getattr(event, "target_id", None))
+        payload = _allowed(event, _COMMAND_FIELDS)
+    return (
+        tenant, event_id_text(event.originator_id, event.originator_version), position, at,
+        type(event).__qualname__, session_id, agent_id, agent_type, attribution, source, hook,
+        tool_name, tool_use_id, mcp_server, outcome, duration_ms, decision, rule_id, redacted,
+        payload,
+    )  # fmt: skip

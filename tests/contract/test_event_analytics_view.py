@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.sessions.aggregate import AgentSession
 from projections.event_analytics.clickhouse import (
     ClickHouseEventAnalyticsView,
     event_analytics_view,
@@ -36,6 +38,7 @@ from projections.tracking import StalePositionError
 from tests.contract.analytics_fakes import (
     T0,
     FakeClickHouseClient,
+    Stream,
     acme_events,
     globex_events,
     positioned,
@@ -155,10 +158,9 @@ def test_a_batch_applied_again_after_a_crash_between_rows_and_position_counts_on
     analytics.apply(first)
     rows = EventAnalyticsProjection().changes(second)
     # The crash: the rows of the second batch landed, the position did not move.
-    from projections.event_analytics.clickhouse import encode
-    from projections.event_analytics.projection import COLUMNS
+    from projections.event_analytics.clickhouse import arrow_table
 
-    analytics.conn.insert(f"{DB}.analytics_events", COLUMNS, encode(rows))
+    analytics.conn.insert(f"{DB}.analytics_events", arrow_table(rows))
     assert analytics.view.position() == 7
     analytics.reopen()  # the runner restarts and applies the same events again
     analytics.view.apply(rows, 7, LOG[-1][0])
@@ -262,7 +264,24 @@ def test_the_fake_client_offers_what_clickhouse_connect_offers():
 
     from clickhouse_connect.driver.client import Client
 
-    for name in ("command", "raw_query", "close"):
+    for name in ("command", "raw_query", "insert_arrow", "close"):
         real = inspect.signature(getattr(Client, name)).parameters
         fake = inspect.signature(getattr(FakeClickHouseClient, name)).parameters
         assert set(fake) <= set(real), name
+
+
+def test_times_are_stored_as_utc_instants_and_a_lone_surrogate_does_not_block_the_batch(analytics):
+    s = Stream("acme", "s9")
+    events = [
+        s.opened(0),
+        s.hook(AgentSession.PromptSubmitted, "UserPromptSubmit", 1, payload='{"p": "bad \udc80"}'),
+    ]
+    paris = events[1].timestamp.astimezone(ZoneInfo("Europe/Paris"))
+    events[1].__dict__["timestamp"] = paris
+    analytics.apply(list(enumerate(events, start=1)))
+    assert analytics.view.position() == 2
+    [(at, payload)] = analytics.conn.select(
+        f"SELECT toString(at), payload FROM {DB}.analytics_events FINAL WHERE position = 2"
+    )
+    assert at == (T0 + timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
+    assert payload == '{"p": "bad ?"}'

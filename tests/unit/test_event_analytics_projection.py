@@ -4,6 +4,12 @@ never carrying what the event store keeps sealed."""
 from __future__ import annotations
 
 import json
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.access.api_keys import ApiKey
 from domain.guardrails.interventions import Intervention
@@ -12,6 +18,7 @@ from projections.event_analytics.projection import (
     EventAnalyticsProjection,
     analytics_row,
     event_id,
+    event_id_text,
 )
 from tests.contract.analytics_fakes import SEALED, acme_events, globex_events, positioned
 
@@ -63,7 +70,9 @@ def test_sealed_originals_and_key_digests_are_never_copied():
                              target_id="sub1", mode="deny", reason="odd", by="ops")  # fmt: skip
     events = [*key.collect_events(), *quarantine.collect_events()]
     rows = [analytics_row(i, e) for i, e in enumerate(events, start=100)]
-    text = json.dumps([r for r in rows if r] + EventAnalyticsProjection().changes(LOG).rows)
+    text = json.dumps(
+        [r for r in rows if r] + EventAnalyticsProjection().changes(LOG).rows, default=str
+    )
     assert SEALED not in text
     assert "f" * 64 not in text
     assert "prev_hash" not in text
@@ -77,3 +86,23 @@ def test_events_without_a_tenant_are_skipped():
         pass
 
     assert analytics_row(1, Untenanted()) is None
+
+
+@settings(max_examples=300)
+@given(st.uuids(), st.integers(min_value=0, max_value=2**63))
+def test_the_event_id_text_is_the_uuid5_of_the_stored_events_key(originator, version):
+    assert event_id_text(originator, version) == str(event_id(originator, version))
+
+
+def test_a_row_keeps_the_events_aware_time_and_refuses_a_naive_one():
+    _, first = LOG[0]
+    paris = first.timestamp.astimezone(ZoneInfo("Europe/Paris"))
+    first.__dict__["timestamp"] = paris
+    try:
+        row = analytics_row(1, first)
+        assert row is not None and row["at"] == paris
+        first.__dict__["timestamp"] = paris.replace(tzinfo=None)
+        with pytest.raises(ValueError, match="timezone-aware"):
+            analytics_row(1, first)
+    finally:
+        first.__dict__["timestamp"] = paris.astimezone(UTC)

@@ -25,21 +25,18 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import psycopg
+from psycopg import sql
 
-import psycopg  # noqa: E402
-from psycopg import sql  # noqa: E402
-
-from commands.ingest.messages import RecordHook  # noqa: E402
-from commands.ingest.service import Ingestor  # noqa: E402
-from domain.audit.chain import event_digest  # noqa: E402
-from domain.sessions.aggregate import AgentSession  # noqa: E402
-from domain.sessions.hooks import HookFacts  # noqa: E402
-from domain.sessions.ruling import Ruling  # noqa: E402
-from infra.database import eventsourcing_env  # noqa: E402
-from infra.migrate import migrate  # noqa: E402
+from commands.ingest.messages import RecordHook
+from commands.ingest.service import Ingestor
+from domain.audit.chain import event_digest
+from domain.sessions.aggregate import AgentSession
+from domain.sessions.hooks import HookFacts
+from domain.sessions.ruling import Ruling
+from infra.database import eventsourcing_env
+from infra.migrate import migrate
 
 BODY = (
     '{{"session_id":"{session}","transcript_path":"/home/dev/.claude/projects/x/{session}.jsonl",'
@@ -79,7 +76,7 @@ def commands(run: str, sessions: int, keys: bool) -> Iterator[RecordHook]:
                 policy_version=1,
                 message=None,
                 latency_ms=0.05,
-            ),  # fmt: skip
+            ),
         )
 
 

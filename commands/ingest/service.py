@@ -4,14 +4,15 @@
 its session aggregate in arrival order and saves all of them in one eventsourcing ``save`` —
 one transaction, together with the batch's idempotency records.
 
-Round trips per batch: one read (stored replies for the batch's keys, events other writers
-appended to cached sessions, snapshot + events of sessions not cached) and the insert.
+Round trips per batch: the insert, preceded by one read only when the batch needs one (stored
+replies for the batch's Idempotency-Keys, snapshot + events of sessions not cached, and then
+also the events other writers appended to the cached sessions). A batch without keys whose
+sessions are all cached (the common case under load) goes straight to the insert.
 
-Aggregates stay cached between batches. Another writer (an API replica) may append to the same
-session meanwhile; the read above brings cached aggregates up to date. If another writer still
-wins a race, the insert fails on the stream's version key: the batch's aggregates are dropped
-from the cache (they hold uncommitted changes) and the batch is applied again after a short
-random pause.
+Aggregates stay cached between batches. Another writer (an API replica, an erasure) may append
+to the same session meanwhile. Then the insert fails on the stream's version key: the batch's
+aggregates are dropped from the cache (they may be stale, and hold uncommitted changes) and the
+batch is applied again, from sessions loaded afresh, after a short random pause.
 
 Snapshots are taken from the in-memory aggregates right after a batch commits (every
 ``snapshot_every`` events of a session), so loading a long session reads a snapshot and at most
@@ -165,6 +166,11 @@ class Ingestor(EventStoreApplication):
     ) -> tuple[dict[UUID, AgentSession], dict[tuple[str, str], StoredReply]]:
         cached = {i: self._cache[i] for i in stream_ids if i in self._cache}
         cold = sorted(stream_ids - cached.keys())
+        if not keys and not cold:
+            # Optimistic: nothing to look up. Should another writer have appended to a cached
+            # session meanwhile, the insert is refused on the (stream, version) key and
+            # ``record`` applies the batch again from freshly loaded sessions.
+            return cached, {}
         fetched = self.log_store.prefetch(keys, [(i, s.version) for i, s in cached.items()], cold)
         for stored in fetched.newer:
             self._decode(stored).mutate(cached[UUID(str(stored.originator_id))])

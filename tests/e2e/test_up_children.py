@@ -1,7 +1,8 @@
 """kill -9 of one of ``observatory up``'s children while agents post hooks: the supervisor
 restarts it, every acknowledged hook is in the store, and every read model holds each stored
 event exactly once (the API child: ingest; the ``project`` child: the projections but one; the
-``analytics`` child: the chDB projection, which also answers the API's analytics queries)."""
+``analytics`` child: the chDB projection, which also answers the API's analytics queries; the
+``writer`` child: the group commit the API hands every hook to)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ ROLES = {
     "api": lambda argv: argv[4] == "serve",
     "project": lambda argv: argv[4] == "project" and not any("--analytics" in a for a in argv),
     "analytics": lambda argv: argv[4] == "project" and any("--analytics" in a for a in argv),
+    "writer": lambda argv: argv[4] == "ingest-writer",
 }
 """How each role's production command looks, as the supervisor runs it."""
 CONVERGING = ("session_timeline", "agent_metrics", "event_analytics", "live_state")
@@ -100,7 +102,7 @@ class Agents:
             return len(self.acked)
 
 
-@pytest.mark.parametrize("role", ["api", "project", "analytics"])
+@pytest.mark.parametrize("role", ["api", "project", "analytics", "writer"])
 def test_a_killed_child_is_restarted_and_nothing_is_lost_or_applied_twice(
     role, pg_url, schema, store, db, tmp_path
 ):
@@ -139,6 +141,8 @@ def test_a_killed_child_is_restarted_and_nothing_is_lost_or_applied_twice(
     assert f"{role} exited with signal SIGKILL; restarting it" in output
     assert output.count("Observatory is running.") == 1  # the banner, not again at a restart
     assert "api     | " in output and "project | " in output  # each child's lines, prefixed
+    assert any(line.startswith("writer  | ") and "ingest writer listening" in line
+               for line in output.splitlines())  # fmt: skip
 
     stored: dict[tuple[str, str], int] = {}
     for notification in store.recorder.select_notifications(start=1, limit=1_000_000):

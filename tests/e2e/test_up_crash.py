@@ -94,7 +94,9 @@ def test_up_killed_with_sigkill_leaves_nothing_behind_and_starts_again(data_dir,
         assert sorted(p.name() for p in servers_of(data_dir)) == sorted(SERVERS), log.read_text()
         children = [p for p in psutil.Process(up.pid).children() if "workers.cli" in p.cmdline()]
         roles = sorted(p.cmdline()[4] for p in children)
-        assert roles == ["project", "project", "relay", "score", "serve"], log.read_text()
+        assert roles == ["ingest-writer", "project", "project", "relay", "score", "serve"], (
+            log.read_text()
+        )
     finally:
         up.send_signal(signal.SIGKILL)  # up alone, not its process group
         up.wait(30)

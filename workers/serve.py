@@ -65,6 +65,7 @@ from read_api.graphql.context import ReadSide
 from read_api.waiting import PositionWaiter
 from workers.analytics import clickhouse
 from write_api.app import write_handlers
+from write_api.doors import lean_ingest
 from write_api.gate import IngestGate
 from write_api.quarantine import PostgresQuarantine
 
@@ -178,7 +179,7 @@ def create_app(
         exclude=[r"^/metrics$", r"^/healthz$", r"^/v1/hooks/", r"^/events$"],
         group_path=True,
     )  # fmt: skip
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         plugins=[
@@ -199,6 +200,7 @@ def create_app(
         logging_config=None,  # the entry point configured structured logging
         debug=False,
     )
+    return lean_ingest(app) if write else app
 
 
 def _analytics(settings: Settings) -> Callable[[], EventAnalyticsQueries]:

@@ -183,7 +183,8 @@ async def in_process(args: argparse.Namespace) -> None:
     lifespan: asyncio.Queue[Any] = asyncio.Queue()
     done: asyncio.Queue[Any] = asyncio.Queue()
     await lifespan.put({"type": "lifespan.startup"})
-    task = asyncio.create_task(app({"type": "lifespan"}, lifespan.get, done.put))
+    scope: Any = {"type": "lifespan"}
+    task = asyncio.create_task(app(scope, lifespan.get, done.put))
     assert (await done.get())["type"] == "lifespan.startup.complete"
     position = 0
 

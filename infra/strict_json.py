@@ -7,6 +7,15 @@ be stored or re-encoded), NaN/Infinity and numbers too large for a double, numbe
 digits after the point than PostgreSQL's ``jsonb`` keeps (read models store payloads there),
 nesting deeper than the configured limit, and (``parse_object``) a top level that is not an
 object.
+
+Fast path: a body that is exactly msgspec's own encoding of what msgspec decodes from it (the
+compact form Claude Code's ``JSON.stringify`` sends) is taken as msgspec decoded it, after the
+depth check, in about a tenth of the time. That equality rules out everything refused above:
+a repeated key would be missing from the re-encoding, NaN, infinities, lone surrogates and
+integers Python will not convert fail msgspec's decoding or encoding, and a number with more
+digits than a double keeps is not in its shortest form. Anything else (other spacing,
+escapes, number forms, any failure) takes the full parser, which alone says why a body is
+refused; tests/unit/test_strict_json.py checks the two agree on generated bodies.
 """
 
 from __future__ import annotations
@@ -16,6 +25,8 @@ import math
 import re
 from decimal import Decimal
 from typing import Any
+
+import msgspec
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -69,10 +80,37 @@ def parse_object(body: bytes, max_depth: int) -> dict[str, Any]:
     return value
 
 
+_decode = msgspec.json.Decoder().decode
+_encode = msgspec.json.Encoder().encode
+_MISS = object()
+
+
 def parse_value(body: bytes, max_depth: int) -> Any:
     """Parses any JSON value strictly, or raises ``BodyRejectedError``."""
     if body.startswith(b"\xef\xbb\xbf"):
         body = body[3:]
+    value = _canonical(body, max_depth)
+    return _parse(body, max_depth) if value is _MISS else value
+
+
+def _canonical(body: bytes, max_depth: int) -> Any:
+    """The value of a body in msgspec's canonical form within the depth limit, else ``_MISS``
+    (see the module doc)."""
+    try:
+        value = _decode(body)
+        if _encode(value) != body:
+            return _MISS
+    except (msgspec.MsgspecError, ValueError, OverflowError, RecursionError):
+        return _MISS
+    if isinstance(value, (dict, list)) and body.count(b"{") + body.count(b"[") > max_depth:
+        try:
+            _check(value, max_depth, check_surrogates=False)
+        except BodyRejectedError:
+            return _MISS  # the full parser says it the way it always has
+    return value
+
+
+def _parse(body: bytes, max_depth: int) -> Any:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:

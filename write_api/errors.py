@@ -69,3 +69,11 @@ class IngestRefusedError(ProblemDetailsException):
             extra={"reason": reason, **extra},
         )
         self.reason = reason
+
+
+class BodyTooLargeError(Exception):
+    """More of the body arrived than the limit allows (``received`` bytes so far)."""
+
+    def __init__(self, received: int) -> None:
+        super().__init__(f"{received} bytes received")
+        self.received = received

@@ -23,8 +23,6 @@ from datetime import datetime
 from typing import Any, NoReturn, Protocol
 
 from eventsourcing.persistence import PersistenceError
-from litestar import Request
-from litestar.exceptions import HTTPException
 
 from commands.guardrails.decider import Decider
 from commands.ingest.group_commit import (
@@ -42,7 +40,8 @@ from infra.access.principal import tenant_of
 from infra.keyring import KeyDestroyedError
 from infra.metrics import INGEST_QUEUE, INGEST_REJECTED, INGEST_REPLAYED, INGESTED_EVENTS
 from infra.screening_pool import ScreeningPool
-from write_api.errors import IngestRefusedError
+from write_api.call import Call
+from write_api.errors import BodyTooLargeError, IngestRefusedError
 from write_api.parsing import BodyRejectedError, parse_object
 from write_api.quarantine import CanQuarantine, Quarantined
 
@@ -92,35 +91,29 @@ class IngestGate:
         self.max_depth = max_depth
         self.clock = clock
 
-    async def accept(self, request: Request[Any, Any, Any], endpoint: str) -> Accepted:
+    async def accept(self, call: Call, endpoint: str) -> Accepted:
         """Reads and parses the body, or quarantines it and raises a 4xx problem."""
         received_at = self.clock()
         started = time.perf_counter()
-        declared = request.headers.get("content-length")
+        declared = call.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._refuse_too_large(request, endpoint, received_at, int(declared))
+            await self._refuse_too_large(call, endpoint, received_at, int(declared))
         try:
-            body = await request.body()
-        except HTTPException as error:
-            if error.status_code == 413:
-                await self._refuse_too_large(request, endpoint, received_at, -1)
-            raise
-        if len(body) > self.max_body_bytes:
-            await self._refuse_too_large(request, endpoint, received_at, len(body))
+            body = await call.body(self.max_body_bytes)
+        except BodyTooLargeError as error:
+            await self._refuse_too_large(call, endpoint, received_at, error.received)
         try:
             payload = parse_object(body, self.max_depth)
         except BodyRejectedError as error:
-            await self.refuse(request, endpoint, received_at, body, error.reason, error.detail)
+            await self.refuse(call, endpoint, received_at, body, error.reason, error.detail)
         text = body.decode("utf-8").removeprefix("\ufeff")
         return Accepted(payload, text, body, received_at, started)
 
-    def rule(
-        self, request: Request[Any, Any, Any], accepted: Accepted, facts: HookFacts
-    ) -> Ruling | None:
+    def rule(self, call: Call, accepted: Accepted, facts: HookFacts) -> Ruling | None:
         """The guardrail ruling for PreToolUse/PermissionRequest (None for other hooks)."""
         if self.decider is None:
             return None
-        tenant_id = tenant_of(request, self.tenant_id)
+        tenant_id = tenant_of(call, self.tenant_id)
         return self.decider.rule(tenant_id, facts, accepted.payload, accepted.started)
 
     async def screen(
@@ -138,19 +131,19 @@ class IngestGate:
         )
 
     async def check_hook(
-        self, request: Request[Any, Any, Any], endpoint: str, accepted: Accepted,
+        self, call: Call, endpoint: str, accepted: Accepted,
         payload: dict[str, Any],
     ) -> HookFacts:  # fmt: skip
         try:
             return HookFacts.from_payload(payload)
         except HookPayloadInvalidError as error:
             await self.refuse(
-                request, endpoint, accepted.received_at, accepted.body, "invalid_hook",
+                call, endpoint, accepted.received_at, accepted.body, "invalid_hook",
                 "; ".join(error.problems), problems=error.problems,
             )  # fmt: skip
 
-    def idempotency_key(self, request: Request[Any, Any, Any]) -> str | None:
-        key = request.headers.get("idempotency-key")
+    def idempotency_key(self, call: Call) -> str | None:
+        key = call.headers.get("idempotency-key")
         if key is None:
             return None
         key = key.strip().strip('"')
@@ -164,7 +157,7 @@ class IngestGate:
 
     async def record(
         self,
-        request: Request[Any, Any, Any],
+        call: Call,
         accepted: Accepted,
         facts: HookFacts,
         *,
@@ -173,7 +166,7 @@ class IngestGate:
         reply: bytes = b"",
         status: int = 200,
     ) -> Receipt:
-        tenant_id = tenant_of(request, self.tenant_id)
+        tenant_id = tenant_of(call, self.tenant_id)
         command = RecordHook(
             tenant_id=tenant_id,
             facts=facts,
@@ -181,7 +174,7 @@ class IngestGate:
             received_at=accepted.received_at,
             source=source,
             context_json=screened.context_json,
-            idempotency_key=self.idempotency_key(request),
+            idempotency_key=self.idempotency_key(call),
             request_sha256=hashlib.sha256(accepted.body).hexdigest(),
             status=status,
             reply=reply,
@@ -234,7 +227,7 @@ class IngestGate:
 
     async def refuse(
         self,
-        request: Request[Any, Any, Any],
+        call: Call,
         endpoint: str,
         received_at: datetime,
         body: bytes,
@@ -249,31 +242,31 @@ class IngestGate:
         kept = await self.screener.redact_text(body.decode("utf-8", errors="replace"))
         await self.quarantine.keep(
             Quarantined(
-                tenant_id=tenant_of(request, self.tenant_id),
+                tenant_id=tenant_of(call, self.tenant_id),
                 received_at=received_at,
                 endpoint=endpoint,
                 reason=reason,
                 detail=await self.screener.redact_text(detail),
-                content_type=request.headers.get("content-type"),
+                content_type=call.headers.get("content-type"),
                 size_bytes=len(body),
                 body=kept.encode(),
-                client=request.client.host if request.client else None,
+                client=call.client_host,
                 body_sha256=hashlib.sha256(body).hexdigest(),
             )
         )
         raise IngestRefusedError(status, reason, f"{detail}; nothing was recorded", **extra)
 
     async def _refuse_too_large(
-        self, request: Request[Any, Any, Any], endpoint: str, received_at: datetime, size: int
+        self, call: Call, endpoint: str, received_at: datetime, size: int
     ) -> NoReturn:
         INGEST_REJECTED.labels("too_large").inc()
         await self.quarantine.keep(
             Quarantined(
-                tenant_id=tenant_of(request, self.tenant_id), received_at=received_at,
+                tenant_id=tenant_of(call, self.tenant_id), received_at=received_at,
                 endpoint=endpoint,
                 reason="too_large", detail=f"{size} bytes over a limit of {self.max_body_bytes}",
-                content_type=request.headers.get("content-type"), size_bytes=max(size, 0),
-                body=b"", client=request.client.host if request.client else None,
+                content_type=call.headers.get("content-type"), size_bytes=max(size, 0),
+                body=b"", client=call.client_host,
             )
         )  # fmt: skip
         raise IngestRefusedError(

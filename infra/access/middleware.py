@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -112,7 +113,14 @@ class Authenticator:
         return Principal(f"key:{entry.key_id}", entry.tenant_id, parse_roles([entry.role]), "key")
 
 
-def credential_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+class Headed(Protocol):
+    """Anything with request headers: a Litestar connection, an ingest ``Call``."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+def credential_of(connection: Headed) -> str | None:
     header = connection.headers.get("authorization")
     if header:
         scheme, _, value = header.partition(" ")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -117,3 +119,116 @@ def test_any_value_parses_as_strictly_as_an_object():
         with pytest.raises(BodyRejectedError) as refused:
             parse_value(body, 64)
         assert refused.value.reason == reason
+
+
+# The msgspec fast path (canonical bodies) must agree with the full parser on every body:
+# the same value with the same types, or the same refusal with the same words.
+
+wild_text = st.text(
+    st.characters(codec="utf-8")
+    | st.sampled_from(["\ud800", "\udfff", "\u2028", "\x00", "\x1f", "\x7f", "/", '"', "\\"]),
+    max_size=8,
+)
+wild_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=2**63, max_value=2**200)
+    | st.sampled_from([-(2**64), 0])
+    | st.floats()
+    | st.sampled_from([1e16, 1e-7, 5e-324, -0.0, 1e308])
+    | wild_text,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(wild_text, children, max_size=4)
+    ),
+    max_leaves=16,
+)
+
+
+def _compact_with_repeats(value: Any, repeat: bool) -> bytes:
+    """Canonical-looking bytes of ``value``; with ``repeat``, each object's first key twice."""
+    if isinstance(value, dict):
+        pairs = [(k, _compact_with_repeats(v, repeat)) for k, v in value.items()]
+        if repeat and pairs:
+            pairs.append(pairs[0])
+        inner = b",".join(msgspec.json.encode(k) + b":" + v for k, v in pairs)
+        return b"{" + inner + b"}"
+    if isinstance(value, list):
+        return b"[" + b",".join(_compact_with_repeats(v, repeat) for v in value) + b"]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=True).encode("utf-8", "surrogatepass")
+
+
+@st.composite
+def bodies(draw: st.DrawFn) -> bytes:
+    value = draw(wild_values | st.dictionaries(wild_text, wild_values, max_size=5))
+    form = draw(st.sampled_from(["msgspec", "compact", "repeats", "spaced", "ascii"]))
+    try:
+        if form == "msgspec":
+            body = msgspec.json.encode(value)
+        elif form in ("compact", "repeats"):
+            body = _compact_with_repeats(value, form == "repeats")
+        else:
+            text = json.dumps(value, ensure_ascii=form == "ascii", allow_nan=True)
+            body = text.encode("utf-8", "surrogatepass")
+    except (ValueError, TypeError, OverflowError, msgspec.EncodeError):
+        body = json.dumps(value, allow_nan=True, default=str).encode()
+    if draw(st.booleans()) and body:
+        at = draw(st.integers(0, len(body) - 1))
+        body = body[:at] + draw(st.binary(min_size=0, max_size=2)) + body[at + 1 :]
+    return (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + body
+
+
+def _typed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ("dict", [(k, _typed(v)) for k, v in value.items()])
+    if isinstance(value, list):
+        return ("list", [_typed(v) for v in value])
+    return (type(value).__name__, repr(value))
+
+
+def _outcome(parse: Any, body: bytes, depth: int) -> Any:
+    try:
+        return ("ok", _typed(parse(body, depth)))
+    except BodyRejectedError as error:
+        return ("refused", error.reason, error.detail)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(bodies(), st.sampled_from([2, 3, 64]))
+def test_the_fast_path_agrees_with_the_full_parser(body, depth):
+    from infra.strict_json import _parse, parse_value
+
+    assert _outcome(parse_value, body, depth) == _outcome(
+        _parse, body.removeprefix(b"\xef\xbb\xbf"), depth
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a":1,"a":1}',
+        b'{"a":NaN}',
+        b'{"a":1e400}',
+        b'{"a":"\\ud800"}',
+        b'{"a":-0}',
+        b'{"n":' + b"9" * 5000 + b"}",
+        b'{"a":1e-99999}',
+        b"[" * 70 + b"]" * 70,
+        b'{"a":"\xed\xa0\x80"}',
+        b'{"a":{"b":{"c":1}}}',
+        b'{"x":1.0000000000000000000001}',
+    ],
+)
+def test_the_fast_path_agrees_on_the_hostile_bodies(body):
+    from infra.strict_json import _parse, parse_value
+
+    for depth in (2, 64):
+        assert _outcome(parse_value, body, depth) == _outcome(_parse, body, depth)
+
+
+def test_a_compact_hook_takes_the_fast_path():
+    from infra import strict_json
+
+    body = b'{"session_id":"s","hook_event_name":"PreToolUse","tool_input":{"command":"ls"}}'
+    assert strict_json._canonical(body, 64) == json.loads(body)
+    assert strict_json._canonical(json.dumps(json.loads(body)).encode(), 64) is strict_json._MISS

@@ -33,6 +33,7 @@ from read_api.app import read_handlers
 from workers.bootstrap.sides import authenticator, follow, start_read_side, start_write_side
 from workers.serve import VERSION, healthz, readyz
 from write_api.app import write_handlers
+from write_api.doors import lean_ingest
 
 STRAWBERRY_DEPENDENCIES = "(context|context_ws|custom_context|root_value|response)"
 
@@ -86,7 +87,7 @@ def api_app(
         exclude=[r"^/metrics$", r"^/healthz$", r"^/v1/hooks/", r"^/events$"],
         group_path=True,
     )  # fmt: skip
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         plugins=[
@@ -107,6 +108,7 @@ def api_app(
         logging_config=None,  # the entry point configured structured logging
         debug=False,
     )
+    return lean_ingest(app) if write else app
 
 
 async def _start_common(

@@ -14,6 +14,7 @@ from commands.alerts.service import AlertDesk
 from commands.guardrails.service import PolicyDesk
 from commands.policies import when_alert_raised_quarantine_session as quarantine_policy
 from commands.store.application import EventStoreApplication
+from commands.store.log_reader import LogReader
 from infra.database import connect, eventsourcing_env
 from infra.redis_connections import redis_client
 from infra.settings import Settings
@@ -46,7 +47,6 @@ from workers.projector import (
     CanStoreView,
     ProjectionWorker,
     ProjectorRunner,
-    SharedDecoder,
 )
 
 ViewFactory = Callable[[psycopg.Connection[Any], Settings, str], CanStoreView]
@@ -162,17 +162,17 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
 }
 
 
-_decoders: weakref.WeakKeyDictionary[EventStoreApplication, SharedDecoder] = (
+_readers: weakref.WeakKeyDictionary[EventStoreApplication, LogReader] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _decoder(store: EventStoreApplication) -> SharedDecoder:
-    """One decoder per event store object: the runners of a process share what it decoded
-    (weakly held: a store that goes away takes its decoded events with it)."""
-    found = _decoders.get(store)
+def _reader(store: EventStoreApplication) -> LogReader:
+    """One log reader per event store object: the runners of a process share what it read
+    and decoded (weakly held: a store that goes away takes its cached events with it)."""
+    found = _readers.get(store)
     if found is None:
-        found = _decoders[store] = SharedDecoder(store)
+        found = _readers[store] = LogReader(store)
     return found
 
 
@@ -208,7 +208,7 @@ def worker(
         schema=settings.database_schema,
         batch_size=settings.projector_batch,
         poll_seconds=settings.projector_poll_seconds,
-        decoder=_decoder(store),
+        reader=_reader(store),
         mirror=spec.mirrored,
         parking=parking(settings, url),
     )

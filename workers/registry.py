@@ -162,9 +162,7 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
 }
 
 
-_readers: weakref.WeakKeyDictionary[EventStoreApplication, LogReader] = (
-    weakref.WeakKeyDictionary()
-)
+_readers: weakref.WeakKeyDictionary[EventStoreApplication, LogReader] = weakref.WeakKeyDictionary()
 
 
 def _reader(store: EventStoreApplication) -> LogReader:

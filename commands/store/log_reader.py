@@ -22,6 +22,7 @@ import bisect
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,10 +52,39 @@ class _Stretch:
         return self.events[first : first + limit]
 
 
+class _Ahead:
+    """A fetch of the stretch after ``after`` under way on its own thread."""
+
+    def __init__(self, after: int, limit: int, fetch: Callable[[int, int], list[Positioned]]):
+        self.after, self.limit = after, limit
+        self._fetch = fetch
+        self._done = threading.Event()
+        self._events: list[Positioned] = []
+        self._error: BaseException | None = None
+        threading.Thread(target=self._run, name="log-read-ahead", daemon=True).start()
+
+    def _run(self) -> None:
+        try:
+            self._events = self._fetch(self.after, self.limit)
+        except BaseException as error:  # noqa: BLE001 - handed to the reader that waits
+            self._error = error
+        finally:
+            self._done.set()
+
+    def result(self) -> list[Positioned]:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return self._events
+
+
 class LogReader:
     """Reads, decodes and shares stretches of the log (thread-safe; one per store object).
 
     ``keep``: about how many decoded events stay cached (the oldest stretches go first).
+    When a fetch comes back full (a backlog: a rebuild, a runner catching up), the next
+    stretch is fetched on another thread while the runners apply this one, so reading
+    overlaps with the views' writes.
     """
 
     def __init__(self, store: EventStoreApplication, *, keep: int = 20_000) -> None:
@@ -65,6 +95,7 @@ class LogReader:
         self._cached = 0
         self._lock = threading.Lock()
         self._head = (0.0, 0)
+        self._ahead: _Ahead | None = None
         self._select: Any = None
         recorder = store.recorder
         if isinstance(recorder, PostgresApplicationRecorder):
@@ -83,9 +114,15 @@ class LogReader:
             for stretch in reversed(self._stretches):
                 if stretch.holds(after):
                     return stretch.following(after, limit)
-            events = self._fetch(after, limit)
+            ahead, self._ahead = self._ahead, None
+            if ahead is not None and ahead.after == after and ahead.limit >= limit:
+                events = ahead.result()[:limit]
+            else:
+                events = self._fetch(after, limit)
             if events:
                 self._remember(_Stretch(after, events[-1][0], [p for p, _ in events], events))
+                if len(events) == limit:
+                    self._ahead = _Ahead(events[-1][0], limit, self._fetch)
             return events
 
     def head(self, max_age: float = 0.0) -> int:
@@ -102,6 +139,7 @@ class LogReader:
         with self._lock:
             self._stretches.clear()
             self._cached = 0
+            self._ahead = None
 
     def _remember(self, stretch: _Stretch) -> None:
         self._stretches.append(stretch)

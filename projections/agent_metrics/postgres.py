@@ -36,16 +36,16 @@ ON CONFLICT (tenant_id, session_id) DO UPDATE SET
 """
 _FACTS = """
 SELECT tenant_id, session_id, project, model FROM agent_metrics_sessions
-WHERE (tenant_id, session_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+WHERE (tenant_id, session_id) IN (SELECT * FROM unnest(%b::text[], %b::text[]))
 """
 _CALLS = """
 SELECT tenant_id, session_id, tool_use_id, ended, seen_at FROM agent_metrics_calls
 WHERE (tenant_id, session_id, tool_use_id) IN
-      (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))
+      (SELECT * FROM unnest(%b::text[], %b::text[], %b::text[]))
 """
 _CALL = """
 INSERT INTO agent_metrics_calls AS c (tenant_id, session_id, tool_use_id, ended, seen_at)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])
+SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[])
 ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
     ended = EXCLUDED.ended, seen_at = GREATEST(c.seen_at, EXCLUDED.seen_at)
 """

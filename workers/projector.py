@@ -1,7 +1,8 @@
 """Projector runners: read the event log in order, apply batches to a view, exactly once.
 
-A runner reads up to ``batch_size`` notifications after the view's position, decodes them with
-the event store's mapper, folds them into changes and asks the view to write changes and the
+A runner takes up to ``batch_size`` decoded events after the view's position from the
+process's ``LogReader`` (which reads and decodes each stretch of the log once for every
+runner of the process), folds them into changes and asks the view to write changes and the
 new position in one transaction. The view refuses a batch that does not start at its stored
 position, so a second runner (a replica, or a rebuild) can never apply an event twice.
 
@@ -20,7 +21,6 @@ channel wakes an idle runner at once; a timed poll is the fallback.
 from __future__ import annotations
 
 import contextlib
-import itertools
 import logging
 import threading
 from collections.abc import Callable
@@ -29,9 +29,10 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import psycopg
-from eventsourcing.persistence import Notification, OperationalError
+from eventsourcing.persistence import OperationalError
 
 from commands.store.application import EventStoreApplication
+from commands.store.log_reader import LogReader
 from infra.database import connect
 from infra.metrics import PROJECTION_LAG_EVENTS, PROJECTION_LAG_SECONDS, PROJECTION_POSITION
 from projections import tracking
@@ -43,6 +44,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 """Called with (position reached, target position)."""
+
+HEAD_MAX_AGE = 0.05
+"""How old the log's head may be for the lag gauge (the runners of a process share one)."""
 
 
 class CanProject(Protocol):
@@ -61,32 +65,6 @@ class RunnerStats:
     events: int = 0
 
 
-class SharedDecoder:
-    """Decodes each notification once for every runner of the process.
-
-    Runners of different projections read the same stretch of the log at about the same time;
-    decoding an event (the store's mapper) costs more than most projections spend on it, so
-    the decoded events (immutable) are kept for the others, up to ``size`` of them.
-    """
-
-    def __init__(self, store: EventStoreApplication, size: int = 20_000) -> None:
-        self._mapper = store.mapper
-        self._events: dict[int, object] = {}
-        self._size = size
-        self._lock = threading.Lock()
-
-    def __call__(self, notification: Notification) -> object:
-        event = self._events.get(notification.id)
-        if event is None:
-            event = self._mapper.to_domain_event(notification)
-            self._events[notification.id] = event
-            if len(self._events) > self._size:
-                with self._lock:
-                    for key in list(itertools.islice(self._events, self._size // 4)):
-                        self._events.pop(key, None)
-        return event
-
-
 class ProjectorRunner:
     def __init__(
         self,
@@ -96,16 +74,16 @@ class ProjectorRunner:
         view: CanStoreView,
         *,
         batch_size: int = 1_000,
-        decoder: Callable[[Notification], object] | None = None,
+        reader: LogReader | None = None,
         parking: tuple[Parking, psycopg.Connection[Any]] | None = None,
     ) -> None:
-        """``parking``: where poison events go (with the PostgreSQL connection of the view,
+        """``reader``: the process's log reader, shared by its runners (default: one of its
+        own). ``parking``: where poison events go (with the PostgreSQL connection of the view,
         or of the runner for views kept elsewhere); without it a poison event stops the
         runner, as any other error."""
         self.name = name
-        self._store = store
         self._parking = parking
-        self._decoder = decoder or store.mapper.to_domain_event
+        self._reader = reader or LogReader(store)
         self._projection = projection
         self._view = view
         self._batch_size = batch_size
@@ -118,21 +96,19 @@ class ProjectorRunner:
             self._position = self._view.position()
         return self._position
 
-    def head(self) -> int:
-        return int(self._store.recorder.max_notification_id() or 0)
+    def head(self, max_age: float = 0.0) -> int:
+        """The log's highest position (at most ``max_age`` seconds old)."""
+        return self._reader.head(max_age)
 
     def run_once(self) -> int:
         """Applies the next batch; returns how many events it covered (0 = caught up)."""
         start = self.position
-        notifications = self._store.recorder.select_notifications(
-            start=start, limit=self._batch_size, inclusive_of_start=False
-        )
-        if not notifications:
+        events = self._reader.read(start, self._batch_size)
+        if not events:
             # Idle: forget the cached position so a reset by another process is noticed.
             self._position = None
             return 0
-        events = [(n.id, self._decode(n)) for n in notifications]
-        end = notifications[-1].id
+        end = events[-1][0]
         try:
             self._apply(events, start)
         except StalePositionError:
@@ -141,7 +117,7 @@ class ProjectorRunner:
             return 0
         self._position = end
         self._observe(events, end)
-        return len(notifications)
+        return len(events)
 
     def catch_up(self, progress: Progress | None = None, target: int | None = None) -> int:
         """Runs batches until the position reaches ``target`` (default: the current head)."""
@@ -204,9 +180,6 @@ class ProjectorRunner:
             conn, ParkedEvent.of(self.name, position, event, failure),
             lambda: self._view.apply(self._projection.changes([]), start, position),
         )  # fmt: skip
-
-    def _decode(self, notification: Notification) -> object:
-        return self._decoder(notification)
 
     def _observe(self, events: list[tuple[int, Any]], end: int) -> None:
         self.stats.batches += 1
@@ -274,13 +247,13 @@ class ProjectionWorker:
         schema: str,
         batch_size: int = 1_000,
         poll_seconds: float = 0.5,
-        decoder: Callable[[Notification], object] | None = None,
+        reader: LogReader | None = None,
         mirror: bool = False,
         parking: Parking | None = None,
     ) -> None:
         self.name = name
         self._parking = parking
-        self._decoder = decoder
+        self._reader = reader or LogReader(store)
         self._mirror = mirror
         self._store = store
         self._projection = projection
@@ -302,7 +275,7 @@ class ProjectionWorker:
                 view = self._view_factory(conn)
                 self.runner = ProjectorRunner(
                     self.name, self._store, self._projection, view,
-                    batch_size=self._batch_size, decoder=self._decoder,
+                    batch_size=self._batch_size, reader=self._reader,
                     parking=(self._parking, conn) if self._parking is not None else None,
                 )  # fmt: skip
                 self._lead_and_run(self.runner, Leadership(conn, self._lock_key), wakeup, stop)
@@ -337,7 +310,8 @@ class ProjectionWorker:
         mirrored = -1
         while not stop.is_set():
             applied = runner.run_once()
-            PROJECTION_LAG_EVENTS.labels(runner.name).set(max(0, runner.head() - runner.position))
+            lag = runner.head(HEAD_MAX_AGE) - runner.position
+            PROJECTION_LAG_EVENTS.labels(runner.name).set(max(0, lag))
             if self._mirror and runner.position != mirrored:
                 mirrored = runner.position
                 tracking.mirror(leadership.conn, runner.name, mirrored)

@@ -36,34 +36,57 @@ ON CONFLICT (tenant_id, session_id) DO UPDATE SET
 """
 _FACTS = """
 SELECT tenant_id, session_id, project, model FROM agent_metrics_sessions
-WHERE (tenant_id, session_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))
+WHERE (tenant_id, session_id) IN (SELECT * FROM unnest(%b::text[], %b::text[]))
 """
 _CALLS = """
 SELECT tenant_id, session_id, tool_use_id, ended, seen_at FROM agent_metrics_calls
 WHERE (tenant_id, session_id, tool_use_id) IN
-      (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]))
+      (SELECT * FROM unnest(%b::text[], %b::text[], %b::text[]))
 """
 _CALL = """
 INSERT INTO agent_metrics_calls AS c (tenant_id, session_id, tool_use_id, ended, seen_at)
-SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[])
+SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[])
 ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
     ended = EXCLUDED.ended, seen_at = GREATEST(c.seen_at, EXCLUDED.seen_at)
 """
+_ROWS = (
+    "unnest({keys}, %b::integer[], %b::integer[], %b::integer[], %b::integer[], %b::integer[],"
+    " %b::integer[], %b::float8[], %b::text[]) AS r({names}, {counts}, durations)"
+)
+"""Rows as one array per column (one statement per batch, not one per row), durations as
+array literals (a histogram per row; ``unnest`` would flatten a two-dimensional array)."""
+_MINUTE_KEYS = ("tenant_id", "bucket", "project", "session_id", "agent", "model", "tool")
+_HOUR_KEYS = ("tenant_id", "bucket", "project", "agent", "model", "tool")
+
+
+def _rows(keys: tuple[str, ...]) -> str:
+    types = ", ".join("%b::timestamptz[]" if k == "bucket" else "%b::text[]" for k in keys)
+    return _ROWS.format(keys=types, names=", ".join(keys), counts=", ".join(_COUNTS))
+
+
 _MINUTE = f"""
-INSERT INTO agent_metrics_minute AS t (tenant_id, bucket, project, session_id, agent, model,
-    tool, {", ".join(_COUNTS)}, durations)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+INSERT INTO agent_metrics_minute AS t ({", ".join(_MINUTE_KEYS)}, {", ".join(_COUNTS)}, durations)
+SELECT {", ".join(f"r.{k}" for k in (*_MINUTE_KEYS, *_COUNTS))}, r.durations::integer[]
+FROM {_rows(_MINUTE_KEYS)}
 ON CONFLICT (tenant_id, bucket, session_id, agent, tool) DO UPDATE SET
     {_ADD}, durations = hist_add(t.durations, EXCLUDED.durations),
     project = EXCLUDED.project, model = EXCLUDED.model
 """  # noqa: S608 - column names are constants
 _HOUR = f"""
-INSERT INTO agent_metrics_hour AS t (tenant_id, bucket, project, agent, model, tool,
-    {", ".join(_COUNTS)}, durations)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+INSERT INTO agent_metrics_hour AS t ({", ".join(_HOUR_KEYS)}, {", ".join(_COUNTS)}, durations)
+SELECT {", ".join(f"r.{k}" for k in (*_HOUR_KEYS, *_COUNTS))}, r.durations::integer[]
+FROM {_rows(_HOUR_KEYS)}
 ON CONFLICT (tenant_id, bucket, project, agent, model, tool) DO UPDATE SET
     {_ADD}, durations = hist_add(t.durations, EXCLUDED.durations)
 """  # noqa: S608
+
+
+def _columns(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """``rows`` (keys, counts, then the histogram) as the column arrays of ``_ROWS``."""
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    columns[-2] = [float(total) for total in columns[-2]]  # one element type per array
+    columns[-1] = ["{" + ",".join(map(str, h)) + "}" for h in columns[-1]]
+    return columns
 
 
 def _values(counts: MinuteCounts) -> tuple[Any, ...]:
@@ -163,9 +186,9 @@ class PostgresAgentMetricsView:
             minutes.append((tenant, minute, project, session, agent, model, tool,
                             *_values(counts)))  # fmt: skip
         if minutes:
-            cur.executemany(_MINUTE, minutes)
+            cur.execute(_MINUTE, _columns(minutes))
         if hours:
-            cur.executemany(_HOUR, [(*key, *_values(c)) for key, c in hours.items()])
+            cur.execute(_HOUR, _columns([(*key, *_values(c)) for key, c in hours.items()]))
 
     def _partition(self, cur: psycopg.Cursor[Any], minute: datetime) -> None:
         day = minute.astimezone(UTC).strftime("%Y%m%d")

@@ -5,6 +5,9 @@ The DDL lives in ``migrations/postgres``; these objects never create anything.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -16,9 +19,20 @@ from sqlalchemy import (
     Text,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.types import TypeDecorator
 
 metadata = MetaData()
+
+
+class JSONText(TypeDecorator[Any]):
+    """JSON kept as ``text`` (``migrations/postgres/0011``), returned parsed."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else json.loads(value)
+
 
 positions = Table(
     "projection_positions",
@@ -72,7 +86,7 @@ events = Table(
     Column("attribution", Text),
     Column("tool_name", Text),
     Column("tool_use_id", Text),
-    Column("payload", JSONB),
+    Column("payload", JSONText),
 )
 
 tool_calls = Table(

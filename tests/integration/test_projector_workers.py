@@ -16,12 +16,13 @@ from workers.bootstrap.projectors import worker
 def wait_for_position(db, position: int) -> None:
     """Blocks on the projector's NOTIFY until the stored position reaches ``position``."""
     db.execute("LISTEN observatory_projections")
-    while (
-        db.execute("SELECT position FROM projection_positions WHERE name = %s", (NAME,)).fetchone()[
-            0
-        ]
-        < position
-    ):
+    while True:
+        # No row yet: no worker has started (it creates the row with its view).
+        row = db.execute(
+            "SELECT position FROM projection_positions WHERE name = %s", (NAME,)
+        ).fetchone()
+        if row is not None and row[0] >= position:
+            return
         for _ in db.notifies(timeout=10, stop_after=1):
             pass
 

@@ -14,27 +14,26 @@ import psycopg
 from commands.alerts.messages import ReportParkedEvent
 from commands.alerts.service import AlertDesk
 from commands.store.application import EventStoreApplication
+from commands.store.log_reader import LogReader
 from infra.database import connect, eventsourcing_env
 from infra.settings import Settings
 from workers.bootstrap.projections import PROJECTIONS, ProjectionSpec
 from workers.bootstrap.stores import event_store
 from workers.parking import ParkedEvent, Parking
-from workers.projector import ProjectionWorker, ProjectorRunner, SharedDecoder
+from workers.projector import ProjectionWorker, ProjectorRunner
 
 if TYPE_CHECKING:
     from workers.analytics_server import AnalyticsServer
 
-_decoders: weakref.WeakKeyDictionary[EventStoreApplication, SharedDecoder] = (
-    weakref.WeakKeyDictionary()
-)
+_readers: weakref.WeakKeyDictionary[EventStoreApplication, LogReader] = weakref.WeakKeyDictionary()
 
 
-def _decoder(store: EventStoreApplication) -> SharedDecoder:
-    """One decoder per event store object: the runners of a process share what it decoded
-    (weakly held: a store that goes away takes its decoded events with it)."""
-    found = _decoders.get(store)
+def _reader(store: EventStoreApplication) -> LogReader:
+    """One log reader per event store object: the runners of a process share what it read
+    and decoded (weakly held: a store that goes away takes its cached events with it)."""
+    found = _readers.get(store)
     if found is None:
-        found = _decoders[store] = SharedDecoder(store)
+        found = _readers[store] = LogReader(store)
     return found
 
 
@@ -71,7 +70,7 @@ def worker(
         schema=settings.database_schema,
         batch_size=settings.projector_batch,
         poll_seconds=settings.projector_poll_seconds,
-        decoder=_decoder(store),
+        reader=_reader(store),
         mirror=spec.mirrored,
         parking=parking(settings, url),
     )

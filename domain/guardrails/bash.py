@@ -45,6 +45,7 @@ from domain.guardrails.words import expand_braces, literal
 from domain.guardrails.wrappers import GRAMMARS, JOINS_REST, skip_options
 
 MAX_DEPTH = 6
+MAX_REREADS = 8
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\+?=")
 _SUBSTITUTION = re.compile(r"\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)|`([^`]*)`|<\(([^()]*)\)")
 _EXEC_ENDS = frozenset({";", "+", "\\;"})
@@ -65,6 +66,11 @@ _HEREDOC_PARTS = frozenset({"heredoc_start", "heredoc_body", "heredoc_end"})
 _SUBSTITUTIONS = frozenset({"command_substitution", "process_substitution"})
 _DUPLICATIONS = frozenset({">&", "<&", ">&-", "<&-"})
 _PIPES = frozenset({"|", "|&"})
+_OPENERS = frozenset({"{", "if", "while", "until", "for", "case", "select", "function", "[[",
+                      "!"})  # fmt: skip
+"""Reserved words that open a compound command (the grammar misreads them after ``!``)."""
+_RESERVED = _OPENERS | {"}", "then", "else", "elif", "fi", "do", "done", "esac", "in", "]]"}
+"""No program runs under these names: as a command's first word they are a misread."""
 _QUOTES = frozenset("'\"\\")
 
 
@@ -131,12 +137,24 @@ def parse(command: str, depth: int = 0) -> Script:
     """Parses a Bash command line into the invocations it runs."""
     if depth > MAX_DEPTH or not command.strip():
         return Script()
-    root = _parser().parse(command.encode(*_CODEC)).root_node
-    try:
-        script = _with_inline(Script(tuple(_Reader(depth).pipelines(root))), depth)
-    except RecursionError:  # thousands of nested brackets: only the flat reading is safe
+    source = command.encode(*_CODEC)
+    for _ in range(MAX_REREADS):
+        root = _parser().parse(source).root_node
+        reader = _Reader(depth)
+        try:
+            script = _with_inline(Script(tuple(reader.pipelines(root))), depth)
+            break
+        except _MisreadError as misread:  # ``! if …``, ``time {``: blank the keyword, again
+            source = (
+                source[: misread.start]
+                + b" " * (misread.end - misread.start)
+                + source[misread.end :]
+            )
+        except RecursionError:  # thousands of nested brackets: only the flat reading is safe
+            return _fallback(command, depth)
+    else:
         return _fallback(command, depth)
-    if not root.has_error:
+    if not root.has_error or not _errors_beyond(root, reader.repaired):
         return script
     rescue = _fallback(command, depth)
     return Script(script.pipelines + rescue.pipelines, script.inline + rescue.inline, False)
@@ -170,8 +188,10 @@ class _Extra:
 class _Reader:
     """Walks tree-sitter's tree of one command line into pipelines of invocations."""
 
-    def __init__(self, depth: int) -> None:
+    def __init__(self, depth: int, repaired: set[int] | None = None) -> None:
         self.depth = depth
+        self.repaired: set[int] = set() if repaired is None else repaired
+        """ERROR nodes the reader understood (a grammar slip on valid Bash, not a bad line)."""
 
     def pipelines(self, node: tree_sitter.Node) -> list[Pipeline]:
         kind = node.type
@@ -183,6 +203,8 @@ class _Reader:
             return self.redirected(node)
         if kind in _COMPOUNDS:
             return _one(self.compound(node, _Extra()))
+        if kind == "negated_command":
+            _check_negation(node)
         if kind in _SEQUENCES or kind == "negated_command":
             out: list[Pipeline] = []
             for child in node.named_children:
@@ -203,8 +225,19 @@ class _Reader:
     def redirected(self, node: tree_sitter.Node) -> list[Pipeline]:
         body = node.child_by_field_name("body")
         extra = _Extra()
-        for child in node.named_children:
-            if body is None or child != body:
+        children = node.named_children
+        for index, child in enumerate(children):
+            if body is not None and child == body:
+                continue
+            if _split_here_string(child, children[index + 1 : index + 2]):
+                self.repaired.add(child.id)  # ``> out <<< x``: lexed as ``<<`` then ``< x``
+                target = children[index + 1].child_by_field_name("destination")
+                if target is not None:
+                    extra.here.append(self.word(target)[0])
+                    extra.nested.extend(self.substitutions(target))
+                children[index + 1] = child  # read already
+                continue
+            if child.type != "ERROR" or child.id not in self.repaired:
                 self.redirection(child, extra)
         rests, extra.rest = extra.rest, []
         if body is not None and body.type in _SIMPLE:
@@ -268,6 +301,8 @@ class _Reader:
     def invocation(self, node: tree_sitter.Node, extra: _Extra) -> Invocation | None:
         words: list[str] = []
         kind = node.type
+        if kind == "command":
+            _check_time(node)
         if kind in ("declaration_command", "unset_command"):
             first = node.child(0)
             if first is not None:
@@ -275,8 +310,12 @@ class _Reader:
         children = [node] if kind == "variable_assignment" else node.named_children
         for child in children:
             kind = child.type
+            if kind == "command_name" and _first_word(child) in _RESERVED:
+                continue  # ``do rm …`` after a misread loop: what follows still runs
             if kind in _REDIRECTS:
                 self.redirection(child, extra)
+            elif kind in _STATEMENTS and kind != "variable_assignment":  # ``time (a)``
+                extra.nested.append(Script(tuple(self.pipelines(child))))
             elif kind == "variable_assignment":  # no brace expansion in an assignment
                 raw = _text(child)
                 words.append(literal(raw) if any(q in raw for q in _QUOTES) else raw)
@@ -328,7 +367,7 @@ class _Reader:
         while stack:
             current = stack.pop()
             if current.type in _SUBSTITUTIONS:
-                reader = _Reader(self.depth + 1)
+                reader = _Reader(self.depth + 1, self.repaired)
                 inner: list[Pipeline] = []
                 for child in current.named_children:
                     inner.extend(reader.pipelines(child))
@@ -340,6 +379,64 @@ class _Reader:
 
 _STATEMENTS = _SIMPLE | _COMPOUNDS | _SEQUENCES | {"pipeline", "redirected_statement",
                                                     "negated_command"}  # fmt: skip
+
+
+class _MisreadError(Exception):
+    """tree-sitter-bash reads ``! if a; then b; fi`` (``! {``, ``! while`` …) as a command
+    named ``if``, and ``time { …; }`` as a command named ``time``. Neither keyword changes what
+    runs, so the line is read again with the keyword blanked out (``start``:``end``)."""
+
+    def __init__(self, start: int, end: int) -> None:
+        super().__init__(start, end)
+        self.start, self.end = start, end
+
+
+def _check_negation(node: tree_sitter.Node) -> None:
+    command = node.named_children[0] if node.named_child_count else None
+    name = command.child_by_field_name("name") if command is not None else None
+    misread = command is not None and command.type == "command" and name is not None
+    if misread and name is not None and _first_word(name) in _OPENERS:
+        raise _MisreadError(node.start_byte, node.start_byte + 1)
+
+
+def _check_time(node: tree_sitter.Node) -> None:
+    name = node.child_by_field_name("name")
+    if name is None or _text(name) != "time":
+        return
+    arguments = node.children_by_field_name("argument")
+    end = name.end_byte
+    if arguments and _text(arguments[0]) == "-p":  # time -p: POSIX output format
+        end = arguments[0].end_byte
+        arguments = arguments[1:]
+    if arguments and _first_word(arguments[0]) in _OPENERS:
+        raise _MisreadError(name.start_byte, end)
+
+
+def _first_word(node: tree_sitter.Node) -> str:
+    """``{ {`` after ``!`` comes as one word: its first reserved word is the one that counts."""
+    words = _text(node).split(maxsplit=1)
+    return words[0] if words else ""
+
+
+def _split_here_string(node: tree_sitter.Node, following: list[tree_sitter.Node]) -> bool:
+    """After a redirection the grammar lexes ``<<<`` as ``<<`` (an ERROR) and ``< word``."""
+    if node.type != "ERROR" or _text(node) != "<<" or not following:
+        return False
+    after = following[0]
+    first = after.child(0)
+    return (after.type == "file_redirect" and after.start_byte == node.end_byte
+            and first is not None and first.type == "<")  # fmt: skip
+
+
+def _errors_beyond(root: tree_sitter.Node, repaired: set[int]) -> bool:
+    """Whether the tree holds a syntax error the reader did not understand."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_missing or (node.is_error and node.id not in repaired):
+            return True
+        stack.extend(child for child in node.children if child.has_error or child.is_missing)
+    return False
 
 
 def _text(node: tree_sitter.Node) -> str:

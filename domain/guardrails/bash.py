@@ -71,7 +71,6 @@ _OPENERS = frozenset({"{", "if", "while", "until", "for", "case", "select", "fun
 """Reserved words that open a compound command (the grammar misreads them after ``!``)."""
 _RESERVED = _OPENERS | {"}", "then", "else", "elif", "fi", "do", "done", "esac", "in", "]]"}
 """No program runs under these names: as a command's first word they are a misread."""
-_QUOTES = frozenset("'\"\\")
 
 
 @dataclass(frozen=True)
@@ -283,7 +282,7 @@ class _Reader:
             if not child.is_named:
                 operator = kind
             elif kind == "heredoc_start":
-                quoted = any(q in _text(child) for q in _QUOTES)
+                quoted = _quoted(_text(child))
             elif kind == "heredoc_body":
                 text = _text(child)
                 if dash:
@@ -318,7 +317,7 @@ class _Reader:
                 extra.nested.append(Script(tuple(self.pipelines(child))))
             elif kind == "variable_assignment":  # no brace expansion in an assignment
                 raw = _text(child)
-                words.append(literal(raw) if any(q in raw for q in _QUOTES) else raw)
+                words.append(literal(raw) if _quoted(raw) else raw)
                 extra.nested.extend(self.substitutions(child))
             elif kind != "comment":
                 words.extend(self.word(child))
@@ -354,7 +353,7 @@ class _Reader:
         """The words the shell passes for one word node (quotes removed, ANSI-C quotes
         decoded, braces expanded), read from the word's source text."""
         raw = _text(node)
-        if any(q in raw for q in _QUOTES):
+        if _quoted(raw):
             return [literal(raw)]
         if "{" in raw:
             return expand_braces(raw)
@@ -362,6 +361,8 @@ class _Reader:
 
     def substitutions(self, node: tree_sitter.Node) -> list[Script]:
         """The scripts run by ``$(…)``, backticks and ``<(…)`` anywhere inside ``node``."""
+        if not node.named_child_count and node.type not in _SUBSTITUTIONS:
+            return []  # a plain word, the common case
         found: list[Script] = []
         stack = [node]
         while stack:
@@ -437,6 +438,10 @@ def _errors_beyond(root: tree_sitter.Node, repaired: set[int]) -> bool:
             return True
         stack.extend(child for child in node.children if child.has_error or child.is_missing)
     return False
+
+
+def _quoted(raw: str) -> bool:
+    return "'" in raw or '"' in raw or "\\" in raw
 
 
 def _text(node: tree_sitter.Node) -> str:

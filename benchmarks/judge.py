@@ -97,6 +97,24 @@ def measure(
     return new, old, parsed
 
 
+def parse_times(
+    calls: list[tuple[str, dict[str, object]]], rounds: int
+) -> tuple[list[float], list[float]]:
+    """Parsing alone (no cache), new and old, over the Bash lines of ``calls``."""
+    commands = [str(i["command"]) for t, i in calls if t == "Bash" and "command" in i]
+    new: list[float] = []
+    old: list[float] = []
+    for _ in range(rounds):
+        for command in commands:
+            started = time.perf_counter()
+            bash.parse(command)
+            new.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            bashlex_oracle.parse(command)
+            old.append(time.perf_counter() - started)
+    return new, old
+
+
 def line(label: str, us: list[float]) -> str:
     return (f"  {label:<12} p50 {percentile(us, 50):8.1f} us  p99 {percentile(us, 99):8.1f} us"
             f"  max {max(us):8.1f} us  mean {statistics.fmean(us):8.1f} us")  # fmt: skip
@@ -121,6 +139,12 @@ def main() -> None:
         print(
             f"  json         p50 {percentile(base, 50):8.1f} us  p99 {percentile(base, 99):8.1f} us"
         )
+        if cold:
+            parse_new, parse_old = ([v * 1e6 for v in d] for d in parse_times(calls, args.rounds))
+            print(line("parse (new)", parse_new))
+            print(line("parse (old)", parse_old))
+            ratio = percentile(parse_old, 50) / percentile(parse_new, 50)
+            print(f"  parse old / new (p50): {ratio:.1f}x")
         print(f"  old / new: p50 {percentile(old_us, 50) / percentile(us, 50):.1f}x,"
               f" mean {statistics.fmean(old_us) / statistics.fmean(us):.1f}x;"
               f"  new judge / json (p50): {percentile(us, 50) / percentile(base, 50):.1f}x")  # fmt: skip

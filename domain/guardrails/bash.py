@@ -142,15 +142,11 @@ def parse(command: str, depth: int = 0) -> Script:
         reader = _Reader(depth)
         try:
             script = _with_inline(Script(tuple(reader.pipelines(root))), depth)
-            break
-        except _MisreadError as misread:  # ``! if …``, ``time {``: blank the keyword, again
-            source = (
-                source[: misread.start]
-                + b" " * (misread.end - misread.start)
-                + source[misread.end :]
-            )
         except RecursionError:  # thousands of nested brackets: only the flat reading is safe
             return _fallback(command, depth)
+        if not reader.misreads:
+            break
+        source = _blanked(source, reader.misreads)  # ``! if …``, ``time {``: read again
     else:
         return _fallback(command, depth)
     if not root.has_error or not _errors_beyond(root, reader.repaired):
@@ -187,10 +183,17 @@ class _Extra:
 class _Reader:
     """Walks tree-sitter's tree of one command line into pipelines of invocations."""
 
-    def __init__(self, depth: int, repaired: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        depth: int,
+        repaired: set[int] | None = None,
+        misreads: list[tuple[int, int]] | None = None,
+    ) -> None:
         self.depth = depth
         self.repaired: set[int] = set() if repaired is None else repaired
         """ERROR nodes the reader understood (a grammar slip on valid Bash, not a bad line)."""
+        self.misreads: list[tuple[int, int]] = [] if misreads is None else misreads
+        """Keywords the grammar took for programs: byte ranges to blank before reading again."""
 
     def pipelines(self, node: tree_sitter.Node) -> list[Pipeline]:
         kind = node.type
@@ -203,11 +206,16 @@ class _Reader:
         if kind in _COMPOUNDS:
             return _one(self.compound(node, _Extra()))
         if kind == "negated_command":
-            _check_negation(node)
+            self.note(_misread_negation(node))
         if kind in _SEQUENCES or kind == "negated_command":
             out: list[Pipeline] = []
-            for child in node.named_children:
-                out.extend(self.pipelines(child))
+            stack = list(reversed(node.named_children))
+            while stack:  # ``a && b && …`` nests a list per operator: flattened without recursion
+                child = stack.pop()
+                if child.type == "list":
+                    stack.extend(reversed(child.named_children))
+                else:
+                    out.extend(self.pipelines(child))
             return out
         if kind in _REDIRECTS:  # $(< .env), or a redirection the grammar left alone
             extra = _Extra()
@@ -220,6 +228,10 @@ class _Reader:
             return []
         nested = self.substitutions(node)  # a stray word (in an ERROR): what it runs
         return [(Invocation("", (), (), tuple(nested)),)] if nested else []
+
+    def note(self, misread: tuple[int, int] | None) -> None:
+        if misread is not None:
+            self.misreads.append(misread)
 
     def redirected(self, node: tree_sitter.Node) -> list[Pipeline]:
         body = node.child_by_field_name("body")
@@ -301,7 +313,7 @@ class _Reader:
         words: list[str] = []
         kind = node.type
         if kind == "command":
-            _check_time(node)
+            self.note(_misread_time(node))
         if kind in ("declaration_command", "unset_command"):
             first = node.child(0)
             if first is not None:
@@ -368,7 +380,7 @@ class _Reader:
         while stack:
             current = stack.pop()
             if current.type in _SUBSTITUTIONS:
-                reader = _Reader(self.depth + 1, self.repaired)
+                reader = _Reader(self.depth + 1, self.repaired, self.misreads)
                 inner: list[Pipeline] = []
                 for child in current.named_children:
                     inner.extend(reader.pipelines(child))
@@ -382,35 +394,44 @@ _STATEMENTS = _SIMPLE | _COMPOUNDS | _SEQUENCES | {"pipeline", "redirected_state
                                                     "negated_command"}  # fmt: skip
 
 
-class _MisreadError(Exception):
-    """tree-sitter-bash reads ``! if a; then b; fi`` (``! {``, ``! while`` …) as a command
-    named ``if``, and ``time { …; }`` as a command named ``time``. Neither keyword changes what
-    runs, so the line is read again with the keyword blanked out (``start``:``end``)."""
-
-    def __init__(self, start: int, end: int) -> None:
-        super().__init__(start, end)
-        self.start, self.end = start, end
-
-
-def _check_negation(node: tree_sitter.Node) -> None:
+def _misread_negation(node: tree_sitter.Node) -> tuple[int, int] | None:
+    """tree-sitter-bash reads ``! if a; then b; fi`` (``! {``, ``! ! while`` …) as a command
+    named ``if`` (or ``!``): the bytes of the ``!``s to blank, so the line reads as Bash does.
+    Negation never changes what runs."""
     command = node.named_children[0] if node.named_child_count else None
-    name = command.child_by_field_name("name") if command is not None else None
-    misread = command is not None and command.type == "command" and name is not None
-    if misread and name is not None and _first_word(name) in _OPENERS:
-        raise _MisreadError(node.start_byte, node.start_byte + 1)
+    if command is None or command.type != "command":
+        return None
+    name = command.child_by_field_name("name")
+    words = [w for w in (name, *command.children_by_field_name("argument")) if w is not None]
+    bangs = 0
+    while bangs < len(words) and _text(words[bangs]) == "!":
+        bangs += 1
+    if bangs < len(words) and _first_word(words[bangs]) in _OPENERS:
+        return node.start_byte, (words[bangs - 1].end_byte if bangs else node.start_byte + 1)
+    return None
 
 
-def _check_time(node: tree_sitter.Node) -> None:
+def _misread_time(node: tree_sitter.Node) -> tuple[int, int] | None:
+    """``time { …; }`` and ``time if …`` come as a command named ``time``: the keyword's bytes
+    (and ``-p``'s) to blank. Timing never changes what runs."""
     name = node.child_by_field_name("name")
     if name is None or _text(name) != "time":
-        return
+        return None
     arguments = node.children_by_field_name("argument")
     end = name.end_byte
     if arguments and _text(arguments[0]) == "-p":  # time -p: POSIX output format
         end = arguments[0].end_byte
         arguments = arguments[1:]
     if arguments and _first_word(arguments[0]) in _OPENERS:
-        raise _MisreadError(name.start_byte, end)
+        return name.start_byte, end
+    return None
+
+
+def _blanked(source: bytes, ranges: list[tuple[int, int]]) -> bytes:
+    out = bytearray(source)
+    for start, end in ranges:
+        out[start:end] = b" " * (end - start)
+    return bytes(out)
 
 
 def _first_word(node: tree_sitter.Node) -> str:
@@ -623,6 +644,8 @@ def _fallback(command: str, depth: int) -> Script:
             pipeline, words, redirects = [], [], []
         elif token in ("<", ">", ">>", "<>"):
             pending_redirect = True
+        elif not words and token in _RESERVED:  # ``then rm …``: what follows is the command
+            continue
         elif "{" in token:  # {rm,-rf,/}: the grammar took the brace for a group; Bash expands it
             words.extend(expand_braces(token))
         else:

@@ -251,3 +251,20 @@ def test_the_line_after_a_here_document_delimiter_continues_its_pipeline() -> No
     assert (shell.program, rm.argv) == ("bash", ("rm", "x"))
     unquoted = bash.parse("cat <<EOF\n$(rm -rf /)\nEOF")
     assert [i.program for i in unquoted.invocations()] == ["cat", "rm"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "! " * 50 + "if a; then rm -rf /; fi",  # a chain of negations is blanked in one reading
+        "; ".join(["! if a; then rm -rf /; fi"] * 20),  # many misreads, one more reading
+        "time -p ! ! { rm -rf /; }",
+        "(" * 3000 + "rm -rf /" + ")" * 3000,  # too deep to walk: the flat reading still sees it
+        " && ".join(f"echo {i} > /tmp/f{i}" for i in range(2000)) + " && rm -rf /",
+        "[[ -f x ]] && if a; then rm -rf /; fi && echo 'unbalanced",  # an ERROR at the end
+    ],
+    ids=["bangs", "many-misreads", "time-bang", "deep", "long", "unbalanced-quote"],
+)
+def test_odd_lines_still_show_every_command(command: str) -> None:
+    assert "rm" in {i.program for i in bash.parse(command).invocations()}
+    assert judged(ToolCall("Bash", {"command": command}, "odd")) == ("deny", "destructive_rm")

@@ -1,6 +1,6 @@
 """The domain imports only the standard library, eventsourcing.domain, itself and pure
-parsing libraries: bashlex and sqlglot (guardrails parse commands and SQL with real parsers),
-phonenumbers and python-stdnum (privacy confirms phone numbers, IBANs and national ids).
+parsing libraries: tree-sitter with its Bash grammar and sqlglot (guardrails parse commands and
+SQL with real parsers), phonenumbers and python-stdnum (privacy confirms phone numbers, IBANs and national ids).
 
 (import-linter cannot forbid one submodule of an external package, so this test does.)
 """
@@ -15,7 +15,8 @@ from tests.conftest import ROOT
 
 def test_domain_imports_nothing_but_stdlib_eventsourcing_domain_and_domain():
     allowed_roots = set(sys.stdlib_module_names) | {
-        "domain", "__future__", "bashlex", "sqlglot", "phonenumbers", "stdnum",
+        "domain", "__future__", "tree_sitter", "tree_sitter_bash", "sqlglot", "phonenumbers",
+        "stdnum",
     }  # fmt: skip
     for path in (ROOT / "domain").rglob("*.py"):
         tree = ast.parse(path.read_text())

@@ -56,7 +56,6 @@ from infra.embedded.postgres import free_port
 from infra.settings import Settings
 from tests.cleanup import delete_redis_keys, delete_stream
 from workers.bootstrap.projections import PROJECTIONS
-from workers.bootstrap.projectors import runner
 
 DEFAULT_URL = os.environ.get("OBSERVATORY_BENCH_DATABASE_URL",
                              "postgresql://postgres@127.0.0.1:5432/postgres")  # fmt: skip

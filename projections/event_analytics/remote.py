@@ -108,7 +108,7 @@ class RemoteClickHouse:
     def execute(self, sql: str, params: Params | None = None) -> None:
         raise NotImplementedError("the analytics process only answers queries")
 
-    def insert(self, table: str, columns: tuple[str, ...], rows: bytes) -> None:
+    def insert(self, table: str, data: Any) -> None:
         raise NotImplementedError("the analytics process only answers queries")
 
     def exclusive(self) -> contextlib.AbstractContextManager[Any]:

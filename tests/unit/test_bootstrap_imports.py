@@ -41,7 +41,7 @@ def loaded_web_modules(arguments: list[str], data_dir: Path) -> list[str]:
         # never reached: the probe stops before anything connects
         "OBSERVATORY_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
     }
-    done = subprocess.run(  # noqa: S603 - this interpreter, our own probe
+    done = subprocess.run(
         [sys.executable, "-P", "-c", PROBE % json.dumps(arguments), *WEB_STACK],
         env=environment, cwd=data_dir, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
@@ -62,7 +62,7 @@ def test_the_probe_sees_the_web_stack_where_it_is_loaded(tmp_path: Path) -> None
         "from workers.bootstrap.api import api_app\n"
         "print(json.dumps(sorted({n.split('.')[0] for n in sys.modules} & set(sys.argv[1:]))))"
     )
-    done = subprocess.run(  # noqa: S603 - this interpreter, our own probe
+    done = subprocess.run(
         [sys.executable, "-P", "-c", probe, *WEB_STACK],
         env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=tmp_path,
         capture_output=True, text=True, timeout=120, check=True,

@@ -171,7 +171,7 @@ async def in_process(args: argparse.Namespace) -> None:
     from commands.ingest.messages import Receipt
     from infra.migrate import migrate
     from infra.settings import Settings
-    from workers.serve import create_app
+    from workers.bootstrap.api import api_app
 
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     migrate(args.database_url, schema)
@@ -179,7 +179,7 @@ async def in_process(args: argparse.Namespace) -> None:
     settings = Settings(database_url=args.database_url, database_schema=schema,
                         data_dir=Path(tempfile.mkdtemp(prefix="observatory-route-")),
                         auth_mode="local", log_level="warning")  # fmt: skip
-    app = create_app(settings, args.database_url)
+    app = api_app(settings, args.database_url)
     lifespan: asyncio.Queue[Any] = asyncio.Queue()
     done: asyncio.Queue[Any] = asyncio.Queue()
     await lifespan.put({"type": "lifespan.startup"})

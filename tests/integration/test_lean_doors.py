@@ -18,7 +18,7 @@ from litestar.testing import TestClient
 from infra.access.principal import Role
 from infra.access.tokens import signer_for
 from tests.conftest import SESSION_DIR
-from workers.serve import create_app
+from workers.bootstrap.api import api_app
 from write_api.doors import IngestDoors
 
 PROMPT = json.loads((SESSION_DIR / "003_UserPromptSubmit.json").read_bytes())
@@ -31,7 +31,7 @@ VARYING = {"server-timing", "observatory-position", "date"}
 @pytest.fixture
 def secure(secure_settings: Any, pg_url: str) -> Iterator[tuple[TestClient[Any], list[str]]]:
     """A client on the secure app, and the paths that reached Litestar's stack."""
-    app = create_app(secure_settings, pg_url)
+    app = api_app(secure_settings, pg_url)
     doors = app.asgi_handler
     assert isinstance(doors, IngestDoors)
     assert set(doors.doors) == {HOOK, ENVELOPES}

@@ -106,3 +106,16 @@ def _one_chdb_path_at_a_time() -> Iterator[None]:
     from workers.analytics import close_clickhouse
 
     close_clickhouse()
+
+
+EXIT_WATCHDOG_SECONDS = 120
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A run must end when its tests do. A thread or child a test left behind would otherwise
+    hold the interpreter at exit until CI's time limit; instead, after two minutes every
+    thread's stack is printed and the run exits non-zero, naming the culprit."""
+    import faulthandler
+    import sys
+
+    faulthandler.dump_traceback_later(EXIT_WATCHDOG_SECONDS, exit=True, file=sys.__stderr__)

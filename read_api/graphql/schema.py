@@ -169,8 +169,9 @@ class Query:
         until: datetime | None = None,
         step: MetricStep = MetricStep.MINUTE,
         filter: MetricsFilter | None = None,
+        min_position: Position | None = None,
     ) -> list[MetricPoint]:
-        return await metric_resolvers.series(info, since, until, step, filter)
+        return await metric_resolvers.series(info, since, until, step, filter, min_position)
 
     @strawberry.field(
         permission_classes=[CanRead],
@@ -185,27 +186,36 @@ class Query:
         until: datetime | None = None,
         filter: MetricsFilter | None = None,
         first: int = 50,
+        min_position: Position | None = None,
     ) -> list[MetricPoint]:
-        return await metric_resolvers.breakdown(info, by, since, until, filter, first)
+        return await metric_resolvers.breakdown(info, by, since, until, filter, first, min_position)
 
     @strawberry.field(
         permission_classes=[CanRead],
         description="Sessions with activity in the last minutes and no SessionEnd (live state).",
     )
     async def live_sessions(
-        self, info: ReadInfo, within_minutes: int = 30, first: int = 100
+        self,
+        info: ReadInfo,
+        within_minutes: int = 30,
+        first: int = 100,
+        min_position: Position | None = None,
     ) -> list[LiveSession]:
-        return await live_resolvers.sessions(info, within_minutes, first)
+        return await live_resolvers.sessions(info, within_minutes, first, min_position)
 
     @strawberry.field(permission_classes=[CanRead], description="One session's live state.")
-    async def live_session(self, info: ReadInfo, id: str) -> LiveSession | None:
-        return await live_resolvers.session(info, id)
+    async def live_session(
+        self, info: ReadInfo, id: str, min_position: Position | None = None
+    ) -> LiveSession | None:
+        return await live_resolvers.session(info, id, min_position)
 
     @strawberry.field(
         permission_classes=[CanRead], description="The tenant's counters since the log began."
     )
-    async def live_counters(self, info: ReadInfo) -> LiveCounters:
-        return await live_resolvers.counters(info)
+    async def live_counters(
+        self, info: ReadInfo, min_position: Position | None = None
+    ) -> LiveCounters:
+        return await live_resolvers.counters(info, min_position)
 
     @strawberry.field(permission_classes=[CanRead], description="Most called tools (ClickHouse).")
     async def top_tools(

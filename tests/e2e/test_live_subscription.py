@@ -80,6 +80,7 @@ def test_a_subscription_receives_hooks_posted_over_http_as_they_happen(pg_url, s
                     assert sent.status_code == 200, sent.text
                 other = http.post("/v1/hooks/claude-code", json=hook("someone-else", 0))
                 assert other.status_code == 200
+                last = int(other.headers["Observatory-Position"])
             received: list[dict[str, object]] = []
             while len([e for e in received if e["kind"] in ("PreToolUse", "Decision")]) < CALLS + 1:
                 message = json.loads(ws.recv(30))
@@ -94,16 +95,18 @@ def test_a_subscription_receives_hooks_posted_over_http_as_they_happen(pg_url, s
         since = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
         data = graphql(
             base,
-            """query($since: DateTime!, $p: String!, $s: String!) {
-            agentMetricsBreakdown(by: TOOL, since: $since, filter: {project: $p}) {
+            """query($since: DateTime!, $p: String!, $s: String!, $at: Position!) {
+            agentMetricsBreakdown(by: TOOL, since: $since, filter: {project: $p},
+                                  minPosition: $at) {
               key calls denials }
-            liveSession(id: $s) { status counters { events toolCalls denials }
+            liveSession(id: $s, minPosition: $at) { status counters { events toolCalls denials }
               recentEvents(first: 3) { kind } }
             liveCounters { toolCalls } }""",
             token,
             since=since,
             p="ledger-api",
             s=session,
+            at=last,
         )
         assert data["agentMetricsBreakdown"] == [{"key": "Bash", "calls": CALLS + 1, "denials": 1}]
         assert data["liveSession"]["counters"]["toolCalls"] == CALLS

@@ -39,6 +39,7 @@ from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.event_analytics.remote import RemoteClickHouse
 from projections.guardrails.queries import GuardrailQueries
 from projections.live_state.keys import LiveKeys
+from projections.live_state.projection import NAME as LIVE_STATE
 from projections.live_state.queries import LiveStateQueries
 from projections.queries import PositionQueries
 from projections.session_timeline.queries import SessionTimelineQueries
@@ -102,18 +103,25 @@ async def start_read_side(
     stack.push_async_callback(engine.dispose)
     timeline = SessionTimelineQueries(engine)
     positions = PositionQueries(engine)
-    waiter = PositionWaiter(
-        positions.position,
-        listen=lambda: connect_async(database_url, schema),
-        read_recorded=positions.recorded,
-    )
-    await waiter.start()
-    stack.push_async_callback(waiter.stop)
     live = None
     if settings.redis_url:
         client = async_redis_client(settings)
         stack.push_async_callback(client.aclose)
         live = LiveStateQueries(client, LiveKeys(settings.redis_prefix))
+
+    async def position(name: str) -> int:
+        """Live state keeps its position in Redis, beside the state; the rest in PostgreSQL."""
+        if name == LIVE_STATE and live is not None:
+            return await live.position()
+        return await positions.position(name)
+
+    waiter = PositionWaiter(
+        position,
+        listen=lambda: connect_async(database_url, schema),
+        read_recorded=positions.recorded,
+    )
+    await waiter.start()
+    stack.push_async_callback(waiter.stop)
     app.state.read_side = ReadSide(
         timeline, GuardrailQueries(engine, DEFAULT_RULES), AuditLogQueries(engine),
         waiter, settings.tenant, AgentMetricsQueries(engine), live,

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from projections.agent_metrics.queries import MetricsFilter as Where
+from projections.agent_metrics.projection import NAME as PROJECTION
 from read_api.graphql.context import ReadInfo
+from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.metrics import MetricDimension, MetricPoint, MetricsFilter, MetricStep
 from read_api.graphql.types.paging import check_first
 
@@ -31,8 +33,9 @@ def _where(f: MetricsFilter | None) -> Where:
 
 
 async def series(info: ReadInfo, since: datetime, until: datetime | None, step: MetricStep,
-                 filter: MetricsFilter | None) -> list[MetricPoint]:  # fmt: skip
+                 filter: MetricsFilter | None, min_position: int | None) -> list[MetricPoint]:  # fmt: skip
     start, end = _range(since, until)
+    await wait_for_position(info, min_position, PROJECTION)
     points = await info.context.side.metrics.series(
         info.context.tenant_id,
         start,
@@ -44,8 +47,10 @@ async def series(info: ReadInfo, since: datetime, until: datetime | None, step: 
 
 
 async def breakdown(info: ReadInfo, by: MetricDimension, since: datetime, until: datetime | None,
-                    filter: MetricsFilter | None, first: int) -> list[MetricPoint]:  # fmt: skip
+                    filter: MetricsFilter | None, first: int,
+                    min_position: int | None) -> list[MetricPoint]:  # fmt: skip
     start, end = _range(since, until)
+    await wait_for_position(info, min_position, PROJECTION)
     points = await info.context.side.metrics.breakdown(
         info.context.tenant_id,
         start,

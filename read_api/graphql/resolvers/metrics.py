@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from projections.agent_metrics.queries import MetricsFilter as Where
 from projections.agent_metrics.projection import NAME as PROJECTION
+from projections.agent_metrics.queries import MetricsFilter as Where
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.metrics import MetricDimension, MetricPoint, MetricsFilter, MetricStep
@@ -33,7 +33,8 @@ def _where(f: MetricsFilter | None) -> Where:
 
 
 async def series(info: ReadInfo, since: datetime, until: datetime | None, step: MetricStep,
-                 filter: MetricsFilter | None, min_position: int | None) -> list[MetricPoint]:  # fmt: skip
+                 filter: MetricsFilter | None,
+                 min_position: int | None) -> list[MetricPoint]:  # fmt: skip
     start, end = _range(since, until)
     await wait_for_position(info, min_position, PROJECTION)
     points = await info.context.side.metrics.series(

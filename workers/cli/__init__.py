@@ -25,8 +25,24 @@ from workers.cli.stream import relay, stream
 from workers.cli.up import up
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, wanted: bool) -> None:
+    # Read on demand: the hook shim starts on every hook and needs no package metadata.
+    if wanted and not ctx.resilient_parsing:
+        from infra.version import version
+
+        click.echo(f"observatory, version {version()}")
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option("0.1.0", prog_name="observatory")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Observatory: watch, record and guard fleets of AI coding agents.
 

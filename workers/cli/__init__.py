@@ -11,7 +11,7 @@ import click
 
 from workers.cli.audit import audit
 from workers.cli.auth import auth
-from workers.cli.guardrails import guardrails, sessions
+from workers.cli.guardrails import guardrails
 from workers.cli.hooks import hooks
 from workers.cli.jobs import jobs
 from workers.cli.ml import ml
@@ -20,6 +20,7 @@ from workers.cli.projections import projections
 from workers.cli.replay import replay
 from workers.cli.run import ingest_writer, migrate, project, serve
 from workers.cli.scoring import score
+from workers.cli.sessions import sessions
 from workers.cli.shim import hook
 from workers.cli.stream import relay, stream
 from workers.cli.up import up

@@ -56,7 +56,8 @@ def read_handlers() -> list[Any]:
                     {"reason": "send Authorization: Bearer <token> in the connection_init payload"}
                 )
             socket = context.websocket
-            assert socket is not None
+            if socket is None:
+                raise ConnectionRejectionError({"reason": "connection_init outside a WebSocket"})
             try:
                 principal = await socket.app.state.authenticator.authenticate(credential.strip())
             except UnauthenticatedError as error:

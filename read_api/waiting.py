@@ -59,7 +59,8 @@ class PositionWaiter:
 
     async def start(self) -> None:
         if self._listen is not None:
-            self._task = asyncio.create_task(self._listen_forever(), name="position-listener")
+            listening = self._listen_forever(self._listen)
+            self._task = asyncio.create_task(listening, name="position-listener")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -86,11 +87,12 @@ class PositionWaiter:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(moved.wait(), min(remaining, self._recheck))
 
-    async def _listen_forever(self) -> None:
-        assert self._listen is not None
+    async def _listen_forever(
+        self, listen: Callable[[], Awaitable[psycopg.AsyncConnection[object]]]
+    ) -> None:
         while True:
             try:
-                conn = await self._listen()
+                conn = await listen()
                 async with conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     async for _ in conn.notifies():

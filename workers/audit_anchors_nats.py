@@ -18,7 +18,8 @@ from infra.settings import Settings
 
 class NatsAnchors:
     def __init__(self, settings: Settings) -> None:
-        assert settings.nats_url, "NatsAnchors needs OBSERVATORY_NATS_URL"
+        if not settings.nats_url:
+            raise ValueError("NatsAnchors needs OBSERVATORY_NATS_URL")
         self.url = settings.nats_url
         self.stream = f"{settings.nats_stream}_AUDIT"
         self.subject = f"{settings.nats_subject_prefix}-audit.anchors.v1"

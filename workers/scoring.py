@@ -23,7 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import numpy as np
@@ -127,16 +127,14 @@ class Scorer:
         found: list[RecordAssessment] = []
         for tenant, tenant_rows in by_tenant.items():
             models = self.models(tenant)
-            if "anomaly" in models:
-                model = models["anomaly"].model
-                assert isinstance(model, AnomalyModel)
-                scores = model.score(np.stack([r.vector for r in tenant_rows]), tenant)
+            anomaly = _promoted(models, "anomaly", AnomalyModel)
+            if anomaly is not None:
+                scores = anomaly.score(np.stack([r.vector for r in tenant_rows]), tenant)
                 for row, value in zip(tenant_rows, scores, strict=True):
                     row.scores["anomaly"] = float(value)
-            if "failure" in models:
-                model = models["failure"].model
-                assert isinstance(model, FailureModel)
-                self._step(model, tenant_rows)
+            failure = _promoted(models, "failure", FailureModel)
+            if failure is not None:
+                self._step(failure, tenant_rows)
             found += self._worth_recording(tenant, tenant_rows, models)
         return found
 
@@ -165,7 +163,7 @@ class Scorer:
         if version <= 1:
             return track
         events = list(self._store.events.get(stream_id, lte=version - 1, desc=True, limit=HISTORY))
-        failure = self.models(key[0]).get("failure")
+        failure = _promoted(self.models(key[0]), "failure", FailureModel)
         for stored in reversed(events):
             document = json.loads(publication(0, stored, self._prefix).body)
             event = session_event(document)
@@ -174,8 +172,7 @@ class Scorer:
             vector = track.state.update_and_vector(event)
             track.events += 1
             if failure is not None:
-                assert isinstance(failure.model, FailureModel)
-                _, track.hidden = failure.model.step(vector, track.hidden)
+                _, track.hidden = failure.step(vector, track.hidden)
         log.info("scoring: rebuilt session %s from %d stored events", key[1], len(events))
         return track
 
@@ -234,9 +231,21 @@ class Scorer:
 
 def _explain(models: dict[str, Loaded], row: Row, tenant: str) -> list[dict[str, Any]]:
     """The features furthest from the tenant's normal (the anomaly model's baseline)."""
-    anomaly = models.get("anomaly")
+    anomaly = _promoted(models, "anomaly", AnomalyModel)
     if anomaly is None:
         return []
-    assert isinstance(anomaly.model, AnomalyModel)
     return [{"name": c.feature, "value": c.value, "contribution": c.z}
-            for c in anomaly.model.explain(row.vector, tenant, top=5)]  # fmt: skip
+            for c in anomaly.explain(row.vector, tenant, top=5)]  # fmt: skip
+
+
+Model = TypeVar("Model", AnomalyModel, FailureModel)
+
+
+def _promoted(models: dict[str, Loaded], kind: str, expected: type[Model]) -> Model | None:
+    """The tenant's promoted model of ``kind``, if any, as the class that kind loads as."""
+    loaded = models.get(kind)
+    if loaded is None:
+        return None
+    if not isinstance(loaded.model, expected):
+        raise TypeError(f"the promoted {kind} model loaded as {type(loaded.model).__name__}")
+    return loaded.model

@@ -15,16 +15,15 @@ from litestar.datastructures import State
 from litestar.exceptions import HTTPException
 
 from infra.settings import Settings
+from infra.version import version
 
 if TYPE_CHECKING:
     from litestar import Litestar
 
-VERSION = "0.1.0"
-
 
 @get("/healthz", summary="Liveness", tags=["operations"], sync_to_thread=False)
 def healthz() -> dict[str, str]:
-    return {"status": "ok", "version": VERSION}
+    return {"status": "ok", "version": version()}
 
 
 @get("/readyz", summary="Readiness: the database answers", tags=["operations"])

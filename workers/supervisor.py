@@ -115,9 +115,9 @@ class Supervisor:
 
     def _check(self, child: _Child, now: float) -> None:
         if child.process is None:  # waiting for its start condition
-            assert child.spec.start_when is not None
+            ready = child.spec.start_when
             late = now - self._began >= START_ANYWAY
-            if late or child.spec.start_when():
+            if late or ready is None or ready():
                 if late:
                     log.warning("starting %s although its start condition does not hold after "
                                 "%.0f s", child.spec.role, START_ANYWAY)  # fmt: skip
@@ -127,7 +127,6 @@ class Supervisor:
             if now >= child.restart_at:
                 self._spawn(child)
             return
-        assert child.process is not None
         code = child.process.poll()
         if code is None or self.stopping.is_set():
             return

@@ -65,7 +65,7 @@ def replay_session(
     state = {
         "session_id": session_id, "tenant_id": tenant_id, "status": session.status,
         "hooks": session.hook_count, "decisions": decisions, "version": session.version,
-        "erased": bool(getattr(session, "erased", False)),
+        "erased": session.erased,
         "subagents": session.subagents, "open_tool_calls": list(open_calls.values()),
         "head_hash": session.head_hash,
     }  # fmt: skip

@@ -151,14 +151,16 @@ class Ingestor(EventStoreApplication):
         for session in sessions.values():
             self._remember(session)
         self._snapshot(due)
+        recorded: dict[int, Receipt] = {}
         for index in todo:
             command = commands[index]
-            receipts[index] = Receipt(command.status, command.reply, positions[last_event[index]])
+            recorded[index] = Receipt(command.status, command.reply, positions[last_event[index]])
+            receipts[index] = recorded[index]
         for index, command in enumerate(commands):
             if receipts[index] is None:
                 key = (command.tenant_id, str(command.idempotency_key))
                 first = first_with_key[key]
-                receipts[index] = _same_key_again(commands[first], receipts[first], command)
+                receipts[index] = _same_key_again(commands[first], recorded[first], command)
         return [r for r in receipts if r is not None]
 
     def _load(
@@ -210,8 +212,7 @@ def _replayed(stored: StoredReply, command: RecordHook) -> Receipt:
     return Receipt(stored.status, stored.reply, stored.position, replayed=True)
 
 
-def _same_key_again(first: RecordHook, answered: Receipt | None, command: RecordHook) -> Receipt:
-    assert answered is not None
+def _same_key_again(first: RecordHook, answered: Receipt, command: RecordHook) -> Receipt:
     if first.request_sha256 != command.request_sha256:
         return Receipt(422, b"", None, replayed=True, problem=KEY_REUSED)
     return Receipt(answered.status, answered.reply, answered.position, replayed=True)

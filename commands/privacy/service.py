@@ -52,7 +52,7 @@ class PrivacyDesk(EventStoreApplication):
         destroyed = destroy_key()
         for _ in range(10):
             session: AgentSession = self.repository.get(stream_id)
-            if getattr(session, "erased", False):
+            if session.erased:
                 return Erasure(session_id, destroyed, True, None)
             session.erase(by, reason, at=datetime.now(UTC))
             try:

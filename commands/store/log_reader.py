@@ -98,6 +98,7 @@ class LogReader:
         self._ahead: _Ahead | None = None
         self._select: Any = None
         recorder = store.recorder
+        self._postgres = recorder if isinstance(recorder, PostgresApplicationRecorder) else None
         if isinstance(recorder, PostgresApplicationRecorder):
             self._select = SQL(
                 "SELECT notification_id, originator_id, originator_version, topic, state"
@@ -148,13 +149,12 @@ class LogReader:
             self._cached -= len(self._stretches.popleft().events)
 
     def _fetch(self, after: int, limit: int) -> list[Positioned]:
-        if self._select is None:  # another recorder (in memory): its own select
+        recorder = self._postgres
+        if recorder is None:  # another recorder (in memory): its own select
             found = self._store.recorder.select_notifications(
                 start=after, limit=limit, inclusive_of_start=False
             )
             return [(n.id, self._mapper.to_domain_event(n)) for n in found]
-        recorder = self._store.recorder
-        assert isinstance(recorder, PostgresApplicationRecorder)
         with (
             recorder.datastore.get_connection() as conn,
             conn.cursor(binary=True, row_factory=tuple_row) as cursor,

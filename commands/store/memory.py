@@ -28,7 +28,8 @@ class InMemoryEventLog(POPOApplicationRecorder):
                 if (record.tenant_id, record.key) in self._replies:
                     raise IntegrityError(f"idempotency key {record.key!r} already recorded")
             ids = super().insert_events(stored_events, **kwargs)
-            assert ids is not None
+            if ids is None:
+                raise RuntimeError("the in-memory recorder returned no positions")
             positions = {
                 (e.originator_id, e.originator_version): p
                 for e, p in zip(stored_events, ids, strict=True)

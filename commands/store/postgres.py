@@ -113,7 +113,8 @@ class PostgresEventLog(PostgresApplicationRecorder):
             f"{self.datastore.lock_timeout}s",
         )
         with self.datastore.get_connection() as conn:
-            assert conn.autocommit  # the call must be its own transaction (see __init__)
+            if not conn.autocommit:  # the call must be its own transaction (see __init__)
+                raise RuntimeError("the event log's connections must be in autocommit mode")
             rows = conn.execute(self._insert_all, params, prepare=True).fetchall()
         positions = {(row["originator_id"], row["originator_version"]): row["notification_id"]
                      for row in rows}  # fmt: skip

@@ -70,7 +70,7 @@ class ApiKey(Aggregate):
         reason: str
         by: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: ApiKey) -> None:
             aggregate.revoked = True
 
     @staticmethod

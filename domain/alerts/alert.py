@@ -10,7 +10,6 @@ acknowledged, not resolved.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -54,7 +53,7 @@ class Alert(Aggregate):
         by: str
         note: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Alert) -> None:
             aggregate.status = AlertStatus.ACKNOWLEDGED.value
 
     class Resolved(Aggregate.Event):
@@ -62,7 +61,7 @@ class Alert(Aggregate):
         by: str
         note: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Alert) -> None:
             aggregate.status = AlertStatus.RESOLVED.value
 
     class Escalated(Aggregate.Event):
@@ -74,7 +73,7 @@ class Alert(Aggregate):
         detail: str
         by: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Alert) -> None:
             aggregate.escalated = True
 
     def __init__(self, tenant_id: str, session_id: str, agent: str | None, severity: str,

@@ -56,7 +56,7 @@ class Assessment(Aggregate):
         alert_id: str | None
         """The alert this assessment raised (None: none, or one was already open)."""
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Assessment) -> None:
             if self.alert_id is not None and self.severity is not None:
                 aggregate.alerts[alert_key(self.model_kind, self.severity)] = self.alert_id
 

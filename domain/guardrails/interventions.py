@@ -6,7 +6,6 @@ names the stream. A quarantine can be imposed (or its mode changed), lifted, and
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -38,7 +37,7 @@ class Intervention(Aggregate):
         reason: str
         by: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Intervention) -> None:
             aggregate.active, aggregate.mode, aggregate.reason = True, self.mode, self.reason
 
     class Lifted(Aggregate.Event):
@@ -48,7 +47,7 @@ class Intervention(Aggregate):
         reason: str
         by: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: Intervention) -> None:
             aggregate.active = False
 
     @staticmethod

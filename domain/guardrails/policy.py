@@ -37,7 +37,7 @@ class GuardrailPolicy(Aggregate):
         rule: dict[str, Any]
         by: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: GuardrailPolicy) -> None:
             aggregate.rules.append(self.rule)
 
     class RuleChanged(Aggregate.Event):
@@ -45,7 +45,7 @@ class GuardrailPolicy(Aggregate):
         rule: dict[str, Any]
         by: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: GuardrailPolicy) -> None:
             aggregate.rules[aggregate.index(self.rule["id"])] = self.rule
 
     class RuleRemoved(Aggregate.Event):
@@ -53,7 +53,7 @@ class GuardrailPolicy(Aggregate):
         rule_id: str
         by: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: GuardrailPolicy) -> None:
             del aggregate.rules[aggregate.index(self.rule_id)]
 
     class RuleModeSet(Aggregate.Event):
@@ -62,7 +62,7 @@ class GuardrailPolicy(Aggregate):
         mode: str
         by: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: GuardrailPolicy) -> None:
             index = aggregate.index(self.rule_id)
             aggregate.rules[index] = {**aggregate.rules[index], "mode": self.mode}
 

@@ -119,12 +119,10 @@ def parse_rule(data: Any, where: str = "rule") -> Rule:
         problems.append(f"{where}.when: required (a condition such as {{builtin: destructive_rm}})")
     else:
         condition = _condition(when, f"{where}.when", problems)
-    if problems:
-        raise RuleDefinitionError(problems)
-    assert isinstance(rule_id, str)
-    assert decision is not None
-    assert mode is not None
-    assert isinstance(when, Mapping)
+    # Every check above that fails adds a problem; the type checks only narrow what passed.
+    if (problems or not isinstance(rule_id, str) or not isinstance(when, Mapping)
+            or decision is None or mode is None):  # fmt: skip
+        raise RuleDefinitionError(problems or [f"{where}: incomplete rule"])
     return Rule(
         id=rule_id, tools=tuple(tools), when=dict(when), condition=condition,
         decision=decision, message=message or f"Blocked by guardrail rule {rule_id}.",

@@ -8,7 +8,6 @@ the lineup only points at the current one.
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -33,7 +32,7 @@ class ModelLineup(Aggregate):
         promoted: str | None
         by: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: ModelLineup) -> None:
             aggregate.promoted = UUID(self.promoted) if self.promoted else None
 
     @staticmethod

@@ -86,7 +86,7 @@ class ModelVersion(Aggregate):
         replaces: str | None
         """The version id this one took over from (None: the first of its kind)."""
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: ModelVersion) -> None:
             aggregate.status = ModelStatus.PROMOTED.value
 
     class Retired(Aggregate.Event):
@@ -94,7 +94,7 @@ class ModelVersion(Aggregate):
         by: str
         reason: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: ModelVersion) -> None:
             aggregate.status = ModelStatus.RETIRED.value
 
     @staticmethod

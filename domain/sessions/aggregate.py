@@ -12,7 +12,11 @@ Invariants:
   session's data key (``sealed``); ``Erased`` records that the key was destroyed, after which
   nothing more is sealed for the session.
 
-Event class paths are persisted: never rename or move one without an upcaster.
+Event class paths are persisted: never rename or move one without an upcaster. Events are
+never upcast in place, though: the hash chain covers each event's fields as they were recorded,
+so a new field means a new event class (or a digest over the stored form), not ``class_version``.
+Snapshots carry no digest: the aggregate's ``class_version`` and its ``upcast_v<n>_v<n+1>``
+methods bring an old snapshot's state up to date.
 """
 
 from __future__ import annotations
@@ -33,6 +37,9 @@ from domain.sessions.values import Attribution, SessionStatus, session_stream_id
 class AgentSession(Aggregate):
     """An agent session as the hooks describe it."""
 
+    class_version = 2
+    """The shape of a snapshot's state; bump it and add an upcaster when ``__init__`` changes."""
+
     class Opened(Aggregate.Created):
         """The first hook of a session arrived (whatever its kind)."""
 
@@ -40,7 +47,7 @@ class AgentSession(Aggregate):
         session_id: str
         prev_hash: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: AgentSession) -> None:
             aggregate.head_hash = event_digest(self)
 
     class HookRecorded(Aggregate.Event):
@@ -61,7 +68,7 @@ class AgentSession(Aggregate):
         sealed: str | None
         """The replaced originals, encrypted with the session's data key (None: nothing kept)."""
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: AgentSession) -> None:
             windows = SubagentWindows.from_state(aggregate.subagents)
             who = Attributed(
                 self.agent_id,
@@ -112,7 +119,7 @@ class AgentSession(Aggregate):
         intervention: str | None
         prev_hash: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: AgentSession) -> None:
             aggregate.head_hash = event_digest(self)
 
     class Erased(Aggregate.Event):
@@ -124,7 +131,7 @@ class AgentSession(Aggregate):
         reason: str
         prev_hash: str
 
-        def apply(self, aggregate: Any) -> None:
+        def apply(self, aggregate: AgentSession) -> None:
             aggregate.erased = True
             aggregate.head_hash = event_digest(self)
 
@@ -232,6 +239,12 @@ class AgentSession(Aggregate):
         """A hook kind this version does not know, kept whole."""
 
     @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Snapshots taken before decisions (``last_hook``) and erasure (``erased``) existed."""
+        state.setdefault("last_hook", {})
+        state.setdefault("erased", False)
+
+    @staticmethod
     def create_id(tenant_id: str, session_id: str) -> UUID:
         return session_stream_id(tenant_id, session_id)
 
@@ -287,7 +300,7 @@ class AgentSession(Aggregate):
             "payload_json": payload_json,
             "context_json": context_json,
             "redacted": sorted(redacted),
-            "sealed": None if getattr(self, "erased", False) else sealed,
+            "sealed": None if self.erased else sealed,
         }
         if issubclass(event_class, AgentSession.ToolHookRecorded):
             tool = facts.tool
@@ -314,7 +327,6 @@ class AgentSession(Aggregate):
 
     def decide(self, ruling: Ruling, *, at: datetime) -> None:
         """Records the guardrail decision on the hook just recorded."""
-        last = getattr(self, "last_hook", {})
         self.trigger_event(
             AgentSession.ToolCallDecided,
             timestamp=at,
@@ -323,7 +335,7 @@ class AgentSession(Aggregate):
             hook=ruling.hook,
             tool_name=ruling.tool_name,
             tool_use_id=ruling.tool_use_id,
-            agent_id=last.get("agent_id"),
+            agent_id=self.last_hook.get("agent_id"),
             decision=ruling.decision,
             rule_id=ruling.rule_id,
             policy_version=ruling.policy_version,

@@ -113,10 +113,8 @@ class HookFacts:
         duration = _duration(payload.get("duration_ms"), problems)
         if hook == BATCH_HOOK:
             _check_batch(payload.get("tool_calls"), problems)
-        if problems:
-            raise HookPayloadInvalidError(problems)
-        assert session_id is not None
-        assert isinstance(hook, str)
+        if problems or session_id is None or not isinstance(hook, str):
+            raise HookPayloadInvalidError(problems or ["session_id, hook_event_name: required"])
         subagent_type = None
         if isinstance(tool_input, dict):
             value = tool_input.get("subagent_type")

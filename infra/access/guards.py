@@ -1,4 +1,5 @@
-"""Litestar guards: the caller's roles must grant a permission (403 otherwise).
+"""Litestar guards: the caller's roles must grant a permission (403 otherwise), and the
+caller of a guarded route (``caller_of``).
 
 Guards are coroutines on purpose: Litestar runs a plain function guard in a worker thread,
 and that hop on every request cost the hook path more than deciding the tool call itself
@@ -13,7 +14,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from infra.access.errors import ForbiddenError
+from infra.access.errors import ForbiddenError, UnauthenticatedError
 from infra.access.principal import Permission, Principal
 
 
@@ -35,3 +36,12 @@ def requires(
             )
 
     return guard
+
+
+def caller_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The authenticated caller of a route behind the authentication middleware (401 if the
+    route was mounted without it, rather than acting for nobody)."""
+    user = connection.scope.get("user")
+    if not isinstance(user, Principal):
+        raise UnauthenticatedError("this route needs an authenticated caller")
+    return user

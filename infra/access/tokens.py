@@ -127,22 +127,24 @@ class JwksCache:
 
     def keys(self, kid: str | None) -> KeySet:
         with self._lock:
-            known = self._keys is not None and (
-                kid is None or any(k.kid == kid for k in self._keys.keys)
-            )
-            if not known and (
-                self._keys is None or time.monotonic() - self._fetched_at >= self._min_interval
+            keys = self._keys
+            if keys is not None and (
+                kid is None
+                or any(k.kid == kid for k in keys.keys)
+                or time.monotonic() - self._fetched_at < self._min_interval
             ):
-                try:
-                    self._keys = KeySet.import_key_set(self._fetch(self._url))  # type: ignore[arg-type]
-                except (OSError, ValueError, JoseError) as error:
-                    if self._keys is None:
-                        raise CredentialsRejectedError(
-                            f"cannot fetch the identity provider's keys from {self._url}: {error}"
-                        ) from None
-                self._fetched_at = time.monotonic()
-            assert self._keys is not None
-            return self._keys
+                return keys
+            try:
+                keys = KeySet.import_key_set(self._fetch(self._url))  # type: ignore[arg-type]
+            except (OSError, ValueError, JoseError) as error:
+                if keys is None:
+                    raise CredentialsRejectedError(
+                        f"cannot fetch the identity provider's keys from {self._url}: {error}"
+                    ) from None
+            else:
+                self._keys = keys
+            self._fetched_at = time.monotonic()
+            return keys
 
 
 def _fetch_json(url: str) -> dict[str, Any]:

@@ -106,7 +106,8 @@ class EmbeddedServer:
 
     @property
     def url(self) -> str:
-        assert self.port is not None
+        if self.port is None:
+            raise EmbeddedServerError(f"the embedded {self.name} has no port until it starts")
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property

@@ -78,7 +78,8 @@ class EmbeddedPostgres:
         return hasattr(os, "geteuid") and os.geteuid() == 0
 
     def url(self) -> str:
-        assert self.port is not None
+        if self.port is None:
+            raise EmbeddedPostgresError("the embedded PostgreSQL has no port until it starts")
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     def start(self) -> str:

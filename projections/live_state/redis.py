@@ -69,8 +69,11 @@ class RedisLiveStateView:
         tenants: dict[str, Counter[str]] = {}
         for event in events:
             key = (event.tenant_id, event.session_id)
-            fold = sessions.get(key) or sessions.setdefault(key, _SessionFold())
-            fold.add(event)
+            fold = sessions.get(key)
+            if fold is None:
+                sessions[key] = _SessionFold(event)
+            else:
+                fold.add(event)
             tenants.setdefault(event.tenant_id, Counter()).update(counters_of(event))
             public = event.public()
             recent = k.recent(event.tenant_id, event.session_id)
@@ -80,7 +83,6 @@ class RedisLiveStateView:
                 pipe.publish(k.channel(event.tenant_id), json.dumps(public))
         for (tenant, sid), fold in sessions.items():
             last = fold.last
-            assert last is not None
             session = k.session(tenant, sid)
             fields: dict[FieldT, EncodableT] = {
                 "session_id": sid, "last_at": last.at.isoformat(), "last_kind": last.kind,
@@ -120,11 +122,12 @@ class _SessionFold:
     """What a batch leaves in one session's keys: the last event, the last tool seen, the
     last event that is not a decision (it decides active/ended), counters to add."""
 
-    def __init__(self) -> None:
-        self.last: LiveEvent | None = None
+    def __init__(self, first: LiveEvent) -> None:
+        self.last = first
         self.presence: LiveEvent | None = None
         self.tool = ""
         self.counters: Counter[str] = Counter()
+        self.add(first)
 
     def add(self, event: LiveEvent) -> None:
         self.last = event

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+
 from click.testing import CliRunner
 
 from tests.conftest import session_files
@@ -9,12 +11,19 @@ from workers.cli import main
 
 
 def test_health_readiness_and_graphiql(client):
-    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/healthz").json() == {"status": "ok", "version": version("observatory")}
     assert client.get("/readyz").json() == {"status": "ready"}
     page = client.get("/graphql", headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "graphiql" in page.text.lower()
-    assert client.get("/schema/openapi.json").json()["info"]["title"] == "Observatory"
+    info = client.get("/schema/openapi.json").json()["info"]
+    assert (info["title"], info["version"]) == ("Observatory", version("observatory"))
+
+
+def test_the_cli_reports_the_installed_version():
+    shown = CliRunner().invoke(main, ["--version"])
+    assert shown.exit_code == 0
+    assert shown.output == f"observatory, version {version('observatory')}\n"
 
 
 def test_metrics_report_ingest_rate_batches_and_commit_latency(client):

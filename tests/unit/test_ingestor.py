@@ -6,6 +6,9 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+from eventsourcing.domain import Snapshot
+from eventsourcing.utils import get_topic
+
 from commands.ingest.messages import RecordHook
 from commands.ingest.service import Ingestor
 from domain.audit.chain import verify_chain
@@ -97,3 +100,25 @@ def test_sessions_are_snapshotted_and_reload_with_an_intact_chain():
     assert isinstance(reloaded, AgentSession)
     assert reloaded.version == 251
     assert reloaded.head_hash == verify_chain(events).head
+
+
+def test_a_snapshot_from_before_decisions_and_erasure_is_upcast_when_loaded():
+    app = Ingestor(cache_size=0)  # every batch loads its session from the store
+    texts = [p.read_text() for p in session_files()[:3]]
+    app.record([command(t) for t in texts[:2]])
+    stream = session_stream_id("default", S1["id"])
+    session = app.repository.get(stream)
+    internal = {"_id", "_version", "_pending_events", "last_hook", "erased"}
+    v1_state = {k: v for k, v in vars(session).items() if k not in internal}
+    assert app.snapshots is not None
+    app.snapshots.put([Snapshot(originator_id=stream, originator_version=session.version,
+                                timestamp=AT, topic=get_topic(AgentSession), state=v1_state)])  # fmt: skip
+    stored = app.snapshots.recorder.select_events(stream, desc=True, limit=1)[0]
+    assert b"class_version" not in stored.state
+
+    reloaded = app.repository.get(stream)
+    assert (reloaded.last_hook, reloaded.erased) == ({}, False)  # from the snapshot, upcast
+    assert Snapshot.take(reloaded).state["class_version"] == AgentSession.class_version == 2
+    receipt = app.record([command(texts[2])])[0]  # the writer continues from that snapshot
+    assert receipt.status == 200
+    assert verify_chain(app.events.get(stream)).intact

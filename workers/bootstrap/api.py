@@ -29,9 +29,10 @@ from infra.access.middleware import PUBLIC_PATHS, AuthenticationMiddleware
 from infra.database import eventsourcing_env
 from infra.problems import http_problem
 from infra.settings import Settings
+from infra.version import version
 from read_api.app import read_handlers
 from workers.bootstrap.sides import authenticator, follow, start_read_side, start_write_side
-from workers.serve import VERSION, healthz, readyz
+from workers.serve import healthz, readyz
 from write_api.app import write_handlers
 from write_api.doors import lean_ingest
 
@@ -104,7 +105,7 @@ def api_app(
             DefineMiddleware(AuthenticationMiddleware, exclude=PUBLIC_PATHS),
         ],
         request_max_body_size=settings.max_body_bytes,
-        openapi_config=OpenAPIConfig(title="Observatory", version=VERSION, path="/schema"),
+        openapi_config=OpenAPIConfig(title="Observatory", version=version(), path="/schema"),
         logging_config=None,  # the entry point configured structured logging
         debug=False,
     )

@@ -91,8 +91,10 @@ class WriterSupervisor:
 
     def _supervise(self) -> None:
         while not self._stopping.is_set():
-            assert self._process is not None
-            code = self._process.wait()
+            process = self._process
+            if process is None:  # start() spawns the writer before it supervises it
+                return
+            code = process.wait()
             if self._stopping.is_set():
                 return
             log.error("ingest writer exited with %s; restarting it", code)

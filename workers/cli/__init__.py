@@ -11,7 +11,7 @@ import click
 
 from workers.cli.audit import audit
 from workers.cli.auth import auth
-from workers.cli.guardrails import guardrails, sessions
+from workers.cli.guardrails import guardrails
 from workers.cli.hooks import hooks
 from workers.cli.jobs import jobs
 from workers.cli.ml import ml
@@ -20,13 +20,30 @@ from workers.cli.projections import projections
 from workers.cli.replay import replay
 from workers.cli.run import ingest_writer, migrate, project, serve
 from workers.cli.scoring import score
+from workers.cli.sessions import sessions
 from workers.cli.shim import hook
 from workers.cli.stream import relay, stream
 from workers.cli.up import up
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, wanted: bool) -> None:
+    # Read on demand: the hook shim starts on every hook and needs no package metadata.
+    if wanted and not ctx.resilient_parsing:
+        from infra.version import version
+
+        click.echo(f"observatory, version {version()}")
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option("0.1.0", prog_name="observatory")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and exit.",
+)
 def main() -> None:
     """Observatory: watch, record and guard fleets of AI coding agents.
 

@@ -15,15 +15,8 @@ from typing import Any
 
 import click
 
-from workers.cli.common import cli_actor, load_settings, resolve_database
-
-
-def _store(settings: Any) -> Any:
-    from commands.access.service import AccessDesk
-    from infra.database import eventsourcing_env
-
-    url = resolve_database(settings)
-    return AccessDesk(eventsourcing_env(url, settings.database_schema, 1))
+from workers.cli.auth import access_desk
+from workers.cli.common import cli_actor, load_settings
 
 
 def _when(value: str | None) -> datetime | None:
@@ -67,7 +60,7 @@ def verify(session_id: str | None, tenant: str | None, no_checkpoint: bool,
     settings = load_settings()
     signer = signer_for(settings)
     places = AnchorPlaces.from_settings(settings)
-    store = _store(settings)
+    store = access_desk(settings)
     try:
         # Recorded first, so the checkpoint this run may write covers the record itself.
         store.record_action(settings.tenant, cli_actor(), "audit.verified",
@@ -135,7 +128,7 @@ def replay(session_id: str, at_text: str | None, tenant: str | None, as_json: bo
     settings = load_settings()
     tenant = tenant or settings.tenant
     at = _when(at_text)
-    store = _store(settings)
+    store = access_desk(settings)
     try:
         try:
             found = replay_session(store, tenant, session_id, at)
@@ -185,7 +178,7 @@ def export(out: Path, sessions: tuple[str, ...], since: str | None, until: str |
     settings = load_settings()
     tenant = tenant or settings.tenant
     signer = signer_for(settings)
-    store = _store(settings)
+    store = access_desk(settings)
     try:
         manifest = export_bundle(
             store, tenant, out, sign=signer.sign, by=cli_actor(), sessions=list(sessions),

@@ -8,8 +8,8 @@ recorded in the audit log with the operating-system user who ran it.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,10 +20,14 @@ from workers.cli.common import (
     resolve_database,
 )
 
+if TYPE_CHECKING:
+    from commands.access.service import AccessDesk
+    from infra.settings import Settings
+
 ROLES = ("agent", "viewer", "operator", "auditor", "admin")
 
 
-def access_desk(settings: Any) -> Any:
+def access_desk(settings: Settings) -> AccessDesk:
     from commands.access.service import AccessDesk
     from infra.database import eventsourcing_env
 
@@ -32,7 +36,7 @@ def access_desk(settings: Any) -> Any:
 
 
 def mint_token(
-    settings: Any, roles: list[str], tenant: str, subject: str, ttl: Any, actor: str
+    settings: Settings, roles: list[str], tenant: str, subject: str, ttl: timedelta, actor: str
 ) -> str:
     """Signs a token with the local key and records that it was issued (never the token)."""
     from infra.access.principal import Role

@@ -206,3 +206,24 @@ def call_api(
         detail = body.get("detail", response.text)
         raise click.ClickException(f"{detail}\n  {problems}".rstrip())
     return body
+
+
+def api_options(func: F) -> F:
+    """``--url``, ``--port`` and ``--actor`` of commands that change things through the API.
+
+    Changes are recorded with who made them: the token's subject (``OBSERVATORY_TOKEN``, else
+    the admin token ``up`` saved), or ``--actor`` when authentication is off."""
+    func = click.option(
+        "--actor", default=None,
+        help="Who is making the change, when authentication is off (otherwise the caller's "
+        "token names them). The token: OBSERVATORY_TOKEN, else the one `up` saved.",
+    )(func)  # fmt: skip
+    func = click.option("--url", default=None, help="Observatory's base URL.")(func)
+    return port_option(func)
+
+
+def send_as(method: str, path: str, url: str | None, port: int | None, actor: str | None,
+            **kwargs: Any) -> dict[str, Any]:  # fmt: skip
+    """``call_api`` naming ``actor`` (``api_options``' ``--actor``) when there is one."""
+    headers = {"Observatory-Actor": actor} if actor else {}
+    return call_api(method, path, url=url, port=port, headers=headers, **kwargs)

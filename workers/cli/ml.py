@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,6 +24,11 @@ from workers.cli.ml_support import (
     registry_for,
     version_table,
 )
+
+if TYPE_CHECKING:
+    from commands.ml.service import ModelRegistry
+    from domain.ml.model_version import ModelVersion
+    from infra.settings import Settings
 
 
 def size_option(func: Any) -> Any:
@@ -116,7 +121,7 @@ def _every(seconds: float, once: Callable[[], None]) -> None:
         click.echo("Stopped.")
 
 
-def _taken(settings: Any, url: str, tenant: str, label: str) -> list[str]:
+def _taken(settings: Settings, url: str, tenant: str, label: str) -> list[str]:
     from domain.ml.errors import ModelVersionNotFoundError
 
     registry = registry_for(settings, url)
@@ -152,7 +157,7 @@ def _trainer(schema: str, url: str) -> Callable[[Any], None]:
     return train_now
 
 
-def _enqueuer(settings: Any, url: str) -> Callable[[Any], None]:
+def _enqueuer(settings: Settings, url: str) -> Callable[[Any], None]:
     from infra.jobs import job_broker
     from infra.redis_connections import RedisNotConfiguredError
     from workers.actors.train_models import enqueue_training, train_models_actor
@@ -194,7 +199,8 @@ def evaluate(size: str, seed: int | None) -> None:
     click.echo(f"Took {report.seconds:.1f}s (seed {config.seed}).")
 
 
-def _version(settings: Any, url: str, registry: Any, tenant: str, kind: str, label: str) -> Any:
+def _version(settings: Settings, url: str, registry: ModelRegistry, tenant: str, kind: str,
+             label: str) -> ModelVersion:  # fmt: skip
     from domain.ml.errors import ModelVersionNotFoundError
 
     try:

@@ -8,9 +8,13 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.ml.values import MODEL_KINDS
+
+if TYPE_CHECKING:
+    from commands.ml.service import ModelRegistry
+    from infra.settings import Settings
 
 KIND_NAMES = MODEL_KINDS
 SIZE_NAMES = ("default", "small")
@@ -37,14 +41,14 @@ def progress_bar(title: str) -> Iterator[Callable[[str, float], None]]:
         yield lambda stage, done: bar.update(task, description=stage, completed=done)
 
 
-def registry_for(settings: Any, url: str) -> Any:
+def registry_for(settings: Settings, url: str) -> ModelRegistry:
     from commands.ml.service import ModelRegistry
     from infra.database import eventsourcing_env
 
     return ModelRegistry(eventsourcing_env(url, settings.database_schema, 1))
 
 
-def catch_up_versions(settings: Any, url: str) -> str | None:
+def catch_up_versions(settings: Settings, url: str) -> str | None:
     """Brings the ``alerts`` read model (which holds ``model_versions``) to the log head:
     itself when no projector leads it, else by waiting a little for the one that does.
     Returns a note when it is still behind."""
@@ -75,7 +79,7 @@ def catch_up_versions(settings: Any, url: str) -> str | None:
             "changes may be missing (see `observatory projections status`).")  # fmt: skip
 
 
-def read_versions(settings: Any, url: str, tenant: str,
+def read_versions(settings: Settings, url: str, tenant: str,
                   kind: str | None = None) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     """The tenant's versions, by kind and newest first, and a note if the view lags."""
     from infra.database import connect
@@ -90,7 +94,7 @@ def read_versions(settings: Any, url: str, tenant: str,
     return [dict(zip(names, row, strict=True)) for row in found], note
 
 
-def known_labels(settings: Any, url: str, tenant: str, kind: str) -> list[str]:
+def known_labels(settings: Settings, url: str, tenant: str, kind: str) -> list[str]:
     return [str(v["label"]) for v in read_versions(settings, url, tenant, kind)[0]]
 
 

@@ -15,8 +15,8 @@ from litestar.params import FromPath, FromQuery
 
 from commands.access.service import KeyNotFoundError
 from domain.access.api_keys import KeyRevokedError
-from infra.access.guards import requires
-from infra.access.principal import ROLE_NAMES, Permission, principal_of
+from infra.access.guards import caller_of, requires
+from infra.access.principal import ROLE_NAMES, Permission
 from write_api.app_state import access_of, keys_of
 from write_api.errors import IngestRefusedError
 from write_api.parsing import BodyRejectedError, parse_object
@@ -25,8 +25,7 @@ ADMINS = [requires(Permission.ADMINISTER)]
 
 
 def _caller(request: Request[Any, Any, Any]) -> tuple[str, str]:
-    principal = principal_of(request)
-    assert principal is not None  # the middleware attached one
+    principal = caller_of(request)
     return principal.tenant_id, principal.actor
 
 
@@ -36,8 +35,7 @@ class AccessController(Controller):
 
     @get("/whoami", summary="Who the credential says you are")
     async def whoami(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
-        principal = principal_of(request)
-        assert principal is not None
+        principal = caller_of(request)
         return {
             "subject": principal.subject, "tenant": principal.tenant_id,
             "roles": sorted(r.value for r in principal.roles), "via": principal.via,

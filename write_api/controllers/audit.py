@@ -20,8 +20,8 @@ from litestar.response import Stream
 
 from commands.audit.reader import SessionAuditReader
 from infra.access.errors import ForbiddenError
-from infra.access.guards import requires
-from infra.access.principal import Permission, principal_of
+from infra.access.guards import caller_of, requires
+from infra.access.principal import Permission
 from write_api.app_state import access_of, keyring_of
 from write_api.errors import IngestRefusedError
 
@@ -42,8 +42,7 @@ class AuditController(Controller):
         self, request: Request[Any, Any, Any], session_id: FromPath[str],
         unseal: FromQuery[bool] = False,
     ) -> Stream:  # fmt: skip
-        principal = principal_of(request)
-        assert principal is not None
+        principal = caller_of(request)
         if unseal and not principal.can(Permission.UNSEAL):
             raise ForbiddenError("unsealing needs the unseal permission (auditor or admin)")
         tenant = principal.tenant_id

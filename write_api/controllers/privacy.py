@@ -14,8 +14,8 @@ from litestar import Controller, Request, Response, post
 from litestar.params import FromPath
 
 from commands.privacy.service import SessionNotFoundError
-from infra.access.guards import requires
-from infra.access.principal import Permission, principal_of
+from infra.access.guards import caller_of, requires
+from infra.access.principal import Permission
 from write_api.app_state import keyring_of, privacy_of
 from write_api.errors import IngestRefusedError
 from write_api.parsing import BodyRejectedError, parse_object
@@ -34,8 +34,7 @@ class PrivacyController(Controller):
     async def erase(
         self, request: Request[Any, Any, Any], session_id: FromPath[str]
     ) -> Response[dict[str, Any]]:
-        principal = principal_of(request)
-        assert principal is not None
+        principal = caller_of(request)
         body = await request.body()
         try:
             reason = parse_object(body, 4).get("reason", "") if body else ""

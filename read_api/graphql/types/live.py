@@ -59,7 +59,8 @@ class LiveSession:
     @strawberry.field(description="Its latest events, newest first (up to 100 are kept).")
     async def recent_events(self, info: strawberry.Info, first: int = 20) -> list[LiveEvent]:
         loader = info.context.recent_events
-        assert loader is not None  # a LiveSession exists only where live state is configured
+        if loader is None:  # a LiveSession exists only where live state is configured
+            raise RuntimeError("live state is not configured: no recent events to load")
         recent = await loader.load(self.session_id)
         return [LiveEvent.of(e) for e in recent[: check_first(first, "LiveSession.recentEvents")]]
 

@@ -21,7 +21,6 @@ from read_api.graphql.types.paging import Connection, Edge, page_info
 from read_api.graphql.types.session import Position, encode_cursor
 
 PROJECTION = "alerts"
-MAX_NOTE_CHARS = 2_000
 
 
 def _queries(info: ReadInfo) -> AlertQueries:
@@ -63,20 +62,17 @@ def _actions(info: ReadInfo) -> CanActOnAlerts:
     return actions
 
 
+CODES = {"alert_not_found": "NOT_FOUND", "invalid_command": "BAD_INPUT", "conflict": "CONFLICT"}
+"""The alert commands' refusals (``CanActOnAlerts``) as GraphQL error codes."""
+
+
 async def act(info: ReadInfo, verb: str, alert_id: str, note: str) -> AlertCommandResult:
     """Acknowledges or resolves (``verb``) one of the caller's tenant's alerts."""
-    if len(note) > MAX_NOTE_CHARS:
-        raise GraphQLError(f"note: at most {MAX_NOTE_CHARS} characters",
-                           extensions={"code": "BAD_INPUT"})  # fmt: skip
     actions = _actions(info)
     command = actions.acknowledge if verb == "acknowledge" else actions.resolve
-    principal = info.context.principal
-    try:
-        position = await asyncio.to_thread(
-            command, info.context.tenant_id, alert_id, note, principal.actor
-        )
-    except LookupError:
-        raise GraphQLError(f"no alert {alert_id}", extensions={"code": "NOT_FOUND"}) from None
-    except ValueError as error:
-        raise GraphQLError(str(error), extensions={"code": "CONFLICT"}) from None
-    return AlertCommandResult(alert_id=alert_id, position=Position(position))
+    acted = await asyncio.to_thread(
+        command, info.context.tenant_id, alert_id, info.context.principal.actor, note
+    )
+    if acted.refused is not None:
+        raise GraphQLError(acted.detail, extensions={"code": CODES[acted.refused]})
+    return AlertCommandResult(alert_id=alert_id, position=Position(acted.position))

@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from projections.alerts.queries import AlertFilter as Where
 from projections.alerts.queries import AlertQueries
 from read_api.graphql.context import CanActOnAlerts, ReadInfo
-from read_api.graphql.resolvers.sessions import page_start, wait_for_position
+from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.alerts import (
     Alert,
     AlertCommandResult,
@@ -17,8 +17,8 @@ from read_api.graphql.types.alerts import (
     ModelKind,
     ModelVersion,
 )
-from read_api.graphql.types.paging import Connection, Edge, page_info
-from read_api.graphql.types.session import Position, encode_cursor
+from read_api.graphql.types.paging import Connection, Page
+from read_api.graphql.types.session import Position
 
 PROJECTION = "alerts"
 
@@ -38,14 +38,12 @@ async def alerts(
     min_position: int | None,
 ) -> Connection[Alert]:
     await wait_for_position(info, min_position, PROJECTION)
-    before = page_start(first, after, "alert", "Query.alerts")
+    page = Page.of("Query.alerts", "alert", first, after)
     f = filter or AlertFilter()
     where = Where(f.status.value if f.status else None, f.severity.value if f.severity else None,
                   f.session_id)  # fmt: skip
-    records, more = await _queries(info).alerts(info.context.tenant_id, where, first, before)
-    edges = [Edge(node=Alert.of(r), cursor=encode_cursor("alert", r.position)) for r in records]
-    cursors = [edge.cursor for edge in edges]
-    return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))
+    records, more = await _queries(info).alerts(info.context.tenant_id, where, first, page.position)
+    return page.connection(((Alert.of(r), r.position) for r in records), more)
 
 
 async def model_versions(info: ReadInfo, kind: ModelKind | None) -> list[ModelVersion]:

@@ -13,6 +13,7 @@ from litestar import Request
 
 from commands.access.follower import KeyFollower
 from commands.access.service import AccessDesk
+from commands.alerts.service import AlertActions
 from commands.guardrails.service import PolicyDesk
 from commands.privacy.service import PrivacyDesk
 from infra.keyring import Keyring
@@ -47,3 +48,8 @@ def privacy_of(request: Request[Any, Any, Any]) -> PrivacyDesk:
 def keyring_of(request: Request[Any, Any, Any]) -> Keyring:
     ring: Keyring = request.app.state.keyring
     return ring
+
+
+def alert_actions_of(request: Request[Any, Any, Any]) -> AlertActions:
+    actions: AlertActions = request.app.state.alert_actions
+    return actions

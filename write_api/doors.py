@@ -9,8 +9,8 @@ else, including a trailing slash or a ``root_path``, goes to Litestar unchanged.
 
 What a door keeps of the Litestar route it stands in for, so that the two cannot differ:
 
-* the same code: the route's handler and the door both call ``record_hook`` /
-  ``record_envelope`` on a ``Call`` (``write_api.call``);
+* the same code: the route's handler and the door both call ``IngestGate.ingest`` with the
+  route's ``Door`` on a ``Call`` (``write_api.call``);
 * authentication: the app's ``Authenticator`` on the same credential (``credential_of``),
   the caller stored as ``scope["user"]`` as the middleware does;
 * the route's own guards (``Permission.INGEST``), resolved from the registered handler;
@@ -24,7 +24,6 @@ The route stays registered: it is what the OpenAPI document (``/schema``) descri
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,20 +38,18 @@ from litestar.utils.scope.state import ScopeState
 
 from infra.access.middleware import Authenticator, credential_of
 from write_api.call import Call
-from write_api.controllers.claude_code import ENDPOINT as HOOK_ENDPOINT
-from write_api.controllers.claude_code import record_hook
-from write_api.controllers.envelopes import ENDPOINT as ENVELOPE_ENDPOINT
-from write_api.controllers.envelopes import record_envelope
-from write_api.gate import IngestGate
+from write_api.controllers import claude_code, envelopes
+from write_api.gate import Door, IngestGate
 from write_api.responses import Answer, send_answer
 
-Serve = Callable[[IngestGate, Call], Awaitable[Answer]]
-DOORS: dict[str, Serve] = {HOOK_ENDPOINT: record_hook, ENVELOPE_ENDPOINT: record_envelope}
+DOORS: dict[str, Door] = {door.endpoint: door for door in (claude_code.DOOR, envelopes.DOOR)}
 
 
 @dataclass(frozen=True)
-class _Door:
-    serve: Serve
+class _Route:
+    """A door and what it keeps of the route it stands in for."""
+
+    door: Door
     handler: HTTPRouteHandler
     guards: tuple[Any, ...]
     exception_handlers: dict[Any, Any]
@@ -64,49 +61,49 @@ class IngestDoors:
     def __init__(self, app: Litestar, inner: ASGIApp) -> None:
         self.app = app
         self.inner = inner
-        self.doors: dict[str, _Door] = {}
+        self.doors: dict[str, _Route] = {}
         for route in app.routes:
-            serve = DOORS.get(route.path)
-            if serve is None or not isinstance(route, HTTPRoute):
+            door = DOORS.get(route.path)
+            if door is None or not isinstance(route, HTTPRoute):
                 continue
             if (entry := route.route_handler_map.get("POST")) is not None:
                 handler = entry[0]
                 guards = tuple(handler.resolve_guards())
                 refusals = dict(handler.resolve_exception_handlers())
-                self.doors[route.path] = _Door(serve, handler, guards, refusals)
+                self.doors[route.path] = _Route(door, handler, guards, refusals)
         self._refusals = ExceptionHandlerMiddleware(inner, None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         raw: dict[str, Any] = scope  # type: ignore[assignment]
-        door = (
+        route = (
             self.doors.get(raw["path"])
             if raw["type"] == "http" and raw.get("method") == "POST" and not raw.get("root_path")
             else None
         )
-        if door is None or not _host_ok(scope):
+        if route is None or not _host_ok(scope):
             await self.inner(scope, receive, send)
             return
         try:
-            answer = await self._open(door, scope, receive)
+            answer = await self._open(route, scope, receive)
         except Exception as error:  # noqa: BLE001 - answered as the route would answer it
-            ScopeState.from_scope(scope).exception_handlers = door.exception_handlers
-            scope["route_handler"] = door.handler
+            ScopeState.from_scope(scope).exception_handlers = route.exception_handlers
+            scope["route_handler"] = route.handler
             await self._refusals.handle_request_exception(self.app, scope, receive, send, error)
             return
         await send_answer(send, answer)
 
-    async def _open(self, door: _Door, scope: Any, receive: Receive) -> Answer:
+    async def _open(self, route: _Route, scope: Any, receive: Receive) -> Answer:
         call = Call(scope, receive)
         authenticator: Authenticator = self.app.state.authenticator
         credential = credential_of(call)
         scope["user"] = await authenticator.authenticate(credential)
         scope["auth"] = credential
-        if door.guards:
+        if route.guards:
             connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope, receive)
-            for guard in door.guards:
-                await guard(connection, door.handler)
+            for guard in route.guards:
+                await guard(connection, route.handler)
         gate: IngestGate = self.app.state.gate
-        return await door.serve(gate, call)
+        return await gate.ingest(call, route.door)
 
 
 def _host_ok(scope: Scope) -> bool:

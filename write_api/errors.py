@@ -71,6 +71,18 @@ class IngestRefusedError(ProblemDetailsException):
         self.reason = reason
 
 
+class HookRefusedError(Exception):
+    """A door finds no hook to record in a well-formed body (an envelope's missing or wrong
+    fields): the gate keeps the body in quarantine and answers 400 with ``reason``, ``detail``
+    and the ``extra`` members."""
+
+    def __init__(self, reason: str, detail: str, **extra: Any) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.extra = extra
+
+
 class BodyTooLargeError(Exception):
     """More of the body arrived than the limit allows (``received`` bytes so far)."""
 

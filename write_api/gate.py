@@ -1,13 +1,23 @@
-"""The ingest gate: read, check, record — the same steps for every ingest door.
+"""The ingest gate: read, check, rule, screen, record, answer — one call for every ingest door.
 
-Order of work for one request: read the body within the size limit; parse it strictly; check
-it is a hook we can record; rule on it (guarded hooks, from the original payload); screen it
-for personal data and secrets within the screening budget, off the event loop when the body
-is large, sealing the originals with the session's data key; build the
-command; wait for the group-commit writer to make it durable; answer. Anything refused before
-the writer is kept in quarantine (redacted) and answered 4xx; nothing of it reaches a session.
+``IngestGate.ingest(call, door)`` is the only way in: the lean doors (``write_api.doors``) and
+the Litestar routes that document them call it, and a ``Door`` says only what differs between
+them (where the hook sits in the body, what the recorded request is answered). Order of work
+for one request:
 
-The tenant is the caller's (``tenant_of``): every door is authenticated before the gate.
+1. the caller's tenant (``tenant_of``: every door is authenticated before the gate);
+2. the body within the size limit; strict JSON; the door's unwrapping (an envelope's checks);
+   the hook contract (``HookFacts``); the ``Idempotency-Key`` header;
+3. the ruling (PreToolUse/PermissionRequest, from the original payload: a rule on ``.env``
+   must see the path);
+4. screening for personal data and secrets within the screening budget, off the event loop
+   when the body is large (the ruling too), sealing the originals with the session's data key;
+5. the group-commit writer makes it durable (ruling, reply and idempotency record with it);
+6. the answer: the door's body, ``Observatory-Position``, ``Idempotent-Replayed`` on a
+   redelivery, ``Server-Timing``.
+
+Anything refused before the writer is kept in quarantine (redacted) and answered 4xx; nothing
+of it reaches a session.
 """
 
 from __future__ import annotations
@@ -41,9 +51,10 @@ from infra.keyring import KeyDestroyedError
 from infra.metrics import INGEST_QUEUE, INGEST_REJECTED, INGEST_REPLAYED, INGESTED_EVENTS
 from infra.screening_pool import ScreeningPool
 from write_api.call import Call
-from write_api.errors import BodyTooLargeError, IngestRefusedError
+from write_api.errors import BodyTooLargeError, HookRefusedError, IngestRefusedError
 from write_api.parsing import BodyRejectedError, parse_object
 from write_api.quarantine import CanQuarantine, Quarantined
+from write_api.responses import Answer, receipt_answer
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +66,23 @@ class Sealer(Protocol):
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
-@dataclass(frozen=True)
-class Accepted:
-    """A checked body: the payload, its JSON text and what the domain read from it."""
+@dataclass(frozen=True, slots=True)
+class Door:
+    """What one ingest door adds to the gate's steps; built once per door, at import."""
 
-    payload: dict[str, Any]
-    text: str
-    body: bytes
-    received_at: datetime
-    started: float
-    """``time.perf_counter()`` when the request arrived (for server timing)."""
+    endpoint: str
+    """The path, as quarantined bodies name it."""
+    source: str
+    """Which door the event came through (``RecordHook.source``)."""
+    unwrap: Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]]] | None = None
+    """The hook and its context inside the body, or ``HookRefusedError`` (None: the body is
+    the hook itself, kept with its exact bytes)."""
+    reply: Callable[[Ruling | None], bytes] | None = None
+    """What the request is answered once recorded, stored with it so a redelivery answers the
+    same (None: an empty body)."""
+    receipt_body: Callable[[Receipt, HookFacts], bytes] | None = None
+    """The answer's body built from the receipt instead of the stored reply (None: the stored
+    reply)."""
 
 
 class IngestGate:
@@ -91,58 +109,67 @@ class IngestGate:
         self.max_depth = max_depth
         self.clock = clock
 
-    async def accept(self, call: Call, endpoint: str) -> Accepted:
-        """Reads and parses the body, or quarantines it and raises a 4xx problem."""
-        received_at = self.clock()
-        started = time.perf_counter()
-        declared = call.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._refuse_too_large(call, endpoint, received_at, int(declared))
-        try:
-            body = await call.body(self.max_body_bytes)
-        except BodyTooLargeError as error:
-            await self._refuse_too_large(call, endpoint, received_at, error.received)
+    async def ingest(self, call: Call, door: Door) -> Answer:
+        """One request through every step, in order (see the module doc); the one way in for
+        every ingest surface. Raises ``IngestRefusedError`` (a problem document) otherwise."""
+        received_at, started = self.clock(), time.perf_counter()
+        tenant_id = tenant_of(call, self.tenant_id)
+        body = await self._body(call, door.endpoint, tenant_id, received_at)
+        payload: dict[str, Any]
+        text: str | None
+        context: dict[str, Any] | None = None
         try:
             payload = parse_object(body, self.max_depth)
+            if door.unwrap is None:
+                text = body.decode("utf-8").removeprefix("\ufeff")
+            else:
+                (payload, context), text = door.unwrap(payload), None
+            facts = HookFacts.from_payload(payload)
         except BodyRejectedError as error:
-            await self.refuse(call, endpoint, received_at, body, error.reason, error.detail)
-        text = body.decode("utf-8").removeprefix("\ufeff")
-        return Accepted(payload, text, body, received_at, started)
-
-    def rule(self, call: Call, accepted: Accepted, facts: HookFacts) -> Ruling | None:
-        """The guardrail ruling for PreToolUse/PermissionRequest (None for other hooks)."""
-        if self.decider is None:
-            return None
-        tenant_id = tenant_of(call, self.tenant_id)
-        return self.decider.rule(tenant_id, facts, accepted.payload, accepted.started)
-
-    async def screen(
-        self,
-        accepted: Accepted,
-        payload: dict[str, Any],
-        payload_text: str | None,
-        context: dict[str, Any] | None = None,
-        ruling: Ruling | None = None,
-    ) -> Screened:
-        """Redacts what will be stored (see ``domain.privacy.screening``), within the
-        screening budget and off the event loop for large bodies (``infra.screening_pool``)."""
-        return await self.screener.screen_hook(
-            payload, payload_text, context, ruling, size=len(accepted.body)
-        )
-
-    async def check_hook(
-        self, call: Call, endpoint: str, accepted: Accepted,
-        payload: dict[str, Any],
-    ) -> HookFacts:  # fmt: skip
-        try:
-            return HookFacts.from_payload(payload)
+            await self._refuse(call, door.endpoint, tenant_id, received_at, body, error.reason,
+                               error.detail)  # fmt: skip
+        except HookRefusedError as error:
+            await self._refuse(call, door.endpoint, tenant_id, received_at, body, error.reason,
+                               error.detail, **error.extra)  # fmt: skip
         except HookPayloadInvalidError as error:
-            await self.refuse(
-                call, endpoint, accepted.received_at, accepted.body, "invalid_hook",
-                "; ".join(error.problems), problems=error.problems,
-            )  # fmt: skip
+            await self._refuse(call, door.endpoint, tenant_id, received_at, body, "invalid_hook",
+                               "; ".join(error.problems), problems=error.problems)  # fmt: skip
+        key = self._idempotency_key(call)
+        # The ruling sees the original (a rule on ``.env`` must see the path); what is stored,
+        # ruling included, is screened.
+        ruling = self.decider.rule(tenant_id, facts, payload, started) if self.decider else None
+        screened = await self.screener.screen_hook(payload, text, context, ruling, size=len(body))
+        command = RecordHook(
+            tenant_id=tenant_id,
+            facts=facts,
+            payload_json=screened.payload_json,
+            received_at=received_at,
+            source=door.source,
+            context_json=screened.context_json,
+            idempotency_key=key,
+            request_sha256=hashlib.sha256(body).hexdigest(),
+            reply=b"" if door.reply is None else door.reply(screened.ruling),
+            ruling=screened.ruling,
+            redacted=screened.kinds,
+            sealed=await self._seal(tenant_id, facts.session_id, screened),
+        )
+        receipt = await self._record(command)
+        reply = receipt.reply if door.receipt_body is None else door.receipt_body(receipt, facts)
+        return receipt_answer(receipt, reply, started, screened.ruling)
 
-    def idempotency_key(self, call: Call) -> str | None:
+    async def _body(
+        self, call: Call, endpoint: str, tenant_id: str, received_at: datetime
+    ) -> bytes:
+        """The body within the size limit, or it is quarantined and refused (413)."""
+        declared = call.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            await self._refuse_too_large(call, endpoint, tenant_id, received_at, int(declared))
+        try:
+            return await call.body(self.max_body_bytes)
+        except BodyTooLargeError as error:
+            await self._refuse_too_large(call, endpoint, tenant_id, received_at, error.received)
+
+    def _idempotency_key(self, call: Call) -> str | None:
         key = call.headers.get("idempotency-key")
         if key is None:
             return None
@@ -155,33 +182,8 @@ class IngestGate:
             )  # fmt: skip
         return key
 
-    async def record(
-        self,
-        call: Call,
-        accepted: Accepted,
-        facts: HookFacts,
-        *,
-        source: str,
-        screened: Screened,
-        reply: bytes = b"",
-        status: int = 200,
-    ) -> Receipt:
-        tenant_id = tenant_of(call, self.tenant_id)
-        command = RecordHook(
-            tenant_id=tenant_id,
-            facts=facts,
-            payload_json=screened.payload_json,
-            received_at=accepted.received_at,
-            source=source,
-            context_json=screened.context_json,
-            idempotency_key=self.idempotency_key(call),
-            request_sha256=hashlib.sha256(accepted.body).hexdigest(),
-            status=status,
-            reply=reply,
-            ruling=screened.ruling,
-            redacted=screened.kinds,
-            sealed=await self._seal(tenant_id, facts.session_id, screened),
-        )
+    async def _record(self, command: RecordHook) -> Receipt:
+        """Waits for the group commit to make the command durable."""
         INGEST_QUEUE.set(self.committer.queued)
         try:
             receipt = await self.committer.submit(command)
@@ -204,7 +206,7 @@ class IngestGate:
         if receipt.replayed:
             INGEST_REPLAYED.inc()
         else:
-            INGESTED_EVENTS.labels(source).inc()
+            INGESTED_EVENTS.labels(command.source).inc()
         return receipt
 
     async def _seal(self, tenant_id: str, session_id: str, screened: Screened) -> str | None:
@@ -225,10 +227,11 @@ class IngestGate:
                 headers={"Retry-After": "2"},
             ) from None  # fmt: skip
 
-    async def refuse(
+    async def _refuse(
         self,
         call: Call,
         endpoint: str,
+        tenant_id: str,
         received_at: datetime,
         body: bytes,
         reason: str,
@@ -242,7 +245,7 @@ class IngestGate:
         kept = await self.screener.redact_text(body.decode("utf-8", errors="replace"))
         await self.quarantine.keep(
             Quarantined(
-                tenant_id=tenant_of(call, self.tenant_id),
+                tenant_id=tenant_id,
                 received_at=received_at,
                 endpoint=endpoint,
                 reason=reason,
@@ -257,12 +260,12 @@ class IngestGate:
         raise IngestRefusedError(status, reason, f"{detail}; nothing was recorded", **extra)
 
     async def _refuse_too_large(
-        self, call: Call, endpoint: str, received_at: datetime, size: int
+        self, call: Call, endpoint: str, tenant_id: str, received_at: datetime, size: int
     ) -> NoReturn:
         INGEST_REJECTED.labels("too_large").inc()
         await self.quarantine.keep(
             Quarantined(
-                tenant_id=tenant_of(call, self.tenant_id), received_at=received_at,
+                tenant_id=tenant_id, received_at=received_at,
                 endpoint=endpoint,
                 reason="too_large", detail=f"{size} bytes over a limit of {self.max_body_bytes}",
                 content_type=call.headers.get("content-type"), size_bytes=max(size, 0),

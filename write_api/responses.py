@@ -32,18 +32,19 @@ class Answer:
 
 
 def receipt_answer(
-    receipt: Receipt, started: float | None = None, ruling: Ruling | None = None
+    receipt: Receipt, body: bytes, started: float, ruling: Ruling | None = None
 ) -> Answer:
+    """Every ingest door's answer: ``body`` with the receipt's status, its position, the
+    replay flag and the server timing."""
     headers = {POSITION_HEADER: str(receipt.position)} if receipt.position is not None else {}
     if receipt.replayed:
         headers[REPLAYED_HEADER] = "true"
-    if started is not None:
-        # Server-Timing (W3C): what the server spent deciding, and on the whole request.
-        timings = [f"total;dur={(time.perf_counter() - started) * 1000:.3f}"]
-        if ruling is not None:
-            timings.insert(0, f"decide;dur={ruling.latency_ms:.3f}")
-        headers["Server-Timing"] = ", ".join(timings)
-    return Answer(receipt.status, receipt.reply, JSON if receipt.reply else TEXT, headers)
+    # Server-Timing (W3C): what the server spent deciding, and on the whole request.
+    total = f"total;dur={(time.perf_counter() - started) * 1000:.3f}"
+    headers["Server-Timing"] = (
+        total if ruling is None else f"decide;dur={ruling.latency_ms:.3f}, {total}"
+    )
+    return Answer(receipt.status, body, JSON if body else TEXT, headers)
 
 
 def as_response(answer: Answer) -> Response[bytes]:

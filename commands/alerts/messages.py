@@ -28,6 +28,10 @@ class RecordAssessment:
     """Who recorded it (the worker's name), for the alerts it raises."""
 
 
+MAX_NOTE_CHARS = 2_000
+"""The longest note an operator may leave when acknowledging or resolving an alert."""
+
+
 @dataclass(frozen=True)
 class AcknowledgeAlert:
     tenant_id: str

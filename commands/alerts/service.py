@@ -23,6 +23,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from commands.alerts.messages import (
+    MAX_NOTE_CHARS,
     AcknowledgeAlert,
     EscalateAlert,
     RecordAssessment,
@@ -183,33 +184,51 @@ def _reason(version: ModelVersion, score: float, severity: Severity, thresholds:
     return f"{text}; top features: {top}" if top else text
 
 
+NOT_FOUND, INVALID, CONFLICT = "alert_not_found", "invalid_command", "conflict"
+"""Why an operator's alert command recorded nothing (the write API's problem reasons; every
+surface says them in its own words)."""
+
+
+@dataclass(frozen=True)
+class Acted:
+    """What an operator's alert command did."""
+
+    position: int
+    """Global position of what was recorded (0 when refused)."""
+    refused: str | None = None
+    """None, or why nothing was recorded: ``NOT_FOUND`` (no such alert for the tenant, or not
+    an alert id), ``INVALID`` (the note), ``CONFLICT`` (resolved, or acknowledged already)."""
+    detail: str = ""
+    """The refusal, for people."""
+
+
 class AlertActions:
-    """The alert commands for callers that must not import commands (the GraphQL mutations):
-    primitives in, the recorded position out."""
+    """The operators' alert commands, one call each, for every surface (the REST controller,
+    the GraphQL mutations): primitives in, ``Acted`` out; a refusal is an answer, not an
+    exception, so no surface needs this context's errors."""
 
     def __init__(self, desk: AlertDesk) -> None:
         self._desk = desk
 
-    def acknowledge(self, tenant_id: str, alert_id: str, note: str, by: str) -> int:
-        """LookupError: no such alert for the tenant; ValueError: the alert refuses."""
-        command = AcknowledgeAlert(tenant_id, _uuid(alert_id), by, note)
-        return _refused_as_value_error(lambda: self._desk.acknowledge_alert(command))
+    def acknowledge(self, tenant_id: str, alert_id: str, by: str, note: object = "") -> Acted:
+        return _act(alert_id, note, lambda uuid, text: self._desk.acknowledge_alert(
+            AcknowledgeAlert(tenant_id, uuid, by, text)))  # fmt: skip
 
-    def resolve(self, tenant_id: str, alert_id: str, note: str, by: str) -> int:
-        """LookupError: no such alert for the tenant; ValueError: the alert refuses."""
-        command = ResolveAlert(tenant_id, _uuid(alert_id), by, note)
-        return _refused_as_value_error(lambda: self._desk.resolve_alert(command))
+    def resolve(self, tenant_id: str, alert_id: str, by: str, note: object = "") -> Acted:
+        return _act(alert_id, note, lambda uuid, text: self._desk.resolve_alert(
+            ResolveAlert(tenant_id, uuid, by, text)))  # fmt: skip
 
 
-def _refused_as_value_error(act: Callable[[], Done]) -> int:
+def _act(alert_id: str, note: object, command: Callable[[UUID, str], Done]) -> Acted:
+    if not isinstance(note, str) or len(note) > MAX_NOTE_CHARS:
+        return Acted(0, INVALID, f"note: a string of at most {MAX_NOTE_CHARS} characters")
     try:
-        return act().position
-    except (AlertResolvedError, AlertAcknowledgedError) as error:
-        raise ValueError(str(error)) from error
-
-
-def _uuid(value: str) -> UUID:
-    try:
-        return UUID(value)
+        uuid = UUID(alert_id)
     except ValueError:
-        raise AlertNotFoundError(value) from None
+        return Acted(0, NOT_FOUND, f"no alert {alert_id}")
+    try:
+        return Acted(command(uuid, note).position)
+    except AlertNotFoundError as error:
+        return Acted(0, NOT_FOUND, str(error))
+    except (AlertResolvedError, AlertAcknowledgedError) as error:
+        return Acted(0, CONFLICT, str(error))

@@ -27,13 +27,25 @@ from read_api.graphql.loaders.tool_calls_by_session import ToolCallsBySessionLoa
 from read_api.waiting import PositionWaiter
 
 
-class CanActOnAlerts(Protocol):
-    """The alert commands the mutations issue (the read side imports no command code): each
-    answers the recorded position; a missing alert raises ``LookupError``, a refused change
-    another exception whose message says why."""
+class AlertActed(Protocol):
+    """What an alert command did: the recorded position, or why nothing was recorded."""
 
-    def acknowledge(self, tenant_id: str, alert_id: str, note: str, by: str) -> int: ...
-    def resolve(self, tenant_id: str, alert_id: str, note: str, by: str) -> int: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def refused(self) -> str | None:
+        """None, ``alert_not_found``, ``invalid_command`` or ``conflict``."""
+
+    @property
+    def detail(self) -> str: ...
+
+
+class CanActOnAlerts(Protocol):
+    """The alert commands the mutations issue, the very calls of the REST API (the read side
+    imports no command code): a refusal is an answer, never an exception."""
+
+    def acknowledge(self, tenant_id: str, alert_id: str, by: str, note: object) -> AlertActed: ...
+    def resolve(self, tenant_id: str, alert_id: str, by: str, note: object) -> AlertActed: ...
 
 
 @dataclass(frozen=True)

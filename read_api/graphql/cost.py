@@ -14,8 +14,8 @@ document and its variables alone:
   ``LEAF_BYTES`` otherwise).
 
 A query over ``MAX_ITEMS`` or ``MAX_BYTES`` gets ``QUERY_TOO_COSTLY``; a ``first`` outside
-1…its maximum gets ``BAD_PAGE`` (the same code the resolvers use). Both are validation
-errors: the answer comes before any resolver runs.
+1…its maximum gets ``BAD_PAGE`` (``paging.bad_page``, the error the resolvers raise). Both
+are validation errors: the answer comes before any resolver runs.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from strawberry.extensions import SchemaExtension
 from read_api.graphql import budget
 from read_api.graphql.budget import ResponseBudget
 from read_api.graphql.context import ReadContext
-from read_api.graphql.types.paging import MAX_PAGE, page_maximum
+from read_api.graphql.types.paging import MAX_PAGE, bad_page, page_maximum
 
 MAX_ITEMS = 20_000
 MAX_BYTES = 32 * 1024 * 1024
@@ -173,15 +173,9 @@ class QueryCostRule(ValidationRule):
                 value = self.variables.get(argument.value.name.value, default)
         if not isinstance(value, int) or isinstance(value, bool):
             return MAX_PAGE  # not an Int: the type check refuses it; assume the worst here
-        maximum = page_maximum(f"{owner.name}.{field.name.value}")
-        if not 1 <= value <= maximum:
-            self.report_error(
-                GraphQLError(
-                    f"{field.name.value}: first must be between 1 and {maximum} (got {value})",
-                    field,
-                    extensions={"code": "BAD_PAGE"},
-                )
-            )
+        name = f"{owner.name}.{field.name.value}"
+        if not 1 <= value <= page_maximum(name):
+            self.report_error(bad_page(name, value, field))
             return 1
         return value
 

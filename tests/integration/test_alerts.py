@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from commands.alerts.messages import RecordAssessment
+from commands.alerts.messages import MAX_NOTE_CHARS, RecordAssessment
 from commands.alerts.service import AlertDesk
 from commands.guardrails.service import PolicyDesk
 from commands.ml.messages import PromoteModel, RegisterTrainedModel
@@ -41,6 +41,7 @@ HOOK = "/v1/hooks/claude-code"
 ALERTS_QUERY = """query($f: AlertFilter, $p: Position) { alerts(filter: $f, minPosition: $p) {
   edges { node { id sessionId severity status reason acknowledgedBy resolvedNote escalation } } } }"""
 ACK = 'mutation($id: String!) { acknowledgeAlert(id: $id, note: "on it") { alertId position } }'
+ACT = "mutation($id: String!, $n: String!) { %s(id: $id, note: $n) { position } }"
 
 
 @pytest.fixture
@@ -95,6 +96,31 @@ def pre(session: str, tool_use_id: str) -> bytes:
     return json.dumps({"session_id": session, "hook_event_name": "PreToolUse",
                        "tool_name": "Bash", "tool_input": {"command": "ls"},
                        "tool_use_id": tool_use_id}).encode()  # fmt: skip
+
+
+def test_rest_and_graphql_refuse_an_alert_command_in_the_same_words(client, desks):
+    alerts, registry = desks
+    alert_id = str(assess(alerts, promoted_model(registry), 0.9).alert_id)
+    unknown = "00000000-0000-0000-0000-000000000000"
+    cases = [  # (verb, alert, note, HTTP status and reason, GraphQL code)
+        ("acknowledge", alert_id, "x" * (MAX_NOTE_CHARS + 1), 400, "invalid_command", "BAD_INPUT"),
+        ("acknowledge", unknown, "", 404, "alert_not_found", "NOT_FOUND"),
+        ("acknowledge", "not-a-uuid", "", 404, "alert_not_found", "NOT_FOUND"),
+        ("resolve", alert_id, "done", 202, None, None),
+        ("acknowledge", alert_id, "", 409, "conflict", "CONFLICT"),
+        ("resolve", alert_id, "", 409, "conflict", "CONFLICT"),
+    ]
+    for verb, target, note, status, reason, code in cases:
+        rest = client.post(f"/v1/alerts/{target}/{verb}", json={"note": note})
+        assert rest.status_code == status, rest.text
+        if reason is None:
+            continue
+        answer = graphql(client, ACT % f"{verb}Alert", id=target, n=note)
+        (error,) = answer["errors"]
+        assert (rest.json()["reason"], error["extensions"]["code"]) == (reason, code)
+        assert rest.json()["detail"] == error["message"]
+    not_text = client.post(f"/v1/alerts/{alert_id}/resolve", json={"note": 5})
+    assert (not_text.status_code, not_text.json()["reason"]) == (400, "invalid_command")
 
 
 def test_an_assessment_over_the_threshold_raises_one_alert_while_it_is_open(client, desks, runners):

@@ -75,6 +75,37 @@ def test_bad_cursors_and_page_sizes_are_client_errors(client):
     assert post(client, QUERY, first=0)["errors"][0]["extensions"]["code"] == "BAD_PAGE"
 
 
+EVENTS = """query($first: Int!, $after: String) { session(id: "nested") {
+  events(first: $first, after: $after) { edges { cursor node { position hook } }
+    pageInfo { hasNextPage hasPreviousPage endCursor } } } }"""
+
+
+def test_a_sessions_events_page_and_refuse_bad_pages_as_the_top_level_does(client, timeline):
+    for hook in ("SessionStart", "UserPromptSubmit", "Stop", "UserPromptSubmit", "SessionEnd"):
+        body = {"session_id": "nested", "hook_event_name": hook, "prompt": "p"}
+        assert client.post("/v1/hooks/claude-code", content=json.dumps(body)).status_code == 200
+    timeline.catch_up()
+    everything = post(client, EVENTS, first=200)["data"]["session"]["events"]["edges"]
+    seen, after, pages = [], None, []
+    while True:
+        page = post(client, EVENTS, first=2, after=after)["data"]["session"]["events"]
+        seen += [edge["node"]["position"] for edge in page["edges"]]
+        pages.append(page["pageInfo"]["hasPreviousPage"])
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == [edge["node"]["position"] for edge in everything] == sorted(seen)
+    assert len(seen) >= 5 and pages == [False] + [True] * (len(pages) - 1)
+    session_cursor = post(client, QUERY, first=1)["data"]["sessions"]["pageInfo"]["endCursor"]
+    for first, cursor, code in ((2, "bm9wZQ==", "BAD_CURSOR"), (2, session_cursor, "BAD_CURSOR"),
+                                (0, None, "BAD_PAGE"), (201, None, "BAD_PAGE")):  # fmt: skip
+        (error,) = post(client, EVENTS, first=first, after=cursor)["errors"]
+        assert error["extensions"]["code"] == code, error
+    (top,) = post(client, QUERY, first=2, after="bm9wZQ==")["errors"]
+    (nested,) = post(client, EVENTS, first=2, after="bm9wZQ==")["errors"]
+    assert top["message"].replace("session", "event") == nested["message"]
+
+
 def test_queries_nested_too_deeply_are_refused(client):
     deep = "{ sessions { edges { node { events { edges { node { payload } } } toolCalls { toolName } } } } }"
     assert "errors" not in post(client, deep)

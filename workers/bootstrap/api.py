@@ -24,7 +24,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from commands.access.follower import KeyFollower
 from commands.access.service import AccessDesk
-from commands.alerts.service import AlertDesk
+from commands.alerts.service import AlertActions, AlertDesk
 from infra.access.middleware import PUBLIC_PATHS, AuthenticationMiddleware
 from infra.database import eventsourcing_env
 from infra.problems import http_problem
@@ -139,5 +139,5 @@ async def _start_common(
     app.state.authenticator = authenticator(settings, keys)
     alerts = await asyncio.to_thread(AlertDesk, env)
     stack.callback(alerts.close)
-    app.state.alert_desk = alerts
+    app.state.alert_actions = AlertActions(alerts)
     return pool

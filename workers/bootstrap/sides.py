@@ -17,7 +17,6 @@ from psycopg.conninfo import make_conninfo
 from psycopg_pool import AsyncConnectionPool
 
 from commands.access.follower import KeyFollower
-from commands.alerts.service import AlertActions
 from commands.guardrails.decider import Decider
 from commands.guardrails.follower import PolicyFollower
 from commands.guardrails.service import PolicyDesk
@@ -126,7 +125,7 @@ async def start_read_side(
         timeline, GuardrailQueries(engine, DEFAULT_RULES), AuditLogQueries(engine),
         waiter, settings.tenant, AgentMetricsQueries(engine), live,
         analytics(settings), settings.min_position_timeout_seconds,
-        AlertQueries(engine), AlertActions(app.state.alert_desk),
+        AlertQueries(engine), app.state.alert_actions,
     )  # fmt: skip
 
 

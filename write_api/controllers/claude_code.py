@@ -17,12 +17,14 @@ from infra.access.guards import requires
 from infra.access.principal import Permission
 from write_api.app_state import gate_of
 from write_api.call import Call
-from write_api.gate import IngestGate
+from write_api.gate import Door
 from write_api.hook_output import hook_output
 from write_api.openapi import HOOK, with_body
-from write_api.responses import Answer, as_response, receipt_answer
+from write_api.responses import as_response
 
 ENDPOINT = "/v1/hooks/claude-code"
+DOOR = Door(ENDPOINT, "claude-code", reply=hook_output)
+"""The body is the hook; the answer is Claude Code's hook output for the ruling."""
 
 
 class ClaudeCodeHooksController(Controller):
@@ -46,18 +48,5 @@ class ClaudeCodeHooksController(Controller):
         # Served by the lean door (write_api.doors) before Litestar routes; kept as a route
         # for the OpenAPI document, authentication and guards, running the same code.
         return as_response(
-            await record_hook(gate_of(request), Call(request.scope, request.receive))
+            await gate_of(request).ingest(Call(request.scope, request.receive), DOOR)
         )
-
-
-async def record_hook(gate: IngestGate, call: Call) -> Answer:
-    accepted = await gate.accept(call, ENDPOINT)
-    facts = await gate.check_hook(call, ENDPOINT, accepted, accepted.payload)
-    screened = await gate.screen(
-        accepted, accepted.payload, accepted.text, None, gate.rule(call, accepted, facts)
-    )
-    receipt = await gate.record(
-        call, accepted, facts, source="claude-code", screened=screened,
-        reply=hook_output(screened.ruling),
-    )  # fmt: skip
-    return receipt_answer(receipt, accepted.started, screened.ruling)

@@ -4,7 +4,9 @@ Envelope: ``source_app``, ``session_id``, ``hook_event_type``, ``payload`` (all 
 the reference server), optional ``timestamp`` (ms since epoch), ``summary``, ``chat``,
 ``model_name``… The payload is the hook JSON; its ``hook_event_name`` is authoritative
 (``hook_event_type`` is only the script's command-line argument). Everything else of the
-envelope is kept beside the hook as its context.
+envelope is kept beside the hook as its context. A PreToolUse or PermissionRequest is judged
+and its ruling recorded, as on the hook door (the script does not read the answer, so the
+ruling is for the record: decisions, shadow rules, quarantines).
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, post
 
+from commands.ingest.messages import Receipt
+from domain.sessions.hooks import HookFacts
 from infra.access.guards import requires
 from infra.access.principal import Permission
 from write_api.app_state import gate_of
 from write_api.call import Call
-from write_api.gate import IngestGate
+from write_api.errors import HookRefusedError
+from write_api.gate import Door
 from write_api.openapi import ENVELOPE, with_body
-from write_api.responses import JSON, POSITION_HEADER, Answer
+from write_api.responses import as_response
 
 ENDPOINT = "/events"
 REQUIRED = ("source_app", "session_id", "hook_event_type", "payload")
@@ -43,39 +48,38 @@ class EnvelopesController(Controller):
         status_code=200,
         operation_class=with_body(ENVELOPE),
     )
-    async def record_envelope(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    async def record_envelope(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         # Served by the lean door (write_api.doors) before Litestar routes; kept as a route
         # for the OpenAPI document, authentication and guards, running the same code.
-        answer = await record_envelope(gate_of(request), Call(request.scope, request.receive))
-        return Response(msgspec.json.decode(answer.body), status_code=answer.status,
-                        headers=answer.headers)  # fmt: skip
+        return as_response(
+            await gate_of(request).ingest(Call(request.scope, request.receive), DOOR)
+        )
 
 
-async def record_envelope(gate: IngestGate, call: Call) -> Answer:
-    accepted = await gate.accept(call, ENDPOINT)
-    envelope = accepted.payload
+def unwrap(envelope: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The hook inside the envelope and the rest of the envelope as its context."""
     missing = [name for name in REQUIRED if envelope.get(name) is None]
     if missing:
-        await gate.refuse(
-            call, ENDPOINT, accepted.received_at, accepted.body, "missing_fields",
-            f"missing: {', '.join(missing)}", error="Missing required fields",
-            missing=missing,
-        )  # fmt: skip
+        raise HookRefusedError("missing_fields", f"missing: {', '.join(missing)}",
+                               error="Missing required fields", missing=missing)  # fmt: skip
     problems = _envelope_problems(envelope)
     if problems:
-        await gate.refuse(
-            call, ENDPOINT, accepted.received_at, accepted.body, "invalid_envelope",
-            "; ".join(problems), problems=problems,
-        )  # fmt: skip
+        raise HookRefusedError("invalid_envelope", "; ".join(problems), problems=problems)
     payload: dict[str, Any] = dict(envelope["payload"])
     payload.setdefault("session_id", envelope["session_id"])
     payload.setdefault("hook_event_name", envelope["hook_event_type"])
-    facts = await gate.check_hook(call, ENDPOINT, accepted, payload)
-    screened = await gate.screen(accepted, payload, None, _context(envelope))
-    receipt = await gate.record(call, accepted, facts, source="send_event", screened=screened)
-    reply = {"position": receipt.position, "session_id": facts.session_id,
-             "hook_event_name": facts.hook}  # fmt: skip
-    return Answer(200, msgspec.json.encode(reply), JSON, {POSITION_HEADER: str(receipt.position)})
+    return payload, _context(envelope)
+
+
+def receipt_body(receipt: Receipt, facts: HookFacts) -> bytes:
+    """What the reference server answers: the recorded event's position, session and hook."""
+    return msgspec.json.encode(
+        {"position": receipt.position, "session_id": facts.session_id,
+         "hook_event_name": facts.hook}
+    )  # fmt: skip
+
+
+DOOR = Door(ENDPOINT, "send_event", unwrap=unwrap, receipt_body=receipt_body)
 
 
 def _envelope_problems(envelope: dict[str, Any]) -> list[str]:

@@ -24,16 +24,13 @@ from domain.guardrails.errors import (
 )
 from domain.guardrails.values import Decision, Mode
 from domain.sessions.values import is_identifier
-from infra.access.guards import requires
-from infra.access.principal import Permission, principal_of, tenant_of
+from infra.access.principal import tenant_of
 from write_api.app_state import commands_of, gate_of
+from write_api.callers import OPERATORS, READERS, actor_of
 from write_api.errors import IngestRefusedError
 from write_api.openapi import MODE, QUARANTINE, RULE, with_body
 from write_api.parsing import BodyRejectedError, parse_object
 
-ACTOR_HEADER = "observatory-actor"
-OPERATORS = [requires(Permission.OPERATE)]
-READERS = [requires(Permission.READ)]
 MAX_RULE_BYTES = 64 * 1024
 
 
@@ -56,15 +53,6 @@ async def _body(request: Request[Any, Any, Any]) -> dict[str, Any]:
         return parse_object(body, 32)
     except BodyRejectedError as error:
         raise IngestRefusedError(400, error.reason, error.detail) from None
-
-
-def _actor(request: Request[Any, Any, Any]) -> str:
-    """Who made the change: the authenticated caller (the header only without authentication,
-    where it is the one way to say who it was)."""
-    principal = principal_of(request)
-    if principal is not None and principal.via != "insecure":
-        return principal.actor
-    return (request.headers.get(ACTOR_HEADER) or "operator")[:200]
 
 
 async def _run(
@@ -96,7 +84,7 @@ class GuardrailsController(Controller):
           operation_class=with_body(RULE, yaml=True))  # fmt: skip
     async def add_rule(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
         definition = await _body(request)
-        return await _run(request, commands_of(request).add_rule, definition, _actor(request))
+        return await _run(request, commands_of(request).add_rule, definition, actor_of(request))
 
     @put(
         "/rules/{rule_id:str}",
@@ -111,13 +99,13 @@ class GuardrailsController(Controller):
         definition = await _body(request)
         if definition.setdefault("id", rule_id) != rule_id:
             raise IngestRefusedError(400, "invalid_rule", "the body's id differs from the URL's")
-        return await _run(request, commands_of(request).change_rule, definition, _actor(request))
+        return await _run(request, commands_of(request).change_rule, definition, actor_of(request))
 
     @delete("/rules/{rule_id:str}", summary="Remove a rule", status_code=202, guards=OPERATORS)
     async def remove_rule(
         self, request: Request[Any, Any, Any], rule_id: FromPath[str]
     ) -> Response[dict[str, Any]]:
-        return await _run(request, commands_of(request).remove_rule, rule_id, _actor(request))
+        return await _run(request, commands_of(request).remove_rule, rule_id, actor_of(request))
 
     @put(
         "/rules/{rule_id:str}/mode",
@@ -136,7 +124,7 @@ class GuardrailsController(Controller):
             raise IngestRefusedError(
                 400, "invalid_command", "mode must be enforce or shadow"
             ) from None
-        return await _run(request, commands_of(request).set_mode, rule_id, mode, _actor(request))
+        return await _run(request, commands_of(request).set_mode, rule_id, mode, actor_of(request))
 
     @post(
         "/quarantines",
@@ -163,7 +151,7 @@ class GuardrailsController(Controller):
         except ValueError:
             raise IngestRefusedError(400, "invalid_command", "mode must be ask or deny") from None
         return await _run(request, commands_of(request).quarantine, kind, target, mode,
-                          reason or "quarantined by an operator", _actor(request))  # fmt: skip
+                          reason or "quarantined by an operator", actor_of(request))  # fmt: skip
 
     @delete(
         "/quarantines/{kind:str}/{target_id:str}",
@@ -179,7 +167,7 @@ class GuardrailsController(Controller):
         reason: FromQuery[str] = "",
     ) -> Response[dict[str, Any]]:
         return await _run(request, commands_of(request).release, kind, target_id,
-                          reason or "released by an operator", _actor(request))  # fmt: skip
+                          reason or "released by an operator", actor_of(request))  # fmt: skip
 
     @get("/status", summary="This replica's guardrail state", guards=READERS)
     async def status(self, request: Request[Any, Any, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from projections.alerts.queries import AlertFilter as Where
 from projections.alerts.queries import AlertQueries
 from read_api.graphql.context import CanActOnAlerts, ReadInfo
-from read_api.graphql.resolvers.sessions import page_start, wait_for_position
+from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.alerts import (
     Alert,
     AlertCommandResult,
@@ -17,11 +17,10 @@ from read_api.graphql.types.alerts import (
     ModelKind,
     ModelVersion,
 )
-from read_api.graphql.types.paging import Connection, Edge, page_info
-from read_api.graphql.types.session import Position, encode_cursor
+from read_api.graphql.types.paging import Connection, Page
+from read_api.graphql.types.session import Position
 
 PROJECTION = "alerts"
-MAX_NOTE_CHARS = 2_000
 
 
 def _queries(info: ReadInfo) -> AlertQueries:
@@ -39,14 +38,12 @@ async def alerts(
     min_position: int | None,
 ) -> Connection[Alert]:
     await wait_for_position(info, min_position, PROJECTION)
-    before = page_start(first, after, "alert", "Query.alerts")
+    page = Page.of("Query.alerts", "alert", first, after)
     f = filter or AlertFilter()
     where = Where(f.status.value if f.status else None, f.severity.value if f.severity else None,
                   f.session_id)  # fmt: skip
-    records, more = await _queries(info).alerts(info.context.tenant_id, where, first, before)
-    edges = [Edge(node=Alert.of(r), cursor=encode_cursor("alert", r.position)) for r in records]
-    cursors = [edge.cursor for edge in edges]
-    return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))
+    records, more = await _queries(info).alerts(info.context.tenant_id, where, first, page.position)
+    return page.connection(((Alert.of(r), r.position) for r in records), more)
 
 
 async def model_versions(info: ReadInfo, kind: ModelKind | None) -> list[ModelVersion]:
@@ -63,20 +60,17 @@ def _actions(info: ReadInfo) -> CanActOnAlerts:
     return actions
 
 
+CODES = {"alert_not_found": "NOT_FOUND", "invalid_command": "BAD_INPUT", "conflict": "CONFLICT"}
+"""The alert commands' refusals (``CanActOnAlerts``) as GraphQL error codes."""
+
+
 async def act(info: ReadInfo, verb: str, alert_id: str, note: str) -> AlertCommandResult:
     """Acknowledges or resolves (``verb``) one of the caller's tenant's alerts."""
-    if len(note) > MAX_NOTE_CHARS:
-        raise GraphQLError(f"note: at most {MAX_NOTE_CHARS} characters",
-                           extensions={"code": "BAD_INPUT"})  # fmt: skip
     actions = _actions(info)
     command = actions.acknowledge if verb == "acknowledge" else actions.resolve
-    principal = info.context.principal
-    try:
-        position = await asyncio.to_thread(
-            command, info.context.tenant_id, alert_id, note, principal.actor
-        )
-    except LookupError:
-        raise GraphQLError(f"no alert {alert_id}", extensions={"code": "NOT_FOUND"}) from None
-    except ValueError as error:
-        raise GraphQLError(str(error), extensions={"code": "CONFLICT"}) from None
-    return AlertCommandResult(alert_id=alert_id, position=Position(position))
+    acted = await asyncio.to_thread(
+        command, info.context.tenant_id, alert_id, info.context.principal.actor, note
+    )
+    if acted.refused is not None:
+        raise GraphQLError(acted.detail, extensions={"code": CODES[acted.refused]})
+    return AlertCommandResult(alert_id=alert_id, position=Position(acted.position))

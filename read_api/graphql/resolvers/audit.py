@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from projections.audit_log.queries import AuditFilter as Where
 from read_api.graphql.context import ReadInfo
-from read_api.graphql.resolvers.sessions import page_start, wait_for_position
+from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.audit import AuditEntry, AuditFilter
-from read_api.graphql.types.paging import Connection, Edge, page_info
-from read_api.graphql.types.session import encode_cursor
+from read_api.graphql.types.paging import Connection, Page
 
 PROJECTION = "audit_log"
 
@@ -20,12 +19,9 @@ async def audit_log(
     min_position: int | None,
 ) -> Connection[AuditEntry]:
     await wait_for_position(info, min_position, PROJECTION)
-    before = page_start(first, after, "audit", "Query.auditLog")
+    page = Page.of("Query.auditLog", "audit", first, after)
     f = filter or AuditFilter()
     records, more = await info.context.side.audit.entries(
-        info.context.tenant_id, Where(f.actor, f.action, f.since), first, before
+        info.context.tenant_id, Where(f.actor, f.action, f.since), first, page.position
     )
-    edges = [Edge(node=AuditEntry.of(r), cursor=encode_cursor("audit", r.position))
-             for r in records]  # fmt: skip
-    cursors = [edge.cursor for edge in edges]
-    return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))
+    return page.connection(((AuditEntry.of(r), r.position) for r in records), more)

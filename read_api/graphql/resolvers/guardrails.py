@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from projections.guardrails.queries import DecisionFilter as Where
 from read_api.graphql.context import ReadInfo
-from read_api.graphql.resolvers.sessions import page_start, wait_for_position
+from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.guardrails import (
     DecisionFilter,
     GuardrailDecision,
@@ -12,8 +12,7 @@ from read_api.graphql.types.guardrails import (
     PolicyChange,
     Quarantine,
 )
-from read_api.graphql.types.paging import Connection, Edge, check_first, page_info
-from read_api.graphql.types.session import encode_cursor
+from read_api.graphql.types.paging import Connection, Page, check_first
 
 PROJECTION = "guardrails"
 
@@ -38,17 +37,14 @@ async def decisions(
     min_position: int | None,
 ) -> Connection[GuardrailDecision]:
     await wait_for_position(info, min_position, PROJECTION)
-    before = page_start(first, after, "decision", "Query.guardrailDecisions")
+    page = Page.of("Query.guardrailDecisions", "decision", first, after)
     f = filter or DecisionFilter()
     where = Where(f.session_id, f.decision.value if f.decision else None, f.rule_id, f.since,
                   f.shadow_only)  # fmt: skip
     records, more = await info.context.side.guardrails.decisions(
-        info.context.tenant_id, where, first, before
+        info.context.tenant_id, where, first, page.position
     )
-    edges = [Edge(node=GuardrailDecision.of(r), cursor=encode_cursor("decision", r.position))
-             for r in records]  # fmt: skip
-    cursors = [edge.cursor for edge in edges]
-    return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))
+    return page.connection(((GuardrailDecision.of(r), r.position) for r in records), more)
 
 
 async def quarantines(info: ReadInfo, active_only: bool) -> list[Quarantine]:

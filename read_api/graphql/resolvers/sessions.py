@@ -6,8 +6,8 @@ from graphql import GraphQLError
 
 from projections.session_timeline.queries import SessionFilter as Where
 from read_api.graphql.context import ReadInfo
-from read_api.graphql.types.paging import Connection, Edge, check_first, page_info
-from read_api.graphql.types.session import Session, SessionFilter, decode_cursor, encode_cursor
+from read_api.graphql.types.paging import Connection, Page
+from read_api.graphql.types.session import Session, SessionFilter
 from read_api.waiting import PositionNotReachedError, PositionNotRecordedError
 
 
@@ -29,15 +29,6 @@ async def wait_for_position(
         raise GraphQLError(str(error), extensions=extensions) from None
 
 
-def page_start(first: int, after: str | None, kind: str, field: str) -> int | None:
-    """Checks a page request; the position to page before (None: from the newest)."""
-    check_first(first, field)
-    try:
-        return decode_cursor(kind, after) if after else None
-    except ValueError as error:
-        raise GraphQLError(str(error), extensions={"code": "BAD_CURSOR"}) from None
-
-
 async def sessions(
     info: ReadInfo,
     filter: SessionFilter | None = None,
@@ -46,7 +37,7 @@ async def sessions(
     min_position: int | None = None,
 ) -> Connection[Session]:
     await wait_for_position(info, min_position)
-    before = page_start(first, after, "session", "Query.sessions")
+    page = Page.of("Query.sessions", "session", first, after)
     f = filter or SessionFilter()
     where = Where(
         status=f.status.value if f.status else None,
@@ -56,13 +47,9 @@ async def sessions(
         until=f.started_before,
     )
     records, more = await info.context.side.timeline.sessions(
-        info.context.tenant_id, where, first, before
+        info.context.tenant_id, where, first, page.position
     )
-    edges = [
-        Edge(node=Session.of(r), cursor=encode_cursor("session", r.first_position)) for r in records
-    ]
-    cursors = [edge.cursor for edge in edges]
-    return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))
+    return page.connection(((Session.of(r), r.first_position) for r in records), more)
 
 
 async def session(info: ReadInfo, id: str, min_position: int | None = None) -> Session | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import datetime
 from enum import Enum
 from typing import Annotated, Any, NewType, cast
@@ -18,7 +17,7 @@ from projections.session_timeline.queries import (
 )
 from read_api.graphql.budget import json_size
 from read_api.graphql.context import ReadInfo
-from read_api.graphql.types.paging import Connection, Edge, check_first, page_info
+from read_api.graphql.types.paging import Connection, Page
 
 Position = NewType("Position", int)
 """A global position in the event log: 64-bit, so not GraphQL's 32-bit Int."""
@@ -67,21 +66,6 @@ def _decision_source(r: ToolCallRecord) -> DecisionSource | None:
 
 def _attribution(value: str | None) -> Attribution | None:
     return Attribution(value) if value else None
-
-
-def encode_cursor(kind: str, position: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{position}".encode()).decode()
-
-
-def decode_cursor(kind: str, cursor: str) -> int:
-    try:
-        prefix, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        position = int(value)
-    except (ValueError, UnicodeDecodeError):
-        prefix, position = "", -1
-    if prefix != kind or position < 0:
-        raise ValueError(f"not a {kind} cursor: {cursor!r}")
-    return position
 
 
 @strawberry.type(description="One hook as recorded, with the payload as the client sent it.")
@@ -221,15 +205,11 @@ class Session:
         first: Annotated[int, strawberry.argument(description="1-200")] = 100,
         after: str | None = None,
     ) -> Connection[Event]:
-        side = info.context.side
-        check_first(first, "Session.events")
-        after_position = decode_cursor("event", after) if after else None
-        records, more = await side.timeline.events(
-            info.context.tenant_id, self.id, first, after_position
+        page = Page.of("Session.events", "event", first, after)
+        records, more = await info.context.side.timeline.events(
+            info.context.tenant_id, self.id, first, page.position
         )
-        edges = [Edge(node=Event.of(r), cursor=encode_cursor("event", r.position)) for r in records]
-        cursors = [edge.cursor for edge in edges]
-        return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))
+        return page.connection(((Event.of(r), r.position) for r in records), more)
 
     @strawberry.field(description="Tool calls in request order.")
     async def tool_calls(self, info: ReadInfo) -> list[ToolCall]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 
-from projections.live_state.projection import NAME as PROJECTION
 from projections.live_state.queries import LiveStateQueries
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.live import LiveCounters, LiveEvent, LiveSession
 from read_api.graphql.types.paging import check_first
+
+PROJECTION = "live_state"
 
 
 class LiveStateUnavailableError(RuntimeError):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from projections.agent_metrics.projection import NAME as PROJECTION
 from projections.agent_metrics.queries import MetricsFilter as Where
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.metrics import MetricDimension, MetricPoint, MetricsFilter, MetricStep
 from read_api.graphql.types.paging import check_first
+
+PROJECTION = "agent_metrics"
 
 MAX_RANGE = timedelta(days=400)
 

@@ -33,10 +33,10 @@ from eventsourcing.persistence import OperationalError
 
 from commands.store.application import EventStoreApplication
 from commands.store.log_reader import LogReader
+from infra import tracking
 from infra.database import connect
 from infra.metrics import PROJECTION_LAG_EVENTS, PROJECTION_LAG_SECONDS, PROJECTION_POSITION
-from projections import tracking
-from projections.tracking import StalePositionError
+from infra.tracking import StalePositionError
 from workers.parking import ParkedEvent, Parking, is_poison
 from workers.parking import clear as clear_parked
 

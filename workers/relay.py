@@ -40,6 +40,7 @@ from nats.js.errors import NotFoundError
 
 from commands.store.application import EventStoreApplication
 from infra import nats as broker
+from infra import tracking
 from infra.database import connect
 from infra.metrics import (
     RELAY_DUPLICATES,
@@ -50,8 +51,7 @@ from infra.metrics import (
     RELAY_PUBLISHED,
 )
 from infra.settings import Settings
-from projections import tracking
-from projections.tracking import StalePositionError
+from infra.tracking import StalePositionError
 from workers.projector import Leadership, Wakeup, events_channel
 from workers.public_events import Publication, publication
 

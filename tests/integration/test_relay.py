@@ -125,7 +125,7 @@ def test_a_batch_sent_again_within_the_window_is_stored_once(pg_url, schema, sto
         js = client.jetstream()
         await ensure_stream(js, relay_settings.nats_stream, relay_settings.nats_subject_prefix, 60)
         with connect(pg_url, schema, autocommit=True) as conn:
-            from projections.tracking import ensure
+            from infra.tracking import ensure
 
             ensure(conn, "relay:nats")
             sent = await worker.relay_once(js, conn)

@@ -31,15 +31,16 @@ import torch
 
 from commands.alerts.service import AlertDesk
 from commands.ml.service import ModelRegistry
+from commands.reactions.scoring.scorer import Scorer
 from commands.store.application import EventStoreApplication
 from infra.database import eventsourcing_env
 from infra.migrate import migrate
 from infra.model_store import ModelStore
 from ml.features import SessionFeatureState
+from ml.features.published import session_event
+from ml.inference import SessionModels
 from ml.training.generator import generate_sessions
 from tests.ml_sessions import hooks
-from workers.scoring import Scorer
-from workers.scoring_input import session_event
 from workers.training import TrainingRequest, run_training
 
 DEFAULT_URL = os.environ.get("OBSERVATORY_BENCH_DATABASE_URL",
@@ -89,7 +90,8 @@ def main() -> None:
                 )
         baseline = len(docs) / (time.perf_counter() - started)
 
-        scorer = Scorer(registry, ModelStore(args.database_url, schema), store, "observatory")
+        scorer = Scorer(registry, ModelStore(args.database_url, schema), store, "observatory",
+                        SessionModels())  # fmt: skip
         scorer.models("default")  # load the models before timing
         batch_ms: list[float] = []
         recorded = 0

@@ -10,6 +10,7 @@ Every connection sets ``search_path`` to the Observatory schema, so SQL names ta
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -44,6 +45,15 @@ def eventsourcing_env(url: str, schema: str, pool_size: int = 4) -> dict[str, st
         "POSTGRES_CONNECT_TIMEOUT": "10",
         "CREATE_TABLE": "y",
     }
+
+
+def eventsourcing_conninfo(env: Mapping[str, str]) -> str:
+    """The connection string of the database an ``eventsourcing_env`` names."""
+    return make_conninfo(
+        host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
+        user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD"),
+        connect_timeout=env.get("POSTGRES_CONNECT_TIMEOUT", "10"),
+    )  # fmt: skip
 
 
 def connect(url: str, schema: str, *, autocommit: bool = False) -> psycopg.Connection[Any]:

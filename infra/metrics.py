@@ -68,7 +68,7 @@ def observe_batch(size: int, seconds: float) -> None:
     COMMIT_SECONDS.observe(seconds)
 
 
-# --- NATS relay (workers/relay.py) -------------------------------------------------------------
+# --- NATS relay (commands/reactions/relay/worker.py) ---------------------------------------------
 
 RELAY_POSITION = Gauge(
     "observatory_relay_position",

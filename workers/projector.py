@@ -31,12 +31,14 @@ from typing import Any, Protocol
 import psycopg
 from eventsourcing.persistence import OperationalError
 
+from commands.reactions.runner import Follows
 from commands.store.application import EventStoreApplication
-from commands.store.log_reader import LogReader
+from commands.store.log_reader import LogReader, events_channel
+from infra import tracking
 from infra.database import connect
+from infra.leadership import Leadership, Wakeup
 from infra.metrics import PROJECTION_LAG_EVENTS, PROJECTION_LAG_SECONDS, PROJECTION_POSITION
-from projections import tracking
-from projections.tracking import StalePositionError
+from infra.tracking import StalePositionError
 from workers.parking import ParkedEvent, Parking, is_poison
 from workers.parking import clear as clear_parked
 
@@ -194,43 +196,13 @@ class ProjectorRunner:
             )
 
 
-class Wakeup:
-    """LISTEN on the event table's channel; ``wait`` returns early when events are appended."""
-
-    def __init__(self, conninfo: str, channel: str) -> None:
-        self._conn = psycopg.connect(conninfo, autocommit=True)
-        self._conn.execute(psycopg.sql.SQL("LISTEN {}").format(psycopg.sql.Identifier(channel)))
-
-    def wait(self, timeout: float) -> None:
-        for _ in self._conn.notifies(timeout=timeout, stop_after=1):
-            pass
-        # Drain the backlog: one wake-up per burst is enough.
-        for _ in self._conn.notifies(timeout=0.0):
-            pass
-
-    def close(self) -> None:
-        self._conn.close()
-
-
-class Leadership:
-    """A session-level advisory lock: whoever holds it runs the projection."""
-
-    def __init__(self, conn: psycopg.Connection[Any], key: str) -> None:
-        self.conn = conn
-        self._key = key
-
-    def try_acquire(self) -> bool:
-        row = self.conn.execute(
-            "SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (self._key,)
-        ).fetchone()
-        return bool(row and row[0])
-
-
 ViewFactory = Callable[[psycopg.Connection[Any]], CanStoreView]
 
 
 class ProjectionWorker:
-    """Keeps one projection current until stopped; survives database restarts.
+    """Keeps one projection (or policy) current until stopped; survives database restarts.
+
+    A ``Reaction`` (``commands.reactions.runner``) that follows the log: how every policy runs.
 
     Each (re)connection builds a fresh view connection, leadership lock and LISTEN
     connection; the runner resumes from the position stored with the view.
@@ -263,6 +235,8 @@ class ProjectionWorker:
         self._batch_size = batch_size
         self._poll = poll_seconds
         self.runner: ProjectorRunner | None = None
+
+    follows: Follows = "log"
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
@@ -317,8 +291,3 @@ class ProjectionWorker:
                 tracking.mirror(leadership.conn, runner.name, mirrored)
             if applied == 0:
                 wakeup.wait(self._poll)
-
-
-def events_channel(store: EventStoreApplication) -> str:
-    """The channel eventsourcing's recorder NOTIFYs on every insert."""
-    return str(getattr(store.recorder, "channel_name", "observatory_events"))

@@ -20,10 +20,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import ApplicationRecorder, Transcoder
 from eventsourcing.popo import POPOFactory
 from eventsourcing.utils import Environment, EnvType
-from psycopg.conninfo import make_conninfo
 
 from commands.store.memory import InMemoryEventLog
 from commands.store.transcoder import FastJSONTranscoder
+from infra.database import eventsourcing_conninfo
 
 STORE_NAME = "Observatory"
 IN_MEMORY_ENV: dict[str, str] = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -96,11 +96,7 @@ def _one_at_a_time(env: EnvType) -> Iterator[None]:
         return
     import psycopg
 
-    conninfo = make_conninfo(
-        host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"], dbname=env["POSTGRES_DBNAME"],
-        user=env["POSTGRES_USER"], password=env.get("POSTGRES_PASSWORD"), connect_timeout=10,
-    )  # fmt: skip
-    with psycopg.connect(conninfo, autocommit=True) as conn:
+    with psycopg.connect(eventsourcing_conninfo(env), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_CREATE_LOCK,))
         try:
             yield

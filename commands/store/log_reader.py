@@ -168,3 +168,8 @@ class LogReader:
             )))
             for row in rows
         ]  # fmt: skip
+
+
+def events_channel(store: EventStoreApplication) -> str:
+    """The channel eventsourcing's recorder NOTIFYs on every insert."""
+    return str(getattr(store.recorder, "channel_name", "observatory_events"))

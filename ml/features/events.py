@@ -1,7 +1,8 @@
 """The input record of the ML package: one session event, already flattened.
 
-``ml`` imports nothing from the project, so the scoring worker maps each domain event
-(``AgentSession.ToolCallRequested``, ``ToolCallDecided`` …) onto this small record. The mapping
+``ml`` imports nothing from the project, so each published event document (the public form of
+``AgentSession.ToolCallRequested``, ``ToolCallDecided`` …) is mapped onto this small record
+(``ml.features.published``). The mapping
 is lossy on purpose: the models only need the shape of what happened, never the payload.
 
 Invariants: ``at`` is timezone-aware; ``kind`` is a Claude Code hook name (``PreToolUse``,

@@ -16,7 +16,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from projections import storable, tracking
+from infra import tracking
+from projections import storable
 from projections.agent_metrics import histogram
 from projections.agent_metrics.calls import CallKey, CallState, settle
 from projections.agent_metrics.projection import NAME, MetricsChanges, MinuteCounts

@@ -6,7 +6,8 @@ from typing import Any
 
 import psycopg
 
-from projections import storable, tracking
+from infra import tracking
+from projections import storable
 from projections.alerts.projection import NAME, AlertChanges
 
 TABLES = ("alerts", "model_versions")

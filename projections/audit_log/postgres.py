@@ -7,7 +7,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from projections import storable, tracking
+from infra import tracking
+from projections import storable
 from projections.audit_log.projection import NAME, AuditRows
 
 TABLES = ("audit_log",)

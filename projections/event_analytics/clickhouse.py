@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from infra.tracking import StalePositionError
 from projections.event_analytics.connections import (
     AnalyticsSettings,
     CanQueryClickHouse,
@@ -37,7 +38,6 @@ from projections.event_analytics.connections import (
 )
 from projections.event_analytics.migrator import migrate_clickhouse
 from projections.event_analytics.projection import COLUMNS, NAME, AnalyticsRows
-from projections.tracking import StalePositionError
 
 if TYPE_CHECKING:  # imported by the writer only: the API process reads, and pyarrow is heavy
     import pyarrow as pa

@@ -37,7 +37,7 @@ Params = Mapping[str, str | int | float | None]
 
 
 class AnalyticsSettings(Protocol):
-    """The part of ``infra.settings.Settings`` analytics reads (projections cannot import infra)."""
+    """The part of ``infra.settings.Settings`` analytics reads (benchmarks pass a smaller one)."""
 
     @property
     def clickhouse_url(self) -> str | None: ...

@@ -8,7 +8,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from projections import storable, tracking
+from infra import tracking
+from projections import storable
 from projections.guardrails.projection import NAME, GuardrailChanges
 
 TABLES = ("guardrail_policies", "guardrail_rules", "guardrail_changes", "guardrail_decisions",

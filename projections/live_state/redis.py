@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 import redis
 from redis.typing import EncodableT, FieldT
 
+from infra.tracking import StalePositionError
 from projections.live_state.keys import LiveKeys
 from projections.live_state.projection import LiveChanges, LiveEvent, counters_of
-from projections.tracking import StalePositionError
 
 RECENT = 100
 """Events kept per session (approximately: streams are trimmed with ``~``)."""

@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from typing import Any
 
+from infra.tracking import StalePositionError
 from projections.session_timeline.postgres import computed_duration
 from projections.session_timeline.view import (
     RowKey,
@@ -16,7 +17,6 @@ from projections.session_timeline.view import (
     TimelineChanges,
     new_call_counts,
 )
-from projections.tracking import StalePositionError
 
 
 def _first(row: dict[str, Any], column: str, value: Any) -> None:

@@ -12,7 +12,8 @@ from typing import Any
 
 import psycopg
 
-from projections import storable, tracking
+from infra import tracking
+from projections import storable
 from projections.session_timeline.view import (
     NAME,
     EventRow,

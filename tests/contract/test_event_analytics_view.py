@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from domain.sessions.aggregate import AgentSession
+from infra.tracking import StalePositionError
 from projections.event_analytics.clickhouse import (
     ClickHouseEventAnalyticsView,
     event_analytics_view,
@@ -34,7 +35,6 @@ from projections.event_analytics.queries import (
     ToolFailures,
     ToolLatency,
 )
-from projections.tracking import StalePositionError
 from tests.contract.analytics_fakes import (
     T0,
     FakeClickHouseClient,

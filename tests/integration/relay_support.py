@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
+from commands.reactions.relay.worker import CHECKPOINT, RelayWorker
 from infra.nats import connect, read_stream
 from infra.settings import Settings
 from tests.cleanup import delete_stream
-from workers.relay import CHECKPOINT, RelayWorker
 
 NATS_URL = os.environ.get("OBSERVATORY_TEST_NATS_URL", "nats://127.0.0.1:4222")
 

@@ -1,11 +1,12 @@
 """Alerts on a real database: assessments raise one alert per open trouble; operators
 acknowledge and resolve over REST and GraphQL (roles and tenants checked); a critical alert
-quarantines its session so the next PreToolUse asks; the read model rebuilds to the same rows;
-the audit log shows every command."""
+quarantines its session so the next PreToolUse asks, once even when two policy runners race;
+the read model rebuilds to the same rows; the audit log shows every command."""
 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,16 +18,20 @@ from commands.alerts.service import AlertDesk
 from commands.guardrails.service import PolicyDesk
 from commands.ml.messages import PromoteModel, RegisterTrainedModel
 from commands.ml.service import ModelRegistry
-from commands.policies.when_alert_raised_quarantine_session import (
+from commands.reactions.when_alert_raised_quarantine_session import (
     NAME as POLICY,
 )
-from commands.policies.when_alert_raised_quarantine_session import (
+from commands.reactions.when_alert_raised_quarantine_session import (
     QuarantineReactions,
     WhenAlertRaisedQuarantineSession,
 )
+from commands.store.application import EventStoreApplication
+from domain.alerts.alert import Alert
+from domain.guardrails.interventions import Intervention
 from infra.access.principal import Role
 from infra.access.tokens import signer_for
 from infra.database import connect, eventsourcing_env
+from infra.tracking import StalePositionError
 from projections.alerts.postgres import PostgresAlertsView
 from projections.alerts.projection import NAME as ALERTS
 from projections.alerts.projection import AlertsProjection
@@ -246,3 +251,69 @@ def test_alerts_rebuild_equals_incremental(client, desks, runners, db):
     assert len(before["alerts"]) == 5 and len(before["model_versions"]) == 1
     runners["alerts"].rebuild()
     assert {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables} == before
+
+
+@pytest.fixture
+def two_policy_runners(pg_url, schema, store):
+    """Two leaders of the quarantine policy (a replica and a rebuild, say), a connection each."""
+    env = eventsourcing_env(pg_url, schema, 2)
+    pairs = []
+    with (
+        connect(pg_url, schema, autocommit=True) as a,
+        connect(pg_url, schema, autocommit=True) as b,
+    ):
+        for conn in (a, b):
+            reactions = QuarantineReactions(conn, AlertDesk(env), PolicyDesk(env))
+            pairs.append((ProjectorRunner(POLICY, store, WhenAlertRaisedQuarantineSession(),
+                                          reactions), reactions))  # fmt: skip
+        yield pairs
+        for _, reactions in pairs:
+            reactions.close()
+
+
+def logged(store: EventStoreApplication) -> list[tuple[int, object]]:
+    head = int(store.recorder.max_notification_id() or 0)
+    return [(n.id, store.mapper.to_domain_event(n))
+            for n in store.recorder.select_notifications(0, head + 1)]  # fmt: skip
+
+
+def effects(store: EventStoreApplication) -> list[str]:
+    """Every quarantine and escalation in the log, in order."""
+    return [type(e).__qualname__ for _, e in logged(store)
+            if isinstance(e, (Intervention.Imposed, Alert.Escalated))]  # fmt: skip
+
+
+def test_the_loser_of_a_policy_race_is_refused_re_reads_and_nothing_is_done_twice(
+    desks, two_policy_runners, store, caplog
+):
+    """The policy once kept its own copy of the tracking code, whose stale-batch error no
+    runner caught: the race below was a traceback and a reconnect."""
+    (winner, _), (loser, loser_reactions) = two_policy_runners
+    alerts, registry = desks
+    version_id = promoted_model(registry)
+    assess(alerts, version_id, 0.9, "s-race")
+    raised = logged(store)
+    assert winner.position == loser.position == 0  # both read the row before either applies
+    assert winner.run_once() > 0
+    assert effects(store) == ["Intervention.Imposed", "Alert.Escalated"]
+
+    # The loser's batch starts where the row no longer stands: refused before any effect.
+    batch = WhenAlertRaisedQuarantineSession().changes(raised)
+    assert len(batch) == 1
+    with pytest.raises(StalePositionError):
+        loser_reactions.apply(batch, 0, raised[-1][0])
+    assert len(effects(store)) == 2
+
+    # Its runner takes that as the harmless race it is: logged at info, the position re-read.
+    with caplog.at_level(logging.INFO, logger="workers.projector"):
+        assert loser.run_once() == 0
+    assert [r.levelno for r in caplog.records if r.name == "workers.projector"] == [logging.INFO]
+    assert loser.position == winner.position
+    loser.catch_up()  # past the winner's effects, acting on nothing again
+    assert effects(store) == ["Intervention.Imposed", "Alert.Escalated"]
+
+    # And it goes on from there: the next alert is acted on once, by whoever runs first.
+    assess(alerts, version_id, 0.9, "s-next")
+    assert loser.run_once() > 0
+    assert winner.run_once() == 0
+    assert sorted(effects(store)) == ["Alert.Escalated"] * 2 + ["Intervention.Imposed"] * 2

@@ -13,11 +13,11 @@ import redis.asyncio
 
 from commands.ingest.service import Ingestor
 from infra.database import eventsourcing_env
+from infra.tracking import StalePositionError
 from projections.live_state.keys import LiveKeys
 from projections.live_state.projection import LiveStateProjection
 from projections.live_state.queries import LiveStateQueries
 from projections.live_state.redis import RedisLiveStateView
-from projections.tracking import StalePositionError
 from tests.cleanup import delete_redis_keys
 from tests.projection_support import corpus_commands, hooks_in_store
 from workers.projector import ProjectorRunner

@@ -18,6 +18,7 @@ from commands.alerts.messages import RecordAssessment
 from commands.alerts.service import AlertDesk
 from commands.ml.messages import PromoteModel, RegisterTrainedModel
 from commands.ml.service import ModelRegistry
+from commands.reactions.when_alert_raised_notify import NAME, NotifyDispatch, WhenAlertRaisedNotify
 from infra.database import connect, eventsourcing_env
 from tests.cleanup import delete_redis_keys
 from tests.webhooks import Receiver
@@ -26,7 +27,6 @@ from workers.actors.train_models import QUEUE as TRAINING
 from workers.bootstrap.jobs import Jobs, start_jobs
 from workers.bootstrap.projections import PROJECTIONS
 from workers.cli import main
-from workers.notify_dispatch import NAME, NotifyDispatch, WhenAlertRaisedNotify
 from workers.projector import ProjectorRunner
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -24,6 +24,7 @@ from litestar.testing import TestClient
 
 from commands.ml.messages import PromoteModel, RegisterTrainedModel
 from commands.ml.service import ModelRegistry
+from commands.reactions.relay.worker import RelayWorker
 from domain.alerts.alert import Alert
 from domain.alerts.assessment import Assessment
 from infra.database import eventsourcing_env
@@ -37,8 +38,7 @@ from workers.bootstrap.api import api_app
 from workers.bootstrap.jobs import start_jobs
 from workers.bootstrap.projections import PROJECTIONS
 from workers.bootstrap.projectors import runner
-from workers.ml_scoring import ScoringWorker
-from workers.relay import RelayWorker
+from workers.bootstrap.scoring import scoring as scoring_worker
 
 __all__ = ["relay_settings"]  # the fixture: a stream and subject prefix of this test's own
 
@@ -92,7 +92,7 @@ def test_a_runaway_loop_is_quarantined_and_a_normal_session_is_left_alone(
     jobs = start_jobs(relay_settings, pg_url, 1)  # dramatiq on Redis: notifications
     now = [datetime.now(UTC)]
     app = api_app(relay_settings, pg_url, clock=lambda: now[0])
-    scoring, stop = ScoringWorker(relay_settings, pg_url), threading.Event()
+    scoring, stop = scoring_worker(relay_settings, pg_url), threading.Event()
     scorer = threading.Thread(target=scoring.run, args=(stop,))
     scorer.start()
     try:

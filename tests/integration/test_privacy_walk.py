@@ -20,6 +20,7 @@ import pytest
 from litestar.testing import TestClient
 
 from commands.audit.export import export_bundle
+from commands.reactions.relay.worker import RelayWorker
 from infra.access.principal import Role
 from infra.access.tokens import signer_for
 from tests.cleanup import delete_redis_keys, delete_stream
@@ -35,7 +36,6 @@ from workers.bootstrap.api import api_app
 from workers.bootstrap.projections import PROJECTIONS
 from workers.bootstrap.projectors import runner
 from workers.inventory import STORES
-from workers.relay import RelayWorker
 
 PERSONAL = [
     "jane.doe@example.com", "billing-oncall@example.com", "k.tanaka@example.org",

@@ -9,6 +9,8 @@ import dataclasses
 
 from commands.guardrails.service import PolicyDesk
 from commands.ingest.service import Ingestor
+from commands.reactions.relay.public_events import SPECS, json_schema, subject_token
+from commands.reactions.relay.worker import RelayWorker
 from domain.guardrails.values import Decision, Mode
 from infra.database import connect, eventsourcing_env
 from infra.nats import connect as nats_connect
@@ -24,8 +26,6 @@ from tests.integration.relay_support import (
 )
 from tests.unit.schema_check import validate
 from tests.unit.timeline_fixtures import hook_command
-from workers.public_events import SPECS, json_schema, subject_token
-from workers.relay import RelayWorker
 
 __all__ = ["relay_settings"]  # the fixture, used by name
 
@@ -125,7 +125,7 @@ def test_a_batch_sent_again_within_the_window_is_stored_once(pg_url, schema, sto
         js = client.jetstream()
         await ensure_stream(js, relay_settings.nats_stream, relay_settings.nats_subject_prefix, 60)
         with connect(pg_url, schema, autocommit=True) as conn:
-            from projections.tracking import ensure
+            from infra.tracking import ensure
 
             ensure(conn, "relay:nats")
             sent = await worker.relay_once(js, conn)

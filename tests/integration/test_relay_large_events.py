@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from commands.reactions.relay.public_events import SPECS, TRUNCATED, json_schema
+from commands.reactions.relay.worker import TRUNCATED_HEADER, RelayWorker
 from tests.integration.relay_support import (
     RunningRelay,
     head,
@@ -13,8 +15,6 @@ from tests.integration.relay_support import (
     wait_for_checkpoint,
 )
 from tests.unit.schema_check import validate
-from workers.public_events import SPECS, TRUNCATED, json_schema
-from workers.relay import TRUNCATED_HEADER, RelayWorker
 
 __all__ = ["relay_settings"]  # the fixture, used by name
 

@@ -3,6 +3,7 @@ every event exactly once, in order. Runs its own nats-server (stopped and starte
 
 from __future__ import annotations
 
+from commands.reactions.relay.worker import RelayWorker
 from infra.embedded.nats import EmbeddedNats
 from tests.conftest import session_files
 from tests.integration.relay_support import (
@@ -12,7 +13,6 @@ from tests.integration.relay_support import (
     wait_for_checkpoint,
 )
 from tests.integration.test_relay import assert_exactly_once_in_order, record
-from workers.relay import RelayWorker
 
 
 def test_nats_stopped_during_ingest_then_started_the_stream_holds_every_event_exactly_once(

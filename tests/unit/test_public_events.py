@@ -14,6 +14,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commands.ingest.service import Ingestor
+from commands.reactions.relay.public_events import (
+    SPECS,
+    json_schema,
+    publication,
+    spec_of,
+    subject_token,
+)
 from domain.access.actions import AuditedAction
 from domain.access.api_keys import ApiKey
 from domain.alerts.alert import Alert
@@ -26,7 +33,6 @@ from domain.sessions.aggregate import AgentSession
 from tests.conftest import session_files
 from tests.unit.schema_check import validate
 from tests.unit.timeline_fixtures import hook_command
-from workers.public_events import SPECS, json_schema, publication, spec_of, subject_token
 
 AGGREGATES = (AgentSession, GuardrailPolicy, Intervention, ApiKey, AuditedAction, ModelVersion,
               ModelLineup, Assessment, Alert)  # fmt: skip

@@ -1,5 +1,5 @@
 """docs/stream.md lists every public event with its JSON Schema, generated from
-``workers/public_events.py``; this test keeps the two in step.
+``commands/reactions/relay/public_events.py``; this test keeps the two in step.
 
 Run ``UPDATE_DOCS=1 pytest tests/unit/test_stream_docs.py`` after changing the table.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 import os
 
+from commands.reactions.relay.public_events import SPECS, json_schema
 from tests.conftest import ROOT
-from workers.public_events import SPECS, json_schema
 
 BEGIN = "<!-- BEGIN GENERATED: UPDATE_DOCS=1 pytest tests/unit/test_stream_docs.py -->"
 END = "<!-- END GENERATED -->"

@@ -11,7 +11,8 @@ import psycopg
 
 from commands.alerts.service import AlertDesk
 from commands.guardrails.service import PolicyDesk
-from commands.policies import when_alert_raised_quarantine_session as quarantine_policy
+from commands.reactions import when_alert_raised_notify as notify_policy
+from commands.reactions import when_alert_raised_quarantine_session as quarantine_policy
 from infra.database import eventsourcing_env
 from infra.redis_connections import redis_client
 from infra.settings import Settings
@@ -37,7 +38,6 @@ from projections.live_state.redis import RedisLiveStateView
 from projections.session_timeline import view as timeline
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
-from workers import notify_dispatch
 from workers.projector import CanProject, CanStoreView
 
 ViewFactory = Callable[[psycopg.Connection[Any], Settings, str], CanStoreView]
@@ -68,10 +68,10 @@ def _analytics_view(_conn: psycopg.Connection[Any], settings: Settings, _url: st
 
 
 def _notify_dispatch(conn: psycopg.Connection[Any], settings: Settings, _url: str) -> CanStoreView:
-    return notify_dispatch.NotifyDispatch(conn, lambda: job_sender(settings))
+    return notify_policy.NotifyDispatch(conn, lambda: job_sender(settings))
 
 
-def job_sender(settings: Settings) -> notify_dispatch.Sender:
+def job_sender(settings: Settings) -> notify_policy.Sender:
     """``send_alert`` through the ``notify_alert`` actor on the job broker, and its closer."""
     from infra.jobs import job_broker
     from workers.actors.notify_alert import Notifier, notify_alert_actor, send_alert
@@ -147,10 +147,10 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         quarantine_policy.WhenAlertRaisedQuarantineSession,
         _quarantine_reactions,
     ),
-    notify_dispatch.NAME: ProjectionSpec(
-        notify_dispatch.NAME,
+    notify_policy.NAME: ProjectionSpec(
+        notify_policy.NAME,
         "dispatch: every raised alert to its chat webhooks (notify_alert jobs; Redis)",
-        notify_dispatch.WhenAlertRaisedNotify,
+        notify_policy.WhenAlertRaisedNotify,
         _notify_dispatch,
         enabled=_notifies,
     ),

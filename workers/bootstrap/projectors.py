@@ -13,6 +13,7 @@ import psycopg
 
 from commands.alerts.messages import ReportParkedEvent
 from commands.alerts.service import AlertDesk
+from commands.reactions.runner import start as start_reaction
 from commands.store.application import EventStoreApplication
 from commands.store.log_reader import LogReader
 from infra.database import connect, eventsourcing_env
@@ -111,10 +112,7 @@ class ProjectorSet:
 
     def start(self, stop: threading.Event) -> None:
         """Starts every worker until ``stop`` is set, then the analytics server."""
-        self.threads = [threading.Thread(target=w.run, args=(stop,), name=name)
-                        for name, w in self.workers.items()]  # fmt: skip
-        for thread in self.threads:
-            thread.start()
+        self.threads = [start_reaction(w, stop) for w in self.workers.values()]
         if self.analytics_socket:
             from workers.analytics import clickhouse
             from workers.analytics_server import AnalyticsServer

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from commands.reactions.relay.worker import RelayWorker
 from commands.store.application import EventStoreApplication
 from infra.settings import Settings
 from workers.bootstrap.stores import event_store
-from workers.relay import RelayWorker
 
 
 @dataclass

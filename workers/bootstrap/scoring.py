@@ -1,11 +1,13 @@
-"""The ``score`` role: the ML scoring worker on the stream the relay fills."""
+"""The ``score`` role: the ML scoring worker on the stream the relay fills, with the model code
+(``ml``, which ``commands`` may not import) passed in here."""
 
 from __future__ import annotations
 
+from commands.reactions.scoring.worker import ScoringWorker
 from infra.settings import Settings
-from workers.ml_scoring import ScoringWorker
+from ml.inference import SessionModels
 
 
 def scoring(settings: Settings, url: str, *, batch: int = 500) -> ScoringWorker:
     """Scores what arrives on ``settings.nats_url``; opens its stores when it runs."""
-    return ScoringWorker(settings, url, batch=batch)
+    return ScoringWorker(settings, url, SessionModels(), batch=batch)

@@ -52,11 +52,11 @@ def catch_up_versions(settings: Settings, url: str) -> str | None:
     """Brings the ``alerts`` read model (which holds ``model_versions``) to the log head:
     itself when no projector leads it, else by waiting a little for the one that does.
     Returns a note when it is still behind."""
+    from infra.leadership import Leadership
     from projections.alerts.projection import NAME
     from workers.bootstrap.projections import PROJECTIONS
     from workers.bootstrap.projectors import runner
     from workers.bootstrap.stores import event_store
-    from workers.projector import Leadership
 
     store = event_store(settings, url, pool_size=1)
     try:

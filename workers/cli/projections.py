@@ -30,11 +30,11 @@ def status(
     from rich.table import Table
 
     from infra.database import connect
+    from infra.leadership import Leadership
     from workers.bootstrap.projections import PROJECTIONS
     from workers.bootstrap.projectors import runner
     from workers.bootstrap.stores import event_store
     from workers.parking import counts
-    from workers.projector import Leadership
 
     settings = load_settings(port=port, host=host, data_dir=data_dir, database_url=database_url)
     url = resolve_database(settings)
@@ -102,10 +102,10 @@ def rebuild(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
+    from infra.leadership import Leadership
     from workers.bootstrap.projections import PROJECTIONS
     from workers.bootstrap.projectors import runner
     from workers.bootstrap.stores import event_store
-    from workers.projector import Leadership
 
     if name not in PROJECTIONS:
         raise click.BadParameter(f"unknown projection {name!r}; known: {', '.join(PROJECTIONS)}")

@@ -27,6 +27,7 @@ def score(
     share the load), scores each session with its tenant's promoted models and records the
     assessments that reach a threshold; critical alerts then quarantine their session.
     """
+    from commands.reactions.runner import start
     from workers.bootstrap.process import start_process
     from workers.bootstrap.scoring import scoring
 
@@ -37,8 +38,7 @@ def score(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    thread = threading.Thread(target=worker.run, args=(stop,), name="ml-scoring")
-    thread.start()
+    thread = start(worker, stop)
     click.echo(
         f"Scoring events from {settings.nats_stream} at {settings.nats_url}; Ctrl-C to stop."
     )

@@ -67,6 +67,7 @@ def relay(
     Each event is published once, in log order, to <prefix>.<tenant>.<event>.v1. Several
     relays may run: one leads (PostgreSQL advisory lock), the others stand by.
     """
+    from commands.reactions.runner import start
     from workers.bootstrap.process import start_process
     from workers.bootstrap.relay import relay as bootstrap_relay
 
@@ -79,8 +80,7 @@ def relay(
     previous = {sig: signal.signal(sig, lambda *_: stop.set())
                 for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
     goal = int(store.recorder.max_notification_id() or 0)
-    thread = threading.Thread(target=worker.run, args=(stop,), name="relay")
-    thread.start()
+    thread = start(worker, stop)
     click.echo(f"Relaying to {settings.nats_url} stream {settings.nats_stream}; Ctrl-C to stop.")
     started, shown = time.monotonic(), ""
     try:
@@ -136,7 +136,7 @@ def tail(
     count: int | None,
 ) -> None:
     """Print events as they arrive (an ephemeral ordered consumer; Ctrl-C to stop)."""
-    from workers.public_events import SPECS, SUBJECT_VERSION, subject_token
+    from commands.reactions.relay.public_events import SPECS, SUBJECT_VERSION, subject_token
 
     if event_type is not None and event_type not in SPECS:
         raise click.BadParameter(f"unknown event {event_type!r}; known: {', '.join(SPECS)}")

@@ -1,5 +1,10 @@
-"""Tracking shared by every PostgreSQL projection: positions move with their view, in one
-transaction, and only from where the view stands (so no event is ever applied twice)."""
+"""Positions in ``projection_positions``, shared by every projection and every reaction that
+follows the log: a position moves with what it tracks, in one transaction, and only from where
+it stands (so no event is ever applied, or acted on, twice).
+
+``claim`` locks the row and raises ``StalePositionError`` when another runner moved it since
+the batch was read: a harmless race, which every runner answers by re-reading the position;
+``advance`` moves it and NOTIFYs waiting readers; ``reset`` goes back to 0 the same way."""
 
 from __future__ import annotations
 
@@ -52,11 +57,12 @@ def advance(cur: psycopg.Cursor[Any], name: str, end: int) -> None:
     cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{name}:{end}"))
 
 
-def reset(conn: psycopg.Connection[Any], name: str, tables: tuple[str, ...]) -> None:
-    """Empties a read model and its position in one transaction (for a rebuild)."""
+def reset(conn: psycopg.Connection[Any], name: str, tables: tuple[str, ...] = ()) -> None:
+    """Back to position 0, emptying ``tables`` (a read model) in the same transaction."""
     with conn.transaction(), conn.cursor() as cur:
         claim(cur, name, None)
-        cur.execute("TRUNCATE " + ", ".join(tables))
+        if tables:
+            cur.execute("TRUNCATE " + ", ".join(tables))
         advance(cur, name, 0)
 
 

@@ -1,6 +1,6 @@
 """Published event documents -> the ML package's ``SessionEvent`` (lossy on purpose).
 
-The scoring worker reads the public stream (docs/stream.md): hook events carry the redacted
+The scoring reaction reads the public stream (docs/stream.md): hook events carry the redacted
 hook JSON; decisions and quarantines are project events. Only the shape of what happened is
 kept: tool, outcome, the command or path (for repeat and secret-file features), hashes of an
 edit's old and new text (for undo cycles), duration, agent, decision.

@@ -2,9 +2,9 @@
 
 It runs like a projection, on the projector machinery (``workers.projector``): the policy
 (``WhenAlertRaisedQuarantineSession``) folds a batch of events into reactions, and
-``QuarantineReactions`` carries them out and moves its own position in
-``projection_positions`` (name ``NAME``), one batch at a time, refusing a batch that does not
-start where it stands. One runner leads (advisory lock), so reactions run in log order.
+``QuarantineReactions`` carries them out and moves its own position (``infra.tracking``, name
+``NAME``), one batch at a time, refusing a batch that does not start where it stands. One
+runner leads (advisory lock), so reactions run in log order.
 
 Exactly once in effect: each reaction first checks the alert. A resolved alert, or one already
 escalated, is left alone; otherwise the session is quarantined through the PolicyDesk (the
@@ -31,6 +31,7 @@ from domain.alerts.alert import Alert
 from domain.alerts.values import Severity
 from domain.guardrails.interventions import Intervention, intervention_id
 from domain.guardrails.values import Decision
+from infra import tracking
 
 NAME = "when_alert_raised_quarantine_session"
 BY = f"policy:{NAME}"
@@ -65,31 +66,17 @@ class QuarantineReactions:
     ) -> None:
         self._conn = conn
         self._alerts, self._guardrails = alerts, guardrails
-        conn.execute(
-            "INSERT INTO projection_positions (name) VALUES (%s) ON CONFLICT DO NOTHING", (NAME,)
-        )
-        if not conn.autocommit:
-            conn.commit()
+        tracking.ensure(conn, NAME)
 
     def position(self) -> int:
-        row = self._conn.execute(
-            "SELECT position FROM projection_positions WHERE name = %s", (NAME,)
-        ).fetchone()
-        return int(row[0]) if row else 0
+        return tracking.read(self._conn, NAME)
 
     def apply(self, reactions: list[Reaction], start: int, end: int) -> None:
         with self._conn.transaction(), self._conn.cursor() as cur:
-            row = cur.execute(
-                "SELECT position FROM projection_positions WHERE name = %s FOR UPDATE", (NAME,)
-            ).fetchone()
-            if (int(row[0]) if row else 0) != start:
-                raise StalePolicyPositionError(f"{NAME} is at {row}, batch starts at {start}")
+            tracking.claim(cur, NAME, start)
             for reaction in reactions:
                 self.react(reaction)
-            cur.execute(
-                "UPDATE projection_positions SET position = %s, updated_at = now() WHERE name = %s",
-                (end, NAME),
-            )
+            tracking.advance(cur, NAME, end)
 
     def react(self, reaction: Reaction) -> None:
         alert = self._alerts.alert(reaction.tenant_id, reaction.alert_id)
@@ -122,15 +109,8 @@ class QuarantineReactions:
 
     def reset(self) -> None:
         """Back to the start; replaying acts on nothing already escalated or resolved."""
-        self._conn.execute(
-            "UPDATE projection_positions SET position = 0, updated_at = now() WHERE name = %s",
-            (NAME,),
-        )
+        tracking.reset(self._conn, NAME)
 
     def close(self) -> None:
         self._alerts.close()
         self._guardrails.close()
-
-
-class StalePolicyPositionError(Exception):
-    """Another runner moved the policy on since this batch was read; re-read."""

@@ -38,9 +38,14 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck, StreamInfo
 from nats.js.errors import NotFoundError
 
+from commands.reactions.relay.public_events import Publication, publication
+from commands.reactions.runner import Follows
 from commands.store.application import EventStoreApplication
+from commands.store.log_reader import events_channel
 from infra import nats as broker
+from infra import tracking
 from infra.database import connect
+from infra.leadership import Leadership, Wakeup
 from infra.metrics import (
     RELAY_DUPLICATES,
     RELAY_FAILURES,
@@ -50,10 +55,7 @@ from infra.metrics import (
     RELAY_PUBLISHED,
 )
 from infra.settings import Settings
-from projections import tracking
-from projections.tracking import StalePositionError
-from workers.projector import Leadership, Wakeup, events_channel
-from workers.public_events import Publication, publication
+from infra.tracking import StalePositionError
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +86,12 @@ class RelayStats:
 class RelayWorker:
     """Keeps the stream current until stopped; survives NATS and PostgreSQL outages.
 
-    ``run(stop)`` blocks (run it in a thread); ``position``, ``head`` and ``leading`` show
-    progress to whoever watches (the CLI, tests).
+    A ``Reaction`` (``commands.reactions.runner``): ``run(stop)`` blocks (run it in a thread);
+    ``position``, ``head`` and ``leading`` show progress to whoever watches (the CLI, tests).
     """
+
+    name = CHECKPOINT
+    follows: Follows = "log"
 
     def __init__(
         self,

@@ -1,7 +1,7 @@
 """The scoring worker: a durable JetStream consumer that scores sessions as events arrive.
 
 It pulls batches from the stream the relay fills (durable consumer ``ml-scoring``; several
-workers bound to it share the load, like a queue group), scores them (``workers.scoring``),
+workers bound to it share the load, like a queue group), scores them (``scoring.scorer``),
 records each assessment worth recording through the AlertDesk (which raises alerts by the
 model version's thresholds; the quarantine policy acts on critical ones), and acknowledges
 the batch only then: a worker that dies mid-batch leaves it to be redelivered.
@@ -26,13 +26,15 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
 from commands.alerts.service import AlertDesk
 from commands.ml.service import ModelRegistry
+from commands.reactions.runner import Follows
+from commands.reactions.scoring.models import CanLoadModels
+from commands.reactions.scoring.scorer import Scorer
 from commands.store.application import EventStoreApplication
 from infra import nats as broker
 from infra.database import eventsourcing_env
 from infra.metrics import SCORING_ASSESSMENTS, SCORING_EVENTS, SCORING_SECONDS
 from infra.model_store import ModelStore
 from infra.settings import Settings
-from workers.scoring import Scorer
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,17 @@ class ScoringStats:
 
 
 class ScoringWorker:
-    def __init__(self, settings: Settings, url: str, *, batch: int = 500) -> None:
+    """A ``Reaction`` (``commands.reactions.runner``) on the stream; ``models`` is the model
+    code (``ml.inference.SessionModels``, passed in by the composition root)."""
+
+    name = DURABLE
+    follows: Follows = "stream"
+
+    def __init__(
+        self, settings: Settings, url: str, models: CanLoadModels, *, batch: int = 500
+    ) -> None:
         self._settings, self._url, self._batch = settings, url, batch
+        self._models = models
         self.stats = ScoringStats()
         self.ready = threading.Event()
         """Set once the consumer is bound (tests wait on it)."""
@@ -65,7 +76,7 @@ class ScoringWorker:
         env = eventsourcing_env(self._url, self._settings.database_schema, 2)
         store, registry, desk = EventStoreApplication(env), ModelRegistry(env), AlertDesk(env)
         scorer = Scorer(registry, ModelStore(self._url, self._settings.database_schema), store,
-                        self._settings.nats_subject_prefix)  # fmt: skip
+                        self._settings.nats_subject_prefix, self._models)  # fmt: skip
         try:
             asyncio.run(self._run(stop, scorer, desk))
         finally:

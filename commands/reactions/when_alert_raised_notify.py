@@ -26,7 +26,7 @@ from typing import Any
 import psycopg
 
 from domain.alerts.alert import Alert
-from projections import tracking
+from infra import tracking
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,7 @@ class NotifyDispatch:
 
     def reset(self) -> None:
         """Back to the start; the replay sends nothing already delivered or too old."""
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, None)
-            tracking.advance(cur, NAME, 0)
+        tracking.reset(self._conn, NAME)
 
     def close(self) -> None:
         self._close()

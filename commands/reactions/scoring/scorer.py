@@ -23,24 +23,25 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 import numpy as np
-import numpy.typing as npt
 
 from commands.alerts.messages import RecordAssessment
 from commands.ml.service import ModelRegistry
+from commands.reactions.relay.public_events import publication
+from commands.reactions.scoring.models import (
+    CanFold,
+    CanLoadModels,
+    CanScoreAnomaly,
+    CanStepFailure,
+    Vector,
+)
 from commands.store.application import EventStoreApplication
 from domain.alerts.thresholds import Thresholds
 from domain.ml.model_version import ModelVersion
 from infra.model_store import ModelStore
-from ml.features import SessionFeatureState
-from ml.models.anomaly import AnomalyModel
-from ml.models.artifact import ModelArtifact
-from ml.models.failure import FailureModel
-from workers.public_events import publication
-from workers.scoring_input import session_event
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +53,30 @@ MAX_SESSIONS = 50_000
 KINDS = ("anomaly", "failure")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Loaded:
     version: ModelVersion
     thresholds: Thresholds
-    model: AnomalyModel | FailureModel
+
+
+@dataclass(frozen=True)
+class Models:
+    """A tenant's promoted models (either may be missing)."""
+
+    anomaly: tuple[Loaded, CanScoreAnomaly] | None = None
+    failure: tuple[Loaded, CanStepFailure] | None = None
+
+    def loaded(self, kind: str) -> Loaded:
+        found = self.anomaly if kind == "anomaly" else self.failure
+        if found is None:
+            raise KeyError(kind)
+        return found[0]
 
 
 @dataclass
 class Track:
-    state: SessionFeatureState = field(default_factory=SessionFeatureState)
-    hidden: npt.NDArray[np.float32] | None = None
+    state: CanFold
+    hidden: Vector | None = None
     version: int = 0
     """Stream version of the last event folded in."""
     events: int = 0
@@ -75,7 +89,7 @@ class Row:
     tenant: str
     session_id: str
     track: Track
-    vector: npt.NDArray[np.float32]
+    vector: Vector
     position: int
     agent: str
     scores: dict[str, float] = field(default_factory=dict)
@@ -84,35 +98,39 @@ class Row:
 class Scorer:
     def __init__(
         self, registry: ModelRegistry, artifacts: ModelStore, store: EventStoreApplication,
-        prefix: str, clock: Callable[[], float] = time.monotonic,
+        prefix: str, models: CanLoadModels, clock: Callable[[], float] = time.monotonic,
     ) -> None:  # fmt: skip
         self._registry, self._artifacts, self._store = registry, artifacts, store
-        self._prefix, self._clock = prefix, clock
-        self._models: dict[str, tuple[float, dict[str, Loaded]]] = {}
-        self._loaded: dict[str, AnomalyModel | FailureModel] = {}
+        self._prefix, self._kit, self._clock = prefix, models, clock
+        self._models: dict[str, tuple[float, Models]] = {}
+        self._anomaly: dict[str, CanScoreAnomaly] = {}
+        self._failure: dict[str, CanStepFailure] = {}
         self._tracks: OrderedDict[tuple[str, str], Track] = OrderedDict()
 
-    def models(self, tenant: str) -> dict[str, Loaded]:
+    def models(self, tenant: str) -> Models:
         """The tenant's promoted models (re-read from the registry every 30 s)."""
         cached = self._models.get(tenant)
         if cached is not None and self._clock() - cached[0] < MODEL_REFRESH_SECONDS:
             return cached[1]
-        found: dict[str, Loaded] = {}
-        for kind in KINDS:
-            version = self._registry.promoted(tenant, kind)
-            if version is not None:
-                found[kind] = Loaded(version, Thresholds.from_metadata(version.metrics),
-                                     self._model(kind, version.artifact_sha256))  # fmt: skip
+        anomaly, failure = (self._registry.promoted(tenant, kind) for kind in KINDS)
+        found = Models(
+            anomaly=None if anomaly is None else (_loaded(anomaly), self._anomaly_model(anomaly)),
+            failure=None if failure is None else (_loaded(failure), self._failure_model(failure)),
+        )
         self._models[tenant] = (self._clock(), found)
         return found
 
-    def _model(self, kind: str, sha256: str) -> AnomalyModel | FailureModel:
-        model = self._loaded.get(sha256)
-        if model is None:
-            artifact = ModelArtifact.from_bytes(self._artifacts.get(sha256), expected_sha256=sha256)
-            model = (AnomalyModel if kind == "anomaly" else FailureModel).from_artifact(artifact)
-            self._loaded[sha256] = model
-        return model
+    def _anomaly_model(self, version: ModelVersion) -> CanScoreAnomaly:
+        sha256 = version.artifact_sha256
+        if sha256 not in self._anomaly:
+            self._anomaly[sha256] = self._kit.anomaly(self._artifacts.get(sha256), sha256)
+        return self._anomaly[sha256]
+
+    def _failure_model(self, version: ModelVersion) -> CanStepFailure:
+        sha256 = version.artifact_sha256
+        if sha256 not in self._failure:
+            self._failure[sha256] = self._kit.failure(self._artifacts.get(sha256), sha256)
+        return self._failure[sha256]
 
     def score(self, documents: list[dict[str, Any]]) -> list[RecordAssessment]:
         """Folds the documents in order and returns the assessments worth recording."""
@@ -127,19 +145,17 @@ class Scorer:
         found: list[RecordAssessment] = []
         for tenant, tenant_rows in by_tenant.items():
             models = self.models(tenant)
-            anomaly = _promoted(models, "anomaly", AnomalyModel)
-            if anomaly is not None:
-                scores = anomaly.score(np.stack([r.vector for r in tenant_rows]), tenant)
+            if models.anomaly is not None:
+                scores = models.anomaly[1].score(np.stack([r.vector for r in tenant_rows]), tenant)
                 for row, value in zip(tenant_rows, scores, strict=True):
                     row.scores["anomaly"] = float(value)
-            failure = _promoted(models, "failure", FailureModel)
-            if failure is not None:
-                self._step(failure, tenant_rows)
+            if models.failure is not None:
+                self._step(models.failure[1], tenant_rows)
             found += self._worth_recording(tenant, tenant_rows, models)
         return found
 
     def _fold(self, document: dict[str, Any]) -> Row | None:
-        event = session_event(document)
+        event = self._kit.session_event(document)
         session_id, tenant = document.get("session_id"), str(document.get("tenant", ""))
         if event is None or not session_id:
             return None
@@ -159,25 +175,25 @@ class Scorer:
 
     def _rebuild(self, key: tuple[str, str], stream_id: UUID, version: int) -> Track:
         """The session's state from its last events in the store (before ``version``)."""
-        track = Track(version=version - 1)
+        track = Track(self._kit.feature_state(), version=version - 1)
         if version <= 1:
             return track
         events = list(self._store.events.get(stream_id, lte=version - 1, desc=True, limit=HISTORY))
-        failure = _promoted(self.models(key[0]), "failure", FailureModel)
+        failure = self.models(key[0]).failure
         for stored in reversed(events):
             document = json.loads(publication(0, stored, self._prefix).body)
-            event = session_event(document)
+            event = self._kit.session_event(document)
             if event is None:
                 continue
             vector = track.state.update_and_vector(event)
             track.events += 1
             if failure is not None:
-                _, track.hidden = failure.step(vector, track.hidden)
+                _, track.hidden = failure[1].step(vector, track.hidden)
         log.info("scoring: rebuilt session %s from %d stored events", key[1], len(events))
         return track
 
     @staticmethod
-    def _step(model: FailureModel, rows: list[Row]) -> None:
+    def _step(model: CanStepFailure, rows: list[Row]) -> None:
         """One GRU step per row, batched across sessions (a session at most once per step)."""
         pending = list(rows)
         while pending:
@@ -202,13 +218,13 @@ class Scorer:
 
     @staticmethod
     def _worth_recording(tenant: str, rows: list[Row],
-                         models: dict[str, Loaded]) -> list[RecordAssessment]:  # fmt: skip
+                         models: Models) -> list[RecordAssessment]:  # fmt: skip
         found = []
         for row in rows:
             if row.track.events <= WARMUP:
                 continue
             for kind, score in row.scores.items():
-                loaded = models[kind]
+                loaded = models.loaded(kind)
                 severity = loaded.thresholds.severity_of(score)
                 if severity is None:
                     continue
@@ -229,23 +245,13 @@ class Scorer:
         return found
 
 
-def _explain(models: dict[str, Loaded], row: Row, tenant: str) -> list[dict[str, Any]]:
+def _loaded(version: ModelVersion) -> Loaded:
+    return Loaded(version, Thresholds.from_metadata(version.metrics))
+
+
+def _explain(models: Models, row: Row, tenant: str) -> list[dict[str, Any]]:
     """The features furthest from the tenant's normal (the anomaly model's baseline)."""
-    anomaly = _promoted(models, "anomaly", AnomalyModel)
-    if anomaly is None:
+    if models.anomaly is None:
         return []
     return [{"name": c.feature, "value": c.value, "contribution": c.z}
-            for c in anomaly.explain(row.vector, tenant, top=5)]  # fmt: skip
-
-
-Model = TypeVar("Model", AnomalyModel, FailureModel)
-
-
-def _promoted(models: dict[str, Loaded], kind: str, expected: type[Model]) -> Model | None:
-    """The tenant's promoted model of ``kind``, if any, as the class that kind loads as."""
-    loaded = models.get(kind)
-    if loaded is None:
-        return None
-    if not isinstance(loaded.model, expected):
-        raise TypeError(f"the promoted {kind} model loaded as {type(loaded.model).__name__}")
-    return loaded.model
+            for c in models.anomaly[1].explain(row.vector, tenant, top=5)]  # fmt: skip

@@ -1,1 +1,0 @@
-"""Policies: ``when_<event>_<reaction>``, each turning events into commands."""

@@ -12,8 +12,14 @@ The deadline is fixed when the request asks (``time.monotonic``: one clock for e
 of a host), so a body queued behind another cannot wait past it: the worker screens what it
 can by then and marks the rest unscreened. Should no answer come by the deadline plus
 ``grace`` (a worker killed, a broken pool), the request is screened with a spent budget on
-the loop — every value sealed and marked, a walk without a search — and the pool is replaced
-(its workers killed) for the next one. Screening never refuses a hook.
+the loop — every value sealed and marked, a walk without a search — and the late call is
+cancelled, which stops its worker and starts a fresh one. Screening never refuses a hook.
+
+The pool is pebble's rather than ``concurrent.futures``': stopping a worker that overran is
+the one thing the standard pool cannot do safely. Killing its workers could catch one in the
+middle of writing its answer; the executor's manager thread then waited forever on the rest
+of that message and held the interpreter at exit (a test run that passed hung until CI's time
+limit). Pebble stops a worker only while it holds the result channel's lock.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ import logging
 import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
+
+from pebble import ProcessFuture, ProcessPool
 
 from domain.privacy.budget import Budget, ScreeningBudgetExceededError
 from domain.privacy.detectors import redact
@@ -84,17 +91,19 @@ class ScreeningPool:
         self.inline = inline_ms / 1000
         self.grace = grace_seconds
         self.clock = clock
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: ProcessPool | None = None
 
     async def start(self) -> None:
         """Starts the workers and waits until they answer, so the first large body does not
         spend its budget on a worker's start (a fresh interpreter importing the
         detectors once)."""
-        await asyncio.wrap_future(self._executor().submit(_ready))
+        await asyncio.wrap_future(self._executor().schedule(_ready))
 
     def close(self) -> None:
+        """Stops the workers (work still queued is dropped: its requests are gone)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.stop()
+            self._pool.join(timeout=self.grace + 5)
             self._pool = None
 
     async def screen_hook(
@@ -133,53 +142,46 @@ class ScreeningPool:
         fallback: Callable[[], T],
     ) -> T:  # fmt: skip
         pool = self._executor()
-        future: Future[T] | None = None
+        wait = max(deadline - self.clock(), 0.0) + self.grace
+        future: ProcessFuture[T] | None = None
         try:
-            future = pool.submit(work, *args)
-            result = await asyncio.wait_for(
-                asyncio.wrap_future(future), max(deadline - self.clock(), 0.0) + self.grace
-            )
+            # pebble's timeout stops the worker if the call runs that long once started; the
+            # wait here also covers time spent queued behind another body
+            future = pool.schedule(work, args=args, timeout=wait)
+            result = await asyncio.wait_for(asyncio.wrap_future(future), wait)
         except asyncio.CancelledError:
-            if future is None or not future.cancelled():
+            if future is None or not future.cancelled() or _cancelling():
                 raise  # the request itself was cancelled (its client went away)
-            # another request's failure shut this pool down under us: seal, like any failure
             return self._fall_back(pool, asyncio.CancelledError(), fallback)
         except Exception as error:  # noqa: BLE001 - whatever went wrong, seal it all
             return self._fall_back(pool, error, fallback)
+        finally:
+            if future is not None:
+                future.cancel()  # a call no longer awaited: pebble stops its worker, if running
         marked = result.unscreened if isinstance(result, Screened) else result == UNSCREENED_MARKER
         SCREENING.labels("worker", _outcome(marked)).inc()
         return result
 
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
+    def _executor(self) -> ProcessPool:
+        if self._pool is None or not self._pool.active:
             # spawn: fresh interpreters, never a fork of this threaded process (which can
             # deadlock the child). Not forkserver: its server outlives a killed parent, and its
             # socket folder (pymp-*) was left behind in $TMPDIR by every API worker.
-            context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPool(self.workers, context=multiprocessing.get_context("spawn"))
         return self._pool
 
-    def _fall_back(
-        self, pool: ProcessPoolExecutor, error: BaseException, fallback: Callable[[], T]
-    ) -> T:
+    def _fall_back(self, pool: ProcessPool, error: BaseException, fallback: Callable[[], T]) -> T:
         log.warning("screening worker failed (%r): every value of this body is sealed", error)
         SCREENING.labels("worker", "fallback").inc()
-        self._discard(pool, kill=isinstance(error, TimeoutError))
+        if self._pool is pool and not pool.active:  # broken: the next body starts a new one
+            self._pool = None
+            pool.stop()
         return fallback()
 
-    def _discard(self, pool: ProcessPoolExecutor, *, kill: bool) -> None:
-        """Drops ``pool`` if it is still the current one (the next body starts a new one; a
-        pool another request already replaced is left alone, so as not to cancel the work
-        it now holds); ``kill``: its workers too, as one that missed its deadline would hold
-        the next bodies behind it."""
-        if self._pool is not pool:
-            return
-        self._pool = None
-        if kill:
-            # ProcessPoolExecutor has no public way to stop a running call before 3.14.
-            for process in list(getattr(pool, "_processes", {}).values()):
-                process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
+
+def _cancelling() -> bool:
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _outcome(unscreened: bool) -> str:

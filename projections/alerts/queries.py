@@ -23,6 +23,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projections.records import record
+
 metadata = MetaData()
 alerts = Table(
     "alerts", metadata,
@@ -100,11 +102,6 @@ class AlertFilter:
     session_id: str | None = None
 
 
-def _record(cls: type[Any], row: Any) -> Any:
-    mapping = row._mapping
-    return cls(**{name: mapping[name] for name in cls.__dataclass_fields__})
-
-
 class AlertQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -128,14 +125,14 @@ class AlertQueries:
         query = query.order_by(c.position.desc()).limit(first + 1)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [_record(AlertRecord, row) for row in rows[:first]], len(rows) > first
+        return [record(AlertRecord, row) for row in rows[:first]], len(rows) > first
 
     async def alert(self, tenant_id: str, alert_id: UUID) -> AlertRecord | None:
         query = select(alerts).where(alerts.c.tenant_id == tenant_id,
                                      alerts.c.alert_id == alert_id)  # fmt: skip
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return _record(AlertRecord, row) if row is not None else None
+        return record(AlertRecord, row) if row is not None else None
 
     async def model_versions(
         self, tenant_id: str, kind: str | None = None
@@ -147,7 +144,7 @@ class AlertQueries:
             query = query.where(c.kind == kind)
         query = query.order_by(c.position.desc())
         async with self._engine.connect() as conn:
-            return [_record(ModelVersionRecord, r) for r in (await conn.execute(query)).all()]
+            return [record(ModelVersionRecord, r) for r in (await conn.execute(query)).all()]
 
     async def promoted(self, tenant_id: str, kind: str) -> ModelVersionRecord | None:
         """The promoted version of a kind, as far as this read model has read."""

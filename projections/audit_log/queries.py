@@ -10,6 +10,8 @@ from sqlalchemy import BigInteger, Column, DateTime, MetaData, Select, Table, Te
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projections.records import record
+
 metadata = MetaData()
 audit_log = Table(
     "audit_log", metadata,
@@ -59,6 +61,4 @@ class AuditLogQueries:
         query = query.order_by(c.position.desc()).limit(first + 1)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        found = [AuditEntry(r.position, r.at, r.actor, r.action, r.target, r.detail)
-                 for r in rows[:first]]  # fmt: skip
-        return found, len(rows) > first
+        return [record(AuditEntry, r) for r in rows[:first]], len(rows) > first

@@ -22,6 +22,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projections.records import record
+
 metadata = MetaData()
 policies = Table(
     "guardrail_policies", metadata,
@@ -120,11 +122,6 @@ class DecisionFilter:
     """Only decisions where a shadow rule matched."""
 
 
-def _record(cls: type[Any], row: Any) -> Any:
-    mapping = row._mapping
-    return cls(**{name: mapping[name] for name in cls.__dataclass_fields__})
-
-
 class GuardrailQueries:
     def __init__(self, engine: AsyncEngine, defaults: list[dict[str, Any]]) -> None:
         """``defaults``: the rules a tenant runs until it changes its policy (version 0)."""
@@ -155,7 +152,7 @@ class GuardrailQueries:
             .order_by(changes.c.version.desc()).limit(first)
         )  # fmt: skip
         async with self._engine.connect() as conn:
-            return [_record(ChangeRecord, row) for row in (await conn.execute(query)).all()]
+            return [record(ChangeRecord, row) for row in (await conn.execute(query)).all()]
 
     async def decisions(
         self, tenant_id: str, where: DecisionFilter, first: int, before: int | None
@@ -179,7 +176,7 @@ class GuardrailQueries:
         query = query.order_by(c.position.desc()).limit(first + 1)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [_record(DecisionRecord, row) for row in rows[:first]], len(rows) > first
+        return [record(DecisionRecord, row) for row in rows[:first]], len(rows) > first
 
     async def interventions(self, tenant_id: str, active_only: bool) -> list[InterventionRecord]:
         c = interventions.c
@@ -188,4 +185,4 @@ class GuardrailQueries:
             query = query.where(c.active.is_(True))
         query = query.order_by(c.imposed_at.desc())
         async with self._engine.connect() as conn:
-            return [_record(InterventionRecord, row) for row in (await conn.execute(query)).all()]
+            return [record(InterventionRecord, row) for row in (await conn.execute(query)).all()]

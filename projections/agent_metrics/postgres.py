@@ -18,14 +18,12 @@ from psycopg import sql
 
 from projections import storable, tracking
 from projections.agent_metrics import histogram
+from projections.agent_metrics import tables as t
 from projections.agent_metrics.calls import CallKey, CallState, settle
 from projections.agent_metrics.projection import NAME, MetricsChanges, MinuteCounts
+from projections.agent_metrics.tables import COUNTS
 
-TABLES = ("agent_metrics_minute", "agent_metrics_sessions", "agent_metrics_calls")
-TABLES_PARTITIONED = (*TABLES, "agent_metrics_hour")
-
-_COUNTS = ("calls", "completed", "failures", "denials", "asks", "subagents", "duration_sum_ms")
-_ADD = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in _COUNTS)
+_ADD = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in COUNTS)
 
 _SESSIONS = """
 INSERT INTO agent_metrics_sessions AS s (tenant_id, session_id, project, model)
@@ -61,20 +59,20 @@ _HOUR_KEYS = ("tenant_id", "bucket", "project", "agent", "model", "tool")
 
 def _rows(keys: tuple[str, ...]) -> str:
     types = ", ".join("%b::timestamptz[]" if k == "bucket" else "%b::text[]" for k in keys)
-    return _ROWS.format(keys=types, names=", ".join(keys), counts=", ".join(_COUNTS))
+    return _ROWS.format(keys=types, names=", ".join(keys), counts=", ".join(COUNTS))
 
 
 _MINUTE = f"""
-INSERT INTO agent_metrics_minute AS t ({", ".join(_MINUTE_KEYS)}, {", ".join(_COUNTS)}, durations)
-SELECT {", ".join(f"r.{k}" for k in (*_MINUTE_KEYS, *_COUNTS))}, r.durations::integer[]
+INSERT INTO agent_metrics_minute AS t ({", ".join(_MINUTE_KEYS)}, {", ".join(COUNTS)}, durations)
+SELECT {", ".join(f"r.{k}" for k in (*_MINUTE_KEYS, *COUNTS))}, r.durations::integer[]
 FROM {_rows(_MINUTE_KEYS)}
 ON CONFLICT (tenant_id, bucket, session_id, agent, tool) DO UPDATE SET
     {_ADD}, durations = hist_add(t.durations, EXCLUDED.durations),
     project = EXCLUDED.project, model = EXCLUDED.model
 """  # noqa: S608 - column names are constants
 _HOUR = f"""
-INSERT INTO agent_metrics_hour AS t ({", ".join(_HOUR_KEYS)}, {", ".join(_COUNTS)}, durations)
-SELECT {", ".join(f"r.{k}" for k in (*_HOUR_KEYS, *_COUNTS))}, r.durations::integer[]
+INSERT INTO agent_metrics_hour AS t ({", ".join(_HOUR_KEYS)}, {", ".join(COUNTS)}, durations)
+SELECT {", ".join(f"r.{k}" for k in (*_HOUR_KEYS, *COUNTS))}, r.durations::integer[]
 FROM {_rows(_HOUR_KEYS)}
 ON CONFLICT (tenant_id, bucket, project, agent, model, tool) DO UPDATE SET
     {_ADD}, durations = hist_add(t.durations, EXCLUDED.durations)
@@ -95,7 +93,7 @@ def _values(counts: MinuteCounts) -> tuple[Any, ...]:
 
 
 def _merge(into: MinuteCounts, counts: MinuteCounts) -> None:
-    for name in _COUNTS:
+    for name in COUNTS:
         setattr(into, name, getattr(into, name) + getattr(counts, name))
     histogram.merge(into.durations, counts.durations)
 
@@ -227,5 +225,9 @@ class PostgresAgentMetricsView:
                 self._days.discard(day)
 
     def reset(self) -> None:
-        tables = TABLES_PARTITIONED if self.layout == "partitions" else TABLES
+        # With TimescaleDB the hourly rollup is a continuous aggregate: it follows the minutes.
+        tables = tuple(
+            name for name in t.metadata.tables
+            if self.layout == "partitions" or name != t.hour_table.name
+        )  # fmt: skip
         tracking.reset(self._conn, NAME, tables)

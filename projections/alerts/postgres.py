@@ -8,8 +8,9 @@ import psycopg
 
 from projections import storable, tracking
 from projections.alerts.projection import NAME, AlertChanges
+from projections.alerts.tables import metadata
 
-TABLES = ("alerts", "model_versions")
+TABLES = tuple(metadata.tables)
 
 _SQL = {
     "raised": """

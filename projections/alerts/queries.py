@@ -8,47 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
     Select,
-    Table,
-    Text,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projections.alerts.tables import alerts, model_versions
 from projections.records import record
-
-metadata = MetaData()
-alerts = Table(
-    "alerts", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("alert_id", PgUUID, primary_key=True),
-    Column("position", BigInteger), Column("session_id", Text), Column("agent", Text),
-    Column("severity", Text), Column("status", Text), Column("reason", Text),
-    Column("score", Float), Column("model_kind", Text), Column("model_version_id", PgUUID),
-    Column("assessment_id", PgUUID), Column("assessment_version", Integer),
-    Column("raised_by", Text), Column("raised_at", DateTime(timezone=True)),
-    Column("acknowledged_by", Text), Column("acknowledged_at", DateTime(timezone=True)),
-    Column("acknowledged_note", Text), Column("resolved_by", Text),
-    Column("resolved_at", DateTime(timezone=True)), Column("resolved_note", Text),
-    Column("escalation", Text), Column("escalated_at", DateTime(timezone=True)),
-)  # fmt: skip
-model_versions = Table(
-    "model_versions", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("version_id", PgUUID, primary_key=True),
-    Column("position", BigInteger), Column("kind", Text), Column("label", Text),
-    Column("status", Text), Column("metrics", JSONB), Column("artifact_sha256", Text),
-    Column("feature_schema_version", Text), Column("trained_by", Text),
-    Column("trained_at", DateTime(timezone=True)), Column("promoted_by", Text),
-    Column("promoted_at", DateTime(timezone=True)), Column("retired_by", Text),
-    Column("retired_at", DateTime(timezone=True)), Column("retired_reason", Text),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)

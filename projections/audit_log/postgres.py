@@ -9,8 +9,9 @@ from psycopg.types.json import Jsonb
 
 from projections import storable, tracking
 from projections.audit_log.projection import NAME, AuditRows
+from projections.audit_log.tables import metadata
 
-TABLES = ("audit_log",)
+TABLES = tuple(metadata.tables)
 
 _INSERT = """
 INSERT INTO audit_log (tenant_id, position, at, actor, action, target, detail)

@@ -6,19 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, Select, Table, Text, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projections.audit_log.tables import audit_log
 from projections.records import record
-
-metadata = MetaData()
-audit_log = Table(
-    "audit_log", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("position", BigInteger, primary_key=True),
-    Column("at", DateTime(timezone=True)), Column("actor", Text), Column("action", Text),
-    Column("target", Text), Column("detail", JSONB),
-)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from psycopg.types.json import Jsonb
 
 from projections import storable, tracking
 from projections.guardrails.projection import NAME, GuardrailChanges
+from projections.guardrails.tables import metadata
 
-TABLES = ("guardrail_policies", "guardrail_rules", "guardrail_changes", "guardrail_decisions",
-          "guardrail_interventions")  # fmt: skip
+TABLES = tuple(metadata.tables)
 
 _DECISION = """
 INSERT INTO guardrail_decisions (tenant_id, position, session_id, hook, tool_name, tool_use_id,

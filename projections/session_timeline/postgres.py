@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 
 from projections import storable, tracking
+from projections.session_timeline import tables as t
 from projections.session_timeline.view import (
     NAME,
     EventRow,
@@ -23,7 +24,7 @@ from projections.session_timeline.view import (
     new_call_counts,
 )
 
-TABLES = ("timeline_events", "timeline_tool_calls", "timeline_subagents", "timeline_sessions")
+TABLES = tuple(t.metadata.tables)
 
 _UPSERT_SESSION = """
 INSERT INTO timeline_sessions AS s (

@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlalchemy import Select, and_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projections.queries import positions
 from projections.records import record
 from projections.session_timeline import tables as t
 from projections.session_timeline.view import NAME
@@ -111,9 +112,7 @@ class SessionTimelineQueries:
 
     async def position(self) -> int:
         async with self._engine.connect() as conn:
-            value = await conn.scalar(
-                select(t.positions.c.position).where(t.positions.c.name == NAME)
-            )
+            value = await conn.scalar(select(positions.c.position).where(positions.c.name == NAME))
         return int(value or 0)
 
     async def session(self, tenant_id: str, session_id: str) -> SessionRecord | None:

@@ -16,12 +16,11 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from projections import storable, tracking
 from projections.agent_metrics import histogram
-from projections.agent_metrics import tables as t
 from projections.agent_metrics.calls import CallKey, CallState, settle
 from projections.agent_metrics.projection import NAME, MetricsChanges, MinuteCounts
-from projections.agent_metrics.tables import COUNTS
+from projections.agent_metrics.tables import COUNTS, hour_table, metadata
+from projections.view_tracking import TrackedView
 
 _ADD = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in COUNTS)
 
@@ -98,22 +97,22 @@ def _merge(into: MinuteCounts, counts: MinuteCounts) -> None:
     histogram.merge(into.durations, counts.durations)
 
 
-class PostgresAgentMetricsView:
+class PostgresAgentMetricsView(TrackedView):
     def __init__(
         self, conn: psycopg.Connection[Any], retention_days: int = 30, now: Any = None
     ) -> None:
-        self._conn = conn
+        row = conn.execute("SELECT layout FROM agent_metrics_layout").fetchone()
+        self.layout = str(row[0]) if row else "partitions"
+        # With TimescaleDB the hourly rollup is a continuous aggregate: it follows the minutes.
+        tables = tuple(
+            name for name in metadata.tables
+            if self.layout == "partitions" or name != hour_table.name
+        )  # fmt: skip
+        super().__init__(conn, NAME, tables)
         self._retention = timedelta(days=retention_days)
         self._now = now or (lambda: datetime.now(UTC))
         self._days: set[str] = set()
         self._pruned_at: datetime | None = None
-        storable.protect(conn)
-        tracking.ensure(conn, NAME)
-        row = conn.execute("SELECT layout FROM agent_metrics_layout").fetchone()
-        self.layout = str(row[0]) if row else "partitions"
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
 
     def apply(self, changes: MetricsChanges, start: int, end: int) -> None:
         known = set(self._days)
@@ -126,8 +125,7 @@ class PostgresAgentMetricsView:
             raise
 
     def _apply(self, changes: MetricsChanges, start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end) as cur:
             if changes.sessions:
                 cur.executemany(_SESSIONS, [(t, s, f.project, f.model)
                                             for (t, s), f in changes.sessions.items()])  # fmt: skip
@@ -135,7 +133,6 @@ class PostgresAgentMetricsView:
             if minutes:
                 self._write(cur, minutes)
             self._prune(cur)
-            tracking.advance(cur, NAME, end)
 
     def _settle(
         self, cur: psycopg.Cursor[Any], changes: MetricsChanges
@@ -223,11 +220,3 @@ class PostgresAgentMetricsView:
             if day.isdigit() and day < cutoff:
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
                 self._days.discard(day)
-
-    def reset(self) -> None:
-        # With TimescaleDB the hourly rollup is a continuous aggregate: it follows the minutes.
-        tables = tuple(
-            name for name in t.metadata.tables
-            if self.layout == "partitions" or name != t.hour_table.name
-        )  # fmt: skip
-        tracking.reset(self._conn, NAME, tables)

@@ -8,9 +8,10 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from projections import storable, tracking
+from projections import storable
 from projections.guardrails.projection import NAME, GuardrailChanges
 from projections.guardrails.tables import metadata
+from projections.view_tracking import TrackedView
 
 TABLES = tuple(metadata.tables)
 
@@ -55,18 +56,12 @@ VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
 """
 
 
-class PostgresGuardrailsView:
+class PostgresGuardrailsView(TrackedView):
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        storable.protect(conn)
-        tracking.ensure(conn, NAME)
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
+        super().__init__(conn, NAME, TABLES)
 
     def apply(self, changes: GuardrailChanges, start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end) as cur:
             decisions = [data for kind, data in changes.ops if kind == "decision"]
             if decisions:
                 # shadow is JSON text: NUL escapes in it must go before the jsonb cast.
@@ -81,7 +76,6 @@ class PostgresGuardrailsView:
                     cur.execute(_LIFTED, data)
                 elif kind == "policy":
                     self._policy(cur, data)
-            tracking.advance(cur, NAME, end)
 
     def _policy(self, cur: psycopg.Cursor[Any], d: dict[str, Any]) -> None:
         tenant, change = d["tenant_id"], d["change"]
@@ -120,6 +114,3 @@ class PostgresGuardrailsView:
                 "WHERE tenant_id = %s AND rule_id = %s",
                 (json.dumps(d["mode"]), tenant, d["rule_id"]),
             )
-
-    def reset(self) -> None:
-        tracking.reset(self._conn, NAME, TABLES)

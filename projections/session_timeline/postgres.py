@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from projections import storable, tracking
+from projections import storable
 from projections.session_timeline import tables as t
 from projections.session_timeline.view import (
     NAME,
@@ -23,6 +23,7 @@ from projections.session_timeline.view import (
     ToolCallChange,
     new_call_counts,
 )
+from projections.view_tracking import TrackedView
 
 TABLES = tuple(t.metadata.tables)
 
@@ -158,20 +159,14 @@ def _ms(end: datetime, start: datetime) -> float:
     return (end - start).total_seconds() * 1000
 
 
-class PostgresSessionTimelineView:
+class PostgresSessionTimelineView(TrackedView):
     """Adapter over one psycopg connection (the runner's); search_path = the schema."""
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        storable.protect(conn)
-        tracking.ensure(conn, NAME)
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
+        super().__init__(conn, NAME, TABLES)
 
     def apply(self, changes: TimelineChanges, start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end) as cur:
             new_calls, new_agent_calls = new_call_counts(changes, _stored_calls(cur, changes))
             cur.executemany(
                 _UPSERT_SESSION,
@@ -210,10 +205,6 @@ class PostgresSessionTimelineView:
             cur.executemany(
                 _ABANDON, [(a.tenant_id, a.session_id, a.position) for a in changes.abandonments]
             )
-            tracking.advance(cur, NAME, end)
-
-    def reset(self) -> None:
-        tracking.reset(self._conn, NAME, TABLES)
 
 
 def _check_versions(events: list[EventRow]) -> None:

@@ -84,14 +84,14 @@ class InMemorySessionTimelineView:
             row["last_event_at"] = max(row["last_event_at"], s.last_event_at)
             row["first_position"] = min(row["first_position"], s.first_position)
             row["last_position"] = max(row["last_position"], s.last_position)
-            row["event_count"] += s.events
-            row["prompt_count"] += s.prompts
-            row["tool_call_count"] += s.tool_calls + new_calls[key]
+            row["event_count"] += s.event_count
+            row["prompt_count"] += s.prompt_count
+            row["tool_call_count"] += s.tool_call_count + new_calls[key]
             row["failed_tool_calls"] += s.failed_tool_calls
-            row["subagent_count"] += s.subagents
-            row["compaction_count"] += s.compactions
-            row["denied_count"] += s.denied
-            row["asked_count"] += s.asked
+            row["subagent_count"] += s.subagent_count
+            row["compaction_count"] += s.compaction_count
+            row["denied_count"] += s.denied_count
+            row["asked_count"] += s.asked_count
 
     def _events(self, changes: TimelineChanges) -> None:
         for e in changes.events:
@@ -100,7 +100,7 @@ class InMemorySessionTimelineView:
                 "version": e.version, "event_type": e.event_type, "hook": e.hook,
                 "received_at": e.received_at, "agent_id": e.agent_id,
                 "attribution": e.attribution, "tool_name": e.tool_name,
-                "tool_use_id": e.tool_use_id, "payload": json.loads(e.payload_json),
+                "tool_use_id": e.tool_use_id, "payload": json.loads(e.payload),
             }  # fmt: skip
 
     def _tool_calls(self, changes: TimelineChanges) -> None:
@@ -155,7 +155,7 @@ class InMemorySessionTimelineView:
 
     def _subagents(self, changes: TimelineChanges, new_calls: Counter[RowKey]) -> None:
         for key, a in changes.subagents.items():
-            calls = a.tool_calls + new_calls[key]
+            calls = a.tool_call_count + new_calls[key]
             row = self.subagents.get(key)
             if row is None:
                 row = self.subagents[key] = {

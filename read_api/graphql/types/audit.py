@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from projections.audit_log.queries import AuditEntry as Record
+from read_api.graphql.types.records import from_record
 from read_api.graphql.types.session import Position
 
 
@@ -23,8 +23,7 @@ class AuditEntry:
 
     @classmethod
     def of(cls, r: Record) -> AuditEntry:
-        return cls(position=Position(r.position), at=r.at, actor=r.actor, action=r.action,
-                   target=r.target, detail=cast(JSON, r.detail))  # fmt: skip
+        return from_record(cls, r)
 
 
 @strawberry.input(description="Narrow the audit log; every field is optional.")

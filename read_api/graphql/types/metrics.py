@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from projections.agent_metrics.queries import MetricPoint as Point
+from read_api.graphql.types.records import from_record
 
 
 @strawberry.enum(description="Width of a time-series point.")
@@ -53,8 +54,4 @@ class MetricPoint:
 
     @classmethod
     def of(cls, p: Point) -> MetricPoint:
-        return cls(key=p.key, bucket=p.bucket, calls=p.calls, completed=p.completed,
-                   failures=p.failures, denials=p.denials, asks=p.asks, subagents=p.subagents,
-                   duration_p50_ms=p.duration_p50_ms, duration_p95_ms=p.duration_p95_ms,
-                   duration_p99_ms=p.duration_p99_ms,
-                   duration_mean_ms=p.duration_mean_ms)  # fmt: skip
+        return from_record(cls, p)

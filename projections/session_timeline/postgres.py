@@ -140,7 +140,7 @@ _EVENT_VALUES = attrgetter(*_EVENT_COLUMNS)
 INT4_MAX = 2**31 - 1
 
 
-def _inserted_status(change: ToolCallChange) -> str:
+def inserted_status(change: ToolCallChange) -> str:
     """A new row's status: the outcome, else a batch's weak completion, else pending."""
     if change.outcome is not None:
         return change.outcome
@@ -185,7 +185,7 @@ class PostgresSessionTimelineView(TrackedView):
             cur.executemany(
                 _UPSERT_TOOL_CALL,
                 [
-                    {**vars(c), "status": _inserted_status(c), "duration_ms": computed_duration(c)}
+                    {**vars(c), "status": inserted_status(c), "duration_ms": computed_duration(c)}
                     for c in changes.tool_calls.values()
                 ],
             )

@@ -7,6 +7,7 @@ from read_api.graphql.context import ReadInfo
 from read_api.graphql.resolvers.sessions import page_start, wait_for_position
 from read_api.graphql.types.audit import AuditEntry, AuditFilter
 from read_api.graphql.types.paging import Connection, Edge, page_info
+from read_api.graphql.types.records import from_record
 from read_api.graphql.types.session import encode_cursor
 
 PROJECTION = "audit_log"
@@ -25,7 +26,7 @@ async def audit_log(
     records, more = await info.context.side.audit.entries(
         info.context.tenant_id, Where(f.actor, f.action, f.since), first, before
     )
-    edges = [Edge(node=AuditEntry.of(r), cursor=encode_cursor("audit", r.position))
+    edges = [Edge(node=from_record(AuditEntry, r), cursor=encode_cursor("audit", r.position))
              for r in records]  # fmt: skip
     cursors = [edge.cursor for edge in edges]
     return Connection(edges=edges, page_info=page_info(cursors, more, after is not None))

@@ -17,10 +17,6 @@ class ToolCount:
     tool_name: str
     calls: int
 
-    @classmethod
-    def of(cls, r: q.ToolCount) -> ToolCount:
-        return from_record(cls, r)
-
 
 @strawberry.type(description="A tool's outcomes; the rate is failed / (ok + failed).")
 class ToolFailures:
@@ -43,10 +39,6 @@ class ToolLatency:
     p95_ms: float
     max_ms: float
 
-    @classmethod
-    def of(cls, r: q.ToolLatency) -> ToolLatency:
-        return from_record(cls, r)
-
 
 @strawberry.type(description="One agent's activity in one time bucket.")
 class AgentActivity:
@@ -56,10 +48,6 @@ class AgentActivity:
     events: int
     tool_calls: int
     failures: int
-
-    @classmethod
-    def of(cls, r: q.AgentActivity) -> AgentActivity:
-        return from_record(cls, r)
 
 
 @strawberry.type(description="An event whose redacted payload holds the searched text.")

@@ -7,8 +7,6 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
-from projections.audit_log.queries import AuditEntry as Record
-from read_api.graphql.types.records import from_record
 from read_api.graphql.types.session import Position
 
 
@@ -20,10 +18,6 @@ class AuditEntry:
     action: str = strawberry.field(description="e.g. rule.added, key.revoked, session.unsealed.")
     target: str
     detail: JSON
-
-    @classmethod
-    def of(cls, r: Record) -> AuditEntry:
-        return from_record(cls, r)
 
 
 @strawberry.input(description="Narrow the audit log; every field is optional.")

@@ -10,9 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from projections.guardrails.queries import (
-    ChangeRecord,
     DecisionRecord,
-    InterventionRecord,
     PolicyRecord,
 )
 from read_api.graphql.types.records import from_record
@@ -83,10 +81,6 @@ class PolicyChange:
     changed_by: str
     changed_at: datetime
 
-    @classmethod
-    def of(cls, r: ChangeRecord) -> PolicyChange:
-        return from_record(cls, r)
-
 
 @strawberry.type(description="A shadow rule that matched, and what it would have decided.")
 class ShadowMatch:
@@ -139,7 +133,3 @@ class Quarantine:
     imposed_at: datetime
     lifted_by: str | None
     lifted_at: datetime | None
-
-    @classmethod
-    def of(cls, r: InterventionRecord) -> Quarantine:
-        return from_record(cls, r)

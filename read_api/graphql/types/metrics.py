@@ -7,9 +7,6 @@ from enum import Enum
 
 import strawberry
 
-from projections.agent_metrics.queries import MetricPoint as Point
-from read_api.graphql.types.records import from_record
-
 
 @strawberry.enum(description="Width of a time-series point.")
 class MetricStep(Enum):
@@ -51,7 +48,3 @@ class MetricPoint:
     duration_p95_ms: float | None
     duration_p99_ms: float | None
     duration_mean_ms: float | None
-
-    @classmethod
-    def of(cls, p: Point) -> MetricPoint:
-        return from_record(cls, p)

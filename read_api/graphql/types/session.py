@@ -13,7 +13,6 @@ from strawberry.scalars import JSON
 from projections.session_timeline.queries import (
     EventRecord,
     SessionRecord,
-    SubagentRecord,
     ToolCallRecord,
 )
 from read_api.graphql.budget import json_size
@@ -153,10 +152,6 @@ class Subagent:
     stopped_at: datetime | None
     tool_call_count: int
 
-    @classmethod
-    def of(cls, r: SubagentRecord) -> Subagent:
-        return from_record(cls, r)
-
 
 @strawberry.type(description="An agent session (a Claude Code session id).")
 class Session:
@@ -210,7 +205,7 @@ class Session:
 
     @strawberry.field
     async def subagents(self, info: ReadInfo) -> list[Subagent]:
-        return [Subagent.of(r) for r in await info.context.subagents.load(self.id)]
+        return [from_record(Subagent, r) for r in await info.context.subagents.load(self.id)]
 
 
 @strawberry.input

@@ -8,15 +8,13 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from projections.audit_log.projection import NAME, AuditRows
-from projections.audit_log.tables import metadata
+from projections.audit_log.tables import audit_log, metadata
+from projections.statements import insert
 from projections.view_tracking import TrackedView
 
 TABLES = tuple(metadata.tables)
 
-_INSERT = """
-INSERT INTO audit_log (tenant_id, position, at, actor, action, target, detail)
-VALUES (%(tenant_id)s, %(position)s, %(at)s, %(actor)s, %(action)s, %(target)s, %(detail)s)
-"""
+_INSERT = insert(audit_log)
 
 
 class PostgresAuditLogView(TrackedView):

@@ -12,7 +12,6 @@ from operator import attrgetter
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql.base import PGDialect
 
 from projections.session_timeline import tables as t
@@ -24,21 +23,14 @@ from projections.session_timeline.view import (
     ToolCallChange,
     new_call_counts,
 )
+from projections.statements import insert
 from projections.view_tracking import TrackedView
 
 TABLES = tuple(t.metadata.tables)
 
 
-def _insert(table: Table, alias: str) -> str:
-    """``INSERT`` of every column of ``table``, each from the parameter of its name (a change
-    names its fields like the columns, so a row is ``vars(change)``)."""
-    names = [column.name for column in table.columns]
-    values = ", ".join(f"%({name})s" for name in names)
-    return f"INSERT INTO {table.name} AS {alias} ({', '.join(names)})\nVALUES ({values})"
-
-
 _UPSERT_SESSION = (
-    _insert(t.sessions, "s")
+    insert(t.sessions, "s")
     + """
 ON CONFLICT (tenant_id, session_id) DO UPDATE SET
     status = EXCLUDED.status,
@@ -69,7 +61,7 @@ ON CONFLICT (tenant_id, session_id) DO UPDATE SET
 )
 
 _UPSERT_TOOL_CALL = (
-    _insert(t.tool_calls, "t")
+    insert(t.tool_calls, "t")
     + """
 ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
     tool_name = COALESCE(t.tool_name, EXCLUDED.tool_name),
@@ -112,7 +104,7 @@ WHERE (tenant_id, session_id, tool_use_id) IN
 """
 
 _UPSERT_SUBAGENT = (
-    _insert(t.subagents, "a")
+    insert(t.subagents, "a")
     + """
 ON CONFLICT (tenant_id, session_id, agent_id) DO UPDATE SET
     agent_type = COALESCE(a.agent_type, EXCLUDED.agent_type),

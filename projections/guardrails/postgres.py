@@ -9,11 +9,12 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 from projections import storable
+from projections.guardrails import tables as t
 from projections.guardrails.projection import NAME, GuardrailChanges
-from projections.guardrails.tables import metadata
+from projections.statements import insert
 from projections.view_tracking import TrackedView
 
-TABLES = tuple(metadata.tables)
+TABLES = tuple(t.metadata.tables)
 
 _DECISION = """
 INSERT INTO guardrail_decisions (tenant_id, position, session_id, hook, tool_name, tool_use_id,
@@ -49,11 +50,8 @@ ON CONFLICT (tenant_id) DO UPDATE SET version = EXCLUDED.version,
     last_position = EXCLUDED.last_position
 """
 
-_CHANGE = """
-INSERT INTO guardrail_changes (tenant_id, version, position, change, rule_id, definition,
-    changed_by, changed_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-"""
+_CHANGE = insert(t.changes)
+_RULE = insert(t.rules)
 
 
 class PostgresGuardrailsView(TrackedView):
@@ -80,17 +78,19 @@ class PostgresGuardrailsView(TrackedView):
     def _policy(self, cur: psycopg.Cursor[Any], d: dict[str, Any]) -> None:
         tenant, change = d["tenant_id"], d["change"]
         definition = d["rule"] if d["rule"] is not None else d["rules"]
-        cur.execute(_CHANGE, (tenant, d["version"], d["position"], change, d["rule_id"],
-                              Jsonb(definition) if definition is not None else None, d["by"],
-                              d["at"]))  # fmt: skip
+        cur.execute(_CHANGE, {
+            "tenant_id": tenant, "version": d["version"], "position": d["position"],
+            "change": change, "rule_id": d["rule_id"],
+            "definition": Jsonb(definition) if definition is not None else None,
+            "changed_by": d["by"], "changed_at": d["at"],
+        })  # fmt: skip
         cur.execute(_POLICY, d)
         if change == "created":
             cur.execute("DELETE FROM guardrail_rules WHERE tenant_id = %s", (tenant,))
-            cur.executemany(
-                "INSERT INTO guardrail_rules (tenant_id, rule_id, ordinal, definition) "
-                "VALUES (%s, %s, %s, %s)",
-                [(tenant, r["id"], i, Jsonb(r)) for i, r in enumerate(d["rules"], 1)],
-            )
+            cur.executemany(_RULE, [
+                {"tenant_id": tenant, "rule_id": r["id"], "ordinal": i, "definition": Jsonb(r)}
+                for i, r in enumerate(d["rules"], 1)
+            ])  # fmt: skip
         elif change == "added":
             cur.execute(
                 "INSERT INTO guardrail_rules (tenant_id, rule_id, ordinal, definition) "

@@ -14,6 +14,10 @@ before any PreToolUse reaches us), a ``PostToolBatch`` item or an orphan ``PostT
 Only the view knows which rows exist, so it adds those counts (``new_call_counts``).
 A batch's completion is *weak*: it closes a call only where no PostToolUse, failure or
 denial did (``batch_*`` fields), so hooks in any order give the same row.
+
+A change's fields are named like its table's columns (``tables.py``): the adapters insert
+``vars(change)``. The exception is a call's ``outcome``, which the ``status`` column merges
+with what is stored.
 """
 
 from __future__ import annotations

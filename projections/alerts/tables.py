@@ -22,6 +22,7 @@ alerts = Table(
     Column("acknowledged_note", Text), Column("resolved_by", Text),
     Column("resolved_at", DateTime(timezone=True)), Column("resolved_note", Text),
     Column("escalation", Text), Column("escalated_at", DateTime(timezone=True)),
+    Column("last_position", BigInteger),
 )  # fmt: skip
 model_versions = Table(
     "model_versions", metadata,
@@ -32,4 +33,5 @@ model_versions = Table(
     Column("trained_at", DateTime(timezone=True)), Column("promoted_by", Text),
     Column("promoted_at", DateTime(timezone=True)), Column("retired_by", Text),
     Column("retired_at", DateTime(timezone=True)), Column("retired_reason", Text),
+    Column("last_position", BigInteger),
 )  # fmt: skip

@@ -13,6 +13,7 @@ policies = Table(
     "guardrail_policies", metadata,
     Column("tenant_id", Text, primary_key=True), Column("version", Integer),
     Column("updated_at", DateTime(timezone=True)), Column("updated_by", Text),
+    Column("last_position", BigInteger),
 )  # fmt: skip
 rules = Table(
     "guardrail_rules", metadata,
@@ -41,5 +42,5 @@ interventions = Table(
     Column("target_id", Text, primary_key=True), Column("active", Boolean), Column("mode", Text),
     Column("reason", Text), Column("imposed_by", Text),
     Column("imposed_at", DateTime(timezone=True)), Column("lifted_by", Text),
-    Column("lifted_at", DateTime(timezone=True)),
+    Column("lifted_at", DateTime(timezone=True)), Column("last_position", BigInteger),
 )  # fmt: skip

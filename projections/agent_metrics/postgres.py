@@ -19,18 +19,20 @@ from psycopg import sql
 from projections.agent_metrics import histogram
 from projections.agent_metrics.calls import CallKey, CallState, settle
 from projections.agent_metrics.projection import NAME, MetricsChanges, MinuteCounts
-from projections.agent_metrics.tables import COUNTS, hour_table, metadata
+from projections.agent_metrics.tables import COUNTS, hour_table, metadata, sessions
+from projections.statements import insert
 from projections.view_tracking import TrackedView
 
 _ADD = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in COUNTS)
 
-_SESSIONS = """
-INSERT INTO agent_metrics_sessions AS s (tenant_id, session_id, project, model)
-VALUES (%s, %s, %s, %s)
+_SESSIONS = (
+    insert(sessions, "s")
+    + """
 ON CONFLICT (tenant_id, session_id) DO UPDATE SET
     project = CASE WHEN s.project = '' THEN EXCLUDED.project ELSE s.project END,
     model = CASE WHEN EXCLUDED.model <> '' THEN EXCLUDED.model ELSE s.model END
 """
+)
 _FACTS = """
 SELECT tenant_id, session_id, project, model FROM agent_metrics_sessions
 WHERE (tenant_id, session_id) IN (SELECT * FROM unnest(%b::text[], %b::text[]))
@@ -127,8 +129,10 @@ class PostgresAgentMetricsView(TrackedView):
     def _apply(self, changes: MetricsChanges, start: int, end: int) -> None:
         with self.batch(start, end) as cur:
             if changes.sessions:
-                cur.executemany(_SESSIONS, [(t, s, f.project, f.model)
-                                            for (t, s), f in changes.sessions.items()])  # fmt: skip
+                cur.executemany(_SESSIONS, [
+                    {"tenant_id": t, "session_id": s, "project": f.project, "model": f.model}
+                    for (t, s), f in changes.sessions.items()
+                ])  # fmt: skip
             minutes = self._settle(cur, changes)
             if minutes:
                 self._write(cur, minutes)

@@ -1,4 +1,5 @@
-"""Migrations apply once, in order, and refuse an edited migration."""
+"""Migrations apply once, in order, and refuse an edited migration; every projection's
+``tables.py`` describes the tables they make."""
 
 from __future__ import annotations
 

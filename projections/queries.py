@@ -11,7 +11,7 @@ positions = Table(
     Column("name", Text, primary_key=True), Column("position", BigInteger),
     Column("updated_at", DateTime(timezone=True)),
 )  # fmt: skip
-events = Table("observatory_events", metadata, Column("notification_id", BigInteger))
+event_log = Table("observatory_events", metadata, Column("notification_id", BigInteger))
 """The event log, as far as positions go (its DDL is eventsourcing's)."""
 
 
@@ -28,5 +28,5 @@ class PositionQueries:
         """The last global position in the event log (0 when it is empty). Index-only: the
         notification id is the table's ordered key."""
         async with self._engine.connect() as conn:
-            value = await conn.scalar(select(func.max(events.c.notification_id)))
+            value = await conn.scalar(select(func.max(event_log.c.notification_id)))
         return int(value or 0)

@@ -16,25 +16,23 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from infra import tracking
-from projections import storable
 from projections.agent_metrics import histogram
 from projections.agent_metrics.calls import CallKey, CallState, settle
 from projections.agent_metrics.projection import NAME, MetricsChanges, MinuteCounts
+from projections.agent_metrics.tables import COUNTS, hour_table, metadata, sessions
+from projections.statements import insert
+from projections.view_tracking import TrackedView
 
-TABLES = ("agent_metrics_minute", "agent_metrics_sessions", "agent_metrics_calls")
-TABLES_PARTITIONED = (*TABLES, "agent_metrics_hour")
+_ADD = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in COUNTS)
 
-_COUNTS = ("calls", "completed", "failures", "denials", "asks", "subagents", "duration_sum_ms")
-_ADD = ", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in _COUNTS)
-
-_SESSIONS = """
-INSERT INTO agent_metrics_sessions AS s (tenant_id, session_id, project, model)
-VALUES (%s, %s, %s, %s)
+_SESSIONS = (
+    insert(sessions, "s")
+    + """
 ON CONFLICT (tenant_id, session_id) DO UPDATE SET
     project = CASE WHEN s.project = '' THEN EXCLUDED.project ELSE s.project END,
     model = CASE WHEN EXCLUDED.model <> '' THEN EXCLUDED.model ELSE s.model END
 """
+)
 _FACTS = """
 SELECT tenant_id, session_id, project, model FROM agent_metrics_sessions
 WHERE (tenant_id, session_id) IN (SELECT * FROM unnest(%b::text[], %b::text[]))
@@ -62,20 +60,20 @@ _HOUR_KEYS = ("tenant_id", "bucket", "project", "agent", "model", "tool")
 
 def _rows(keys: tuple[str, ...]) -> str:
     types = ", ".join("%b::timestamptz[]" if k == "bucket" else "%b::text[]" for k in keys)
-    return _ROWS.format(keys=types, names=", ".join(keys), counts=", ".join(_COUNTS))
+    return _ROWS.format(keys=types, names=", ".join(keys), counts=", ".join(COUNTS))
 
 
 _MINUTE = f"""
-INSERT INTO agent_metrics_minute AS t ({", ".join(_MINUTE_KEYS)}, {", ".join(_COUNTS)}, durations)
-SELECT {", ".join(f"r.{k}" for k in (*_MINUTE_KEYS, *_COUNTS))}, r.durations::integer[]
+INSERT INTO agent_metrics_minute AS t ({", ".join(_MINUTE_KEYS)}, {", ".join(COUNTS)}, durations)
+SELECT {", ".join(f"r.{k}" for k in (*_MINUTE_KEYS, *COUNTS))}, r.durations::integer[]
 FROM {_rows(_MINUTE_KEYS)}
 ON CONFLICT (tenant_id, bucket, session_id, agent, tool) DO UPDATE SET
     {_ADD}, durations = hist_add(t.durations, EXCLUDED.durations),
     project = EXCLUDED.project, model = EXCLUDED.model
 """  # noqa: S608 - column names are constants
 _HOUR = f"""
-INSERT INTO agent_metrics_hour AS t ({", ".join(_HOUR_KEYS)}, {", ".join(_COUNTS)}, durations)
-SELECT {", ".join(f"r.{k}" for k in (*_HOUR_KEYS, *_COUNTS))}, r.durations::integer[]
+INSERT INTO agent_metrics_hour AS t ({", ".join(_HOUR_KEYS)}, {", ".join(COUNTS)}, durations)
+SELECT {", ".join(f"r.{k}" for k in (*_HOUR_KEYS, *COUNTS))}, r.durations::integer[]
 FROM {_rows(_HOUR_KEYS)}
 ON CONFLICT (tenant_id, bucket, project, agent, model, tool) DO UPDATE SET
     {_ADD}, durations = hist_add(t.durations, EXCLUDED.durations)
@@ -96,27 +94,27 @@ def _values(counts: MinuteCounts) -> tuple[Any, ...]:
 
 
 def _merge(into: MinuteCounts, counts: MinuteCounts) -> None:
-    for name in _COUNTS:
+    for name in COUNTS:
         setattr(into, name, getattr(into, name) + getattr(counts, name))
     histogram.merge(into.durations, counts.durations)
 
 
-class PostgresAgentMetricsView:
+class PostgresAgentMetricsView(TrackedView):
     def __init__(
         self, conn: psycopg.Connection[Any], retention_days: int = 30, now: Any = None
     ) -> None:
-        self._conn = conn
+        row = conn.execute("SELECT layout FROM agent_metrics_layout").fetchone()
+        self.layout = str(row[0]) if row else "partitions"
+        # With TimescaleDB the hourly rollup is a continuous aggregate: it follows the minutes.
+        tables = tuple(
+            name for name in metadata.tables
+            if self.layout == "partitions" or name != hour_table.name
+        )  # fmt: skip
+        super().__init__(conn, NAME, tables)
         self._retention = timedelta(days=retention_days)
         self._now = now or (lambda: datetime.now(UTC))
         self._days: set[str] = set()
         self._pruned_at: datetime | None = None
-        storable.protect(conn)
-        tracking.ensure(conn, NAME)
-        row = conn.execute("SELECT layout FROM agent_metrics_layout").fetchone()
-        self.layout = str(row[0]) if row else "partitions"
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
 
     def apply(self, changes: MetricsChanges, start: int, end: int) -> None:
         known = set(self._days)
@@ -129,16 +127,16 @@ class PostgresAgentMetricsView:
             raise
 
     def _apply(self, changes: MetricsChanges, start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end) as cur:
             if changes.sessions:
-                cur.executemany(_SESSIONS, [(t, s, f.project, f.model)
-                                            for (t, s), f in changes.sessions.items()])  # fmt: skip
+                cur.executemany(_SESSIONS, [
+                    {"tenant_id": t, "session_id": s, "project": f.project, "model": f.model}
+                    for (t, s), f in changes.sessions.items()
+                ])  # fmt: skip
             minutes = self._settle(cur, changes)
             if minutes:
                 self._write(cur, minutes)
             self._prune(cur)
-            tracking.advance(cur, NAME, end)
 
     def _settle(
         self, cur: psycopg.Cursor[Any], changes: MetricsChanges
@@ -226,7 +224,3 @@ class PostgresAgentMetricsView:
             if day.isdigit() and day < cutoff:
                 cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
                 self._days.discard(day)
-
-    def reset(self) -> None:
-        tables = TABLES_PARTITIONED if self.layout == "partitions" else TABLES
-        tracking.reset(self._conn, NAME, tables)

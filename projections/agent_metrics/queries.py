@@ -11,39 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import (
-    ARRAY,
-    Column,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
-    Select,
-    Table,
-    Text,
-    func,  # fmt: skip
-    select,
-)
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projections.agent_metrics.histogram import percentile
-
-metadata = MetaData()
-
-
-def _table(name: str, *keys: str) -> Table:
-    return Table(
-        name, metadata,
-        Column("tenant_id", Text), Column("bucket", DateTime(timezone=True)),
-        *(Column(k, Text) for k in keys),
-        *(Column(c, Integer) for c in
-          ("calls", "completed", "failures", "denials", "asks", "subagents")),
-        Column("duration_sum_ms", Float), Column("durations", ARRAY(Integer)),
-    )  # fmt: skip
-
-
-minute_table = _table("agent_metrics_minute", "project", "session_id", "agent", "model", "tool")
-hour_table = _table("agent_metrics_hour", "project", "agent", "model", "tool")
+from projections.agent_metrics.tables import hour_table, minute_table
 
 Step = Literal["minute", "hour"]
 Dimension = Literal["project", "session_id", "agent", "model", "tool"]

@@ -6,11 +6,12 @@ from typing import Any
 
 import psycopg
 
-from infra import tracking
 from projections import storable
 from projections.alerts.projection import NAME, AlertChanges
+from projections.alerts.tables import metadata
+from projections.view_tracking import TrackedView
 
-TABLES = ("alerts", "model_versions")
+TABLES = tuple(metadata.tables)
 
 _SQL = {
     "raised": """
@@ -56,25 +57,15 @@ WHERE tenant_id = %(tenant_id)s AND version_id = %(id)s
 }
 
 
-class PostgresAlertsView:
+class PostgresAlertsView(TrackedView):
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        storable.protect(conn)
-        tracking.ensure(conn, NAME)
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
+        super().__init__(conn, NAME, TABLES)
 
     def apply(self, changes: AlertChanges, start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end) as cur:
             for kind, data in changes.ops:
                 if kind == "trained":  # metrics is JSON text, cast to jsonb
                     metrics = storable.jsonb_text(data["metrics"])
                     cur.execute(_SQL[kind], {**data, "metrics": metrics})
                 else:
                     cur.execute(_SQL[kind], data)
-            tracking.advance(cur, NAME, end)
-
-    def reset(self) -> None:
-        tracking.reset(self._conn, NAME, TABLES)

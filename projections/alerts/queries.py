@@ -8,45 +8,13 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
     Select,
-    Table,
-    Text,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-metadata = MetaData()
-alerts = Table(
-    "alerts", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("alert_id", PgUUID, primary_key=True),
-    Column("position", BigInteger), Column("session_id", Text), Column("agent", Text),
-    Column("severity", Text), Column("status", Text), Column("reason", Text),
-    Column("score", Float), Column("model_kind", Text), Column("model_version_id", PgUUID),
-    Column("assessment_id", PgUUID), Column("assessment_version", Integer),
-    Column("raised_by", Text), Column("raised_at", DateTime(timezone=True)),
-    Column("acknowledged_by", Text), Column("acknowledged_at", DateTime(timezone=True)),
-    Column("acknowledged_note", Text), Column("resolved_by", Text),
-    Column("resolved_at", DateTime(timezone=True)), Column("resolved_note", Text),
-    Column("escalation", Text), Column("escalated_at", DateTime(timezone=True)),
-)  # fmt: skip
-model_versions = Table(
-    "model_versions", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("version_id", PgUUID, primary_key=True),
-    Column("position", BigInteger), Column("kind", Text), Column("label", Text),
-    Column("status", Text), Column("metrics", JSONB), Column("artifact_sha256", Text),
-    Column("feature_schema_version", Text), Column("trained_by", Text),
-    Column("trained_at", DateTime(timezone=True)), Column("promoted_by", Text),
-    Column("promoted_at", DateTime(timezone=True)), Column("retired_by", Text),
-    Column("retired_at", DateTime(timezone=True)), Column("retired_reason", Text),
-)  # fmt: skip
+from projections.alerts.tables import alerts, model_versions
+from projections.records import record
 
 
 @dataclass(frozen=True)
@@ -100,11 +68,6 @@ class AlertFilter:
     session_id: str | None = None
 
 
-def _record(cls: type[Any], row: Any) -> Any:
-    mapping = row._mapping
-    return cls(**{name: mapping[name] for name in cls.__dataclass_fields__})
-
-
 class AlertQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -128,14 +91,14 @@ class AlertQueries:
         query = query.order_by(c.position.desc()).limit(first + 1)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [_record(AlertRecord, row) for row in rows[:first]], len(rows) > first
+        return [record(AlertRecord, row) for row in rows[:first]], len(rows) > first
 
     async def alert(self, tenant_id: str, alert_id: UUID) -> AlertRecord | None:
         query = select(alerts).where(alerts.c.tenant_id == tenant_id,
                                      alerts.c.alert_id == alert_id)  # fmt: skip
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return _record(AlertRecord, row) if row is not None else None
+        return record(AlertRecord, row) if row is not None else None
 
     async def model_versions(
         self, tenant_id: str, kind: str | None = None
@@ -147,7 +110,7 @@ class AlertQueries:
             query = query.where(c.kind == kind)
         query = query.order_by(c.position.desc())
         async with self._engine.connect() as conn:
-            return [_record(ModelVersionRecord, r) for r in (await conn.execute(query)).all()]
+            return [record(ModelVersionRecord, r) for r in (await conn.execute(query)).all()]
 
     async def promoted(self, tenant_id: str, kind: str) -> ModelVersionRecord | None:
         """The promoted version of a kind, as far as this read model has read."""

@@ -7,35 +7,23 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from infra import tracking
-from projections import storable
 from projections.audit_log.projection import NAME, AuditRows
+from projections.audit_log.tables import audit_log, metadata
+from projections.statements import insert
+from projections.view_tracking import TrackedView
 
-TABLES = ("audit_log",)
+TABLES = tuple(metadata.tables)
 
-_INSERT = """
-INSERT INTO audit_log (tenant_id, position, at, actor, action, target, detail)
-VALUES (%(tenant_id)s, %(position)s, %(at)s, %(actor)s, %(action)s, %(target)s, %(detail)s)
-"""
+_INSERT = insert(audit_log)
 
 
-class PostgresAuditLogView:
+class PostgresAuditLogView(TrackedView):
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        storable.protect(conn)
-        tracking.ensure(conn, NAME)
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
+        super().__init__(conn, NAME, TABLES)
 
     def apply(self, changes: AuditRows, start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end) as cur:
             if changes.rows:
                 cur.executemany(
                     _INSERT, [{**r, "detail": Jsonb(r["detail"])} for r in changes.rows]
                 )
-            tracking.advance(cur, NAME, end)
-
-    def reset(self) -> None:
-        tracking.reset(self._conn, NAME, TABLES)

@@ -6,17 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, Select, Table, Text, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-metadata = MetaData()
-audit_log = Table(
-    "audit_log", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("position", BigInteger, primary_key=True),
-    Column("at", DateTime(timezone=True)), Column("actor", Text), Column("action", Text),
-    Column("target", Text), Column("detail", JSONB),
-)  # fmt: skip
+from projections.audit_log.tables import audit_log
+from projections.records import record
 
 
 @dataclass(frozen=True)
@@ -59,6 +53,4 @@ class AuditLogQueries:
         query = query.order_by(c.position.desc()).limit(first + 1)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        found = [AuditEntry(r.position, r.at, r.actor, r.action, r.target, r.detail)
-                 for r in rows[:first]]  # fmt: skip
-        return found, len(rows) > first
+        return [record(AuditEntry, r) for r in rows[:first]], len(rows) > first

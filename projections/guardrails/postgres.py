@@ -8,12 +8,13 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
-from infra import tracking
 from projections import storable
+from projections.guardrails import tables as t
 from projections.guardrails.projection import NAME, GuardrailChanges
+from projections.statements import insert
+from projections.view_tracking import TrackedView
 
-TABLES = ("guardrail_policies", "guardrail_rules", "guardrail_changes", "guardrail_decisions",
-          "guardrail_interventions")  # fmt: skip
+TABLES = tuple(t.metadata.tables)
 
 _DECISION = """
 INSERT INTO guardrail_decisions (tenant_id, position, session_id, hook, tool_name, tool_use_id,
@@ -49,25 +50,16 @@ ON CONFLICT (tenant_id) DO UPDATE SET version = EXCLUDED.version,
     last_position = EXCLUDED.last_position
 """
 
-_CHANGE = """
-INSERT INTO guardrail_changes (tenant_id, version, position, change, rule_id, definition,
-    changed_by, changed_at)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-"""
+_CHANGE = insert(t.changes)
+_RULE = insert(t.rules)
 
 
-class PostgresGuardrailsView:
+class PostgresGuardrailsView(TrackedView):
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        storable.protect(conn)
-        tracking.ensure(conn, NAME)
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
+        super().__init__(conn, NAME, TABLES)
 
     def apply(self, changes: GuardrailChanges, start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end) as cur:
             decisions = [data for kind, data in changes.ops if kind == "decision"]
             if decisions:
                 # shadow is JSON text: NUL escapes in it must go before the jsonb cast.
@@ -82,22 +74,23 @@ class PostgresGuardrailsView:
                     cur.execute(_LIFTED, data)
                 elif kind == "policy":
                     self._policy(cur, data)
-            tracking.advance(cur, NAME, end)
 
     def _policy(self, cur: psycopg.Cursor[Any], d: dict[str, Any]) -> None:
         tenant, change = d["tenant_id"], d["change"]
         definition = d["rule"] if d["rule"] is not None else d["rules"]
-        cur.execute(_CHANGE, (tenant, d["version"], d["position"], change, d["rule_id"],
-                              Jsonb(definition) if definition is not None else None, d["by"],
-                              d["at"]))  # fmt: skip
+        cur.execute(_CHANGE, {
+            "tenant_id": tenant, "version": d["version"], "position": d["position"],
+            "change": change, "rule_id": d["rule_id"],
+            "definition": Jsonb(definition) if definition is not None else None,
+            "changed_by": d["by"], "changed_at": d["at"],
+        })  # fmt: skip
         cur.execute(_POLICY, d)
         if change == "created":
             cur.execute("DELETE FROM guardrail_rules WHERE tenant_id = %s", (tenant,))
-            cur.executemany(
-                "INSERT INTO guardrail_rules (tenant_id, rule_id, ordinal, definition) "
-                "VALUES (%s, %s, %s, %s)",
-                [(tenant, r["id"], i, Jsonb(r)) for i, r in enumerate(d["rules"], 1)],
-            )
+            cur.executemany(_RULE, [
+                {"tenant_id": tenant, "rule_id": r["id"], "ordinal": i, "definition": Jsonb(r)}
+                for i, r in enumerate(d["rules"], 1)
+            ])  # fmt: skip
         elif change == "added":
             cur.execute(
                 "INSERT INTO guardrail_rules (tenant_id, rule_id, ordinal, definition) "
@@ -121,6 +114,3 @@ class PostgresGuardrailsView:
                 "WHERE tenant_id = %s AND rule_id = %s",
                 (json.dumps(d["mode"]), tenant, d["rule_id"]),
             )
-
-    def reset(self) -> None:
-        tracking.reset(self._conn, NAME, TABLES)

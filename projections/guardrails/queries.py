@@ -7,56 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
     Select,
-    Table,
-    Text,
     select,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-metadata = MetaData()
-policies = Table(
-    "guardrail_policies", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("version", Integer),
-    Column("updated_at", DateTime(timezone=True)), Column("updated_by", Text),
-)  # fmt: skip
-rules = Table(
-    "guardrail_rules", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("rule_id", Text, primary_key=True),
-    Column("ordinal", Integer), Column("definition", JSONB),
-)  # fmt: skip
-changes = Table(
-    "guardrail_changes", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("version", Integer, primary_key=True),
-    Column("position", BigInteger), Column("change", Text), Column("rule_id", Text),
-    Column("definition", JSONB), Column("changed_by", Text),
-    Column("changed_at", DateTime(timezone=True)),
-)  # fmt: skip
-decisions = Table(
-    "guardrail_decisions", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("position", BigInteger, primary_key=True),
-    Column("session_id", Text), Column("hook", Text), Column("tool_name", Text),
-    Column("tool_use_id", Text), Column("agent_id", Text), Column("decision", Text),
-    Column("rule_id", Text), Column("policy_version", Integer), Column("message", Text),
-    Column("latency_ms", Float), Column("shadow", JSONB), Column("intervention", Text),
-    Column("decided_at", DateTime(timezone=True)),
-)  # fmt: skip
-interventions = Table(
-    "guardrail_interventions", metadata,
-    Column("tenant_id", Text, primary_key=True), Column("kind", Text, primary_key=True),
-    Column("target_id", Text, primary_key=True), Column("active", Boolean), Column("mode", Text),
-    Column("reason", Text), Column("imposed_by", Text),
-    Column("imposed_at", DateTime(timezone=True)), Column("lifted_by", Text),
-    Column("lifted_at", DateTime(timezone=True)),
-)  # fmt: skip
+from projections.guardrails.tables import changes, decisions, interventions, policies, rules
+from projections.records import record
 
 
 @dataclass(frozen=True)
@@ -120,11 +77,6 @@ class DecisionFilter:
     """Only decisions where a shadow rule matched."""
 
 
-def _record(cls: type[Any], row: Any) -> Any:
-    mapping = row._mapping
-    return cls(**{name: mapping[name] for name in cls.__dataclass_fields__})
-
-
 class GuardrailQueries:
     def __init__(self, engine: AsyncEngine, defaults: list[dict[str, Any]]) -> None:
         """``defaults``: the rules a tenant runs until it changes its policy (version 0)."""
@@ -155,7 +107,7 @@ class GuardrailQueries:
             .order_by(changes.c.version.desc()).limit(first)
         )  # fmt: skip
         async with self._engine.connect() as conn:
-            return [_record(ChangeRecord, row) for row in (await conn.execute(query)).all()]
+            return [record(ChangeRecord, row) for row in (await conn.execute(query)).all()]
 
     async def decisions(
         self, tenant_id: str, where: DecisionFilter, first: int, before: int | None
@@ -179,7 +131,7 @@ class GuardrailQueries:
         query = query.order_by(c.position.desc()).limit(first + 1)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [_record(DecisionRecord, row) for row in rows[:first]], len(rows) > first
+        return [record(DecisionRecord, row) for row in rows[:first]], len(rows) > first
 
     async def interventions(self, tenant_id: str, active_only: bool) -> list[InterventionRecord]:
         c = interventions.c
@@ -188,4 +140,4 @@ class GuardrailQueries:
             query = query.where(c.active.is_(True))
         query = query.order_by(c.imposed_at.desc())
         async with self._engine.connect() as conn:
-            return [_record(InterventionRecord, row) for row in (await conn.execute(query)).all()]
+            return [record(InterventionRecord, row) for row in (await conn.execute(query)).all()]

@@ -8,32 +8,30 @@ that mirrors the rules in ``view.py``, moves the position and notifies readers w
 from __future__ import annotations
 
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 import psycopg
+from sqlalchemy.dialects.postgresql.base import PGDialect
 
-from infra import tracking
-from projections import storable
+from projections.session_timeline import tables as t
 from projections.session_timeline.view import (
     NAME,
     EventRow,
     RowKey,
-    SessionChange,
     TimelineChanges,
     ToolCallChange,
     new_call_counts,
 )
+from projections.statements import insert
+from projections.view_tracking import TrackedView
 
-TABLES = ("timeline_events", "timeline_tool_calls", "timeline_subagents", "timeline_sessions")
+TABLES = tuple(t.metadata.tables)
 
-_UPSERT_SESSION = """
-INSERT INTO timeline_sessions AS s (
-    tenant_id, session_id, stream_id, status, cwd, project, model, transcript_path,
-    permission_mode, source_app, started_at, ended_at, end_reason, first_seen_at, last_event_at,
-    first_position, last_position, event_count, prompt_count, tool_call_count,
-    failed_tool_calls, subagent_count, compaction_count, denied_count, asked_count)
-VALUES (%s, %s, %s, COALESCE(%s, 'ACTIVE'), %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-        %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+
+_UPSERT_SESSION = (
+    insert(t.sessions, "s")
+    + """
 ON CONFLICT (tenant_id, session_id) DO UPDATE SET
     status = EXCLUDED.status,
     cwd = COALESCE(s.cwd, EXCLUDED.cwd),
@@ -60,22 +58,11 @@ ON CONFLICT (tenant_id, session_id) DO UPDATE SET
     denied_count = s.denied_count + EXCLUDED.denied_count,
     asked_count = s.asked_count + EXCLUDED.asked_count
 """
+)
 
-_UPSERT_TOOL_CALL = """
-INSERT INTO timeline_tool_calls AS t (
-    tenant_id, session_id, tool_use_id, tool_name, mcp_server, mcp_tool, agent_id, attribution,
-    status, requested_at, completed_at, duration_ms, requested_position, completed_position,
-    error, spawned_agent_id, decision, decision_rule, policy_version, decision_source,
-    batch_completed_at, batch_completed_position)
-VALUES (%(tenant_id)s, %(session_id)s, %(tool_use_id)s, %(tool_name)s, %(mcp_server)s,
-        %(mcp_tool)s, %(agent_id)s, %(attribution)s,
-        COALESCE(%(outcome)s::text,
-                 CASE WHEN %(batch_completed_at)s::timestamptz IS NOT NULL THEN 'SUCCEEDED' END,
-                 'PENDING'),
-        %(requested_at)s, %(completed_at)s, %(duration_ms)s, %(requested_position)s,
-        %(completed_position)s, %(error)s, %(spawned_agent_id)s, %(decision)s,
-        %(decision_rule)s, %(policy_version)s, %(decision_source)s, %(batch_completed_at)s,
-        %(batch_completed_position)s)
+_UPSERT_TOOL_CALL = (
+    insert(t.tool_calls, "t")
+    + """
 ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
     tool_name = COALESCE(t.tool_name, EXCLUDED.tool_name),
     mcp_server = COALESCE(t.mcp_server, EXCLUDED.mcp_server),
@@ -108,6 +95,7 @@ ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
                            ELSE EXCLUDED.decision_source END,
     decision = COALESCE(EXCLUDED.decision, t.decision)
 """
+)
 
 _STORED_CALLS = """
 SELECT tenant_id, session_id, tool_use_id FROM timeline_tool_calls
@@ -115,11 +103,9 @@ WHERE (tenant_id, session_id, tool_use_id) IN
       (SELECT * FROM unnest(%b::text[], %b::text[], %b::text[]))
 """
 
-_UPSERT_SUBAGENT = """
-INSERT INTO timeline_subagents AS a (
-    tenant_id, session_id, agent_id, agent_type, attribution, started_at, stopped_at,
-    first_position, tool_call_count)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+_UPSERT_SUBAGENT = (
+    insert(t.subagents, "a")
+    + """
 ON CONFLICT (tenant_id, session_id, agent_id) DO UPDATE SET
     agent_type = COALESCE(a.agent_type, EXCLUDED.agent_type),
     attribution = CASE WHEN EXCLUDED.first_position < a.first_position
@@ -129,21 +115,28 @@ ON CONFLICT (tenant_id, session_id, agent_id) DO UPDATE SET
     first_position = LEAST(a.first_position, EXCLUDED.first_position),
     tool_call_count = a.tool_call_count + EXCLUDED.tool_call_count
 """
+)
 
 _ABANDON = """
 UPDATE timeline_tool_calls SET status = 'ABANDONED'
 WHERE tenant_id = %s AND session_id = %s AND status = 'PENDING' AND requested_position < %s
 """
 
-_COPY_EVENTS = (
-    "COPY timeline_events (tenant_id, session_id, position, version, event_type, hook, "
-    "received_at, agent_id, attribution, tool_name, tool_use_id, payload) FROM STDIN"
-    " (FORMAT BINARY)"
-)
-_EVENT_TYPES = ("text", "text", "int8", "int4", "text", "text", "timestamptz", "text", "text",
-                "text", "text", "text")  # fmt: skip
+_EVENT_COLUMNS = [column.name for column in t.events.columns]
+_COPY_EVENTS = f"COPY {t.events.name} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+_DIALECT = PGDialect()  # type: ignore[no-untyped-call]
+_EVENT_TYPES = [column.type.compile(dialect=_DIALECT).lower() for column in t.events.columns]
 """The columns of ``_COPY_EVENTS``, sent in binary (no text escaping of 2-3 KB payloads)."""
+_EVENT_VALUES = attrgetter(*_EVENT_COLUMNS)
+"""An ``EventRow`` as a row of ``_COPY_EVENTS`` (its fields are named like the columns)."""
 INT4_MAX = 2**31 - 1
+
+
+def inserted_status(change: ToolCallChange) -> str:
+    """A new row's status: the outcome, else a batch's weak completion, else pending."""
+    if change.outcome is not None:
+        return change.outcome
+    return "SUCCEEDED" if change.batch_completed_at is not None else "PENDING"
 
 
 def computed_duration(change: ToolCallChange) -> float | None:
@@ -158,62 +151,46 @@ def _ms(end: datetime, start: datetime) -> float:
     return (end - start).total_seconds() * 1000
 
 
-class PostgresSessionTimelineView:
+class PostgresSessionTimelineView(TrackedView):
     """Adapter over one psycopg connection (the runner's); search_path = the schema."""
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        storable.protect(conn)
-        tracking.ensure(conn, NAME)
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
+        super().__init__(conn, NAME, TABLES)
 
     def apply(self, changes: TimelineChanges, start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end) as cur:
             new_calls, new_agent_calls = new_call_counts(changes, _stored_calls(cur, changes))
             cur.executemany(
                 _UPSERT_SESSION,
-                [_session_row(s, new_calls[key]) for key, s in changes.sessions.items()],
-            )
+                [
+                    {**vars(s), "status": s.status or "ACTIVE",
+                     "tool_call_count": s.tool_call_count + new_calls[key]}
+                    for key, s in changes.sessions.items()
+                ],
+            )  # fmt: skip
             if changes.events:
                 _check_versions(changes.events)
                 with cur.copy(_COPY_EVENTS) as copy:
                     copy.set_types(_EVENT_TYPES)
                     for e in changes.events:
-                        copy.write_row(
-                            (
-                                e.tenant_id, e.session_id, e.position, e.version, e.event_type,
-                                e.hook, e.received_at, e.agent_id, e.attribution, e.tool_name,
-                                e.tool_use_id, storable.jsonb_text(e.payload_json),
-                            )
-                        )  # fmt: skip
+                        copy.write_row(_EVENT_VALUES(e))
             cur.executemany(
                 _UPSERT_TOOL_CALL,
                 [
-                    {**vars(c), "duration_ms": computed_duration(c)}
+                    {**vars(c), "status": inserted_status(c), "duration_ms": computed_duration(c)}
                     for c in changes.tool_calls.values()
                 ],
             )
             cur.executemany(
                 _UPSERT_SUBAGENT,
                 [
-                    (
-                        a.tenant_id, a.session_id, a.agent_id, a.agent_type, a.attribution,
-                        a.started_at, a.stopped_at, a.first_position,
-                        a.tool_calls + new_agent_calls[key],
-                    )
+                    {**vars(a), "tool_call_count": a.tool_call_count + new_agent_calls[key]}
                     for key, a in changes.subagents.items()
                 ],
-            )  # fmt: skip
+            )
             cur.executemany(
                 _ABANDON, [(a.tenant_id, a.session_id, a.position) for a in changes.abandonments]
             )
-            tracking.advance(cur, NAME, end)
-
-    def reset(self) -> None:
-        tracking.reset(self._conn, NAME, TABLES)
 
 
 def _check_versions(events: list[EventRow]) -> None:
@@ -233,13 +210,3 @@ def _stored_calls(cur: psycopg.Cursor[Any], changes: TimelineChanges) -> set[Row
         _STORED_CALLS, ([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys])
     ).fetchall()
     return {(str(t), str(s), str(c)) for t, s, c in found}
-
-
-def _session_row(s: SessionChange, new_calls: int) -> tuple[Any, ...]:
-    return (
-        s.tenant_id, s.session_id, s.stream_id, s.status, s.cwd, s.project, s.model,
-        s.transcript_path, s.permission_mode, s.source_app, s.started_at, s.ended_at,
-        s.end_reason, s.first_seen_at, s.last_event_at, s.first_position, s.last_position,
-        s.events, s.prompts, s.tool_calls + new_calls, s.failed_tool_calls, s.subagents,
-        s.compactions, s.denied, s.asked,
-    )  # fmt: skip

@@ -70,7 +70,7 @@ class SessionTimelineProjection:
                 payload = parsed if isinstance(parsed, dict) else {}
             return payload
 
-        session.events += 1
+        session.event_count += 1
         if session.cwd is None:
             self._describe(session, read())
         if session.source_app is None and event.context_json != "{}":
@@ -89,7 +89,7 @@ class SessionTimelineProjection:
                 attribution=event.attribution,
                 tool_name=getattr(event, "tool_name", None),
                 tool_use_id=getattr(event, "tool_use_id", None),
-                payload_json=event.payload_json,
+                payload=storable.jsonb_text(event.payload_json),
             )
         )
         if event.agent_id is not None:
@@ -113,11 +113,11 @@ class SessionTimelineProjection:
             model = read().get("to_model")
             session.model = storable.dimension(model) if isinstance(model, str) else session.model
         elif kind is AgentSession.PromptSubmitted:
-            session.prompts += 1
+            session.prompt_count += 1
         elif kind is AgentSession.Compacted:
-            session.compactions += 1
+            session.compaction_count += 1
         elif kind is AgentSession.SubagentStarted:
-            session.subagents += 1
+            session.subagent_count += 1
         elif kind in (
             AgentSession.ToolCallRequested,
             AgentSession.ToolCallCompleted,
@@ -131,9 +131,9 @@ class SessionTimelineProjection:
     def _decided(self, changes: TimelineChanges, position: int, event: Any) -> None:
         session = self._session(changes, position, event)
         if event.decision == "deny":
-            session.denied += 1
+            session.denied_count += 1
         elif event.decision == "ask":
-            session.asked += 1
+            session.asked_count += 1
         if event.tool_use_id is None or event.decision is None:
             return  # a PermissionRequest ruling, or nothing decided: no call to mark
         call = self._call(changes, event.tenant_id, event.session_id, event.tool_use_id)
@@ -168,11 +168,11 @@ class SessionTimelineProjection:
     ) -> None:
         if event.tool_use_id is None:
             if isinstance(event, AgentSession.ToolCallRequested):
-                session.tool_calls += 1  # nothing to pair on: counted by its hook
+                session.tool_call_count += 1  # nothing to pair on: counted by its hook
                 if event.agent_id is not None:
                     changes.subagents[
                         (event.tenant_id, event.session_id, event.agent_id)
-                    ].tool_calls += 1
+                    ].tool_call_count += 1
             return
         call = self._call(changes, event.tenant_id, event.session_id, event.tool_use_id)
         call.tool_name = call.tool_name or event.tool_name

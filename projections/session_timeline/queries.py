@@ -12,6 +12,8 @@ from uuid import UUID
 from sqlalchemy import Select, and_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from projections.queries import positions
+from projections.records import record
 from projections.session_timeline import tables as t
 from projections.session_timeline.view import NAME
 
@@ -104,20 +106,13 @@ class SessionFilter:
     until: datetime | None = None
 
 
-def _record(cls: type[Any], row: Any) -> Any:
-    mapping = row._mapping
-    return cls(**{name: mapping[name] for name in cls.__dataclass_fields__})
-
-
 class SessionTimelineQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
     async def position(self) -> int:
         async with self._engine.connect() as conn:
-            value = await conn.scalar(
-                select(t.positions.c.position).where(t.positions.c.name == NAME)
-            )
+            value = await conn.scalar(select(positions.c.position).where(positions.c.name == NAME))
         return int(value or 0)
 
     async def session(self, tenant_id: str, session_id: str) -> SessionRecord | None:
@@ -126,7 +121,7 @@ class SessionTimelineQueries:
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).first()
-        return _record(SessionRecord, row) if row else None
+        return record(SessionRecord, row) if row else None
 
     async def sessions(
         self, tenant_id: str, where: SessionFilter, first: int, before_position: int | None
@@ -149,7 +144,7 @@ class SessionTimelineQueries:
         query = query.order_by(c.first_position.desc()).limit(first + 1)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        records = [_record(SessionRecord, row) for row in rows[:first]]
+        records = [record(SessionRecord, row) for row in rows[:first]]
         return records, len(rows) > first
 
     async def events(
@@ -162,7 +157,7 @@ class SessionTimelineQueries:
         query = query.order_by(c.position).limit(first + 1)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [_record(EventRecord, row) for row in rows[:first]], len(rows) > first
+        return [record(EventRecord, row) for row in rows[:first]], len(rows) > first
 
     async def tool_calls_of(
         self, tenant_id: str, session_ids: Sequence[str]
@@ -181,7 +176,7 @@ class SessionTimelineQueries:
         found: dict[str, list[ToolCallRecord]] = {s: [] for s in session_ids}
         async with self._engine.connect() as conn:
             for row in (await conn.execute(query)).all():
-                found[row.session_id].append(_record(ToolCallRecord, row))
+                found[row.session_id].append(record(ToolCallRecord, row))
         return found
 
     async def subagents_of(
@@ -196,7 +191,7 @@ class SessionTimelineQueries:
         found: dict[str, list[SubagentRecord]] = {s: [] for s in session_ids}
         async with self._engine.connect() as conn:
             for row in (await conn.execute(query)).all():
-                found[row.session_id].append(_record(SubagentRecord, row))
+                found[row.session_id].append(record(SubagentRecord, row))
         return found
 
     async def sessions_by_id(
@@ -207,4 +202,4 @@ class SessionTimelineQueries:
         query = select(t.sessions).where(tuple_(c.tenant_id, c.session_id).in_(keys))
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return {row.session_id: _record(SessionRecord, row) for row in rows}
+        return {row.session_id: record(SessionRecord, row) for row in rows}

@@ -1,4 +1,4 @@
-"""SQLAlchemy Core descriptions of the timeline tables, for queries only.
+"""SQLAlchemy Core descriptions of the timeline tables, for the view's writes and the queries.
 
 The DDL lives in ``migrations/postgres``; these objects never create anything.
 """
@@ -33,14 +33,6 @@ class JSONText(TypeDecorator[Any]):
     def process_result_value(self, value: Any, dialect: Any) -> Any:
         return None if value is None else json.loads(value)
 
-
-positions = Table(
-    "projection_positions",
-    metadata,
-    Column("name", Text, primary_key=True),
-    Column("position", BigInteger),
-    Column("updated_at", DateTime(timezone=True)),
-)
 
 sessions = Table(
     "timeline_sessions",

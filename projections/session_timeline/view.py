@@ -14,6 +14,10 @@ before any PreToolUse reaches us), a ``PostToolBatch`` item or an orphan ``PostT
 Only the view knows which rows exist, so it adds those counts (``new_call_counts``).
 A batch's completion is *weak*: it closes a call only where no PostToolUse, failure or
 denial did (``batch_*`` fields), so hooks in any order give the same row.
+
+A change's fields are named like its table's columns (``tables.py``): the adapters insert
+``vars(change)``. The exception is a call's ``outcome``, which the ``status`` column merges
+with what is stored.
 """
 
 from __future__ import annotations
@@ -52,14 +56,14 @@ class SessionChange:
     started_at: datetime | None = None  # first
     ended_at: datetime | None = None  # latest; cleared when the session is active again
     end_reason: str | None = None  # latest, with ended_at
-    events: int = 0
-    prompts: int = 0
-    tool_calls: int = 0  # PreToolUse without a tool_use_id; the view adds new call rows
+    event_count: int = 0
+    prompt_count: int = 0
+    tool_call_count: int = 0  # PreToolUse without a tool_use_id; the view adds new call rows
     failed_tool_calls: int = 0
-    subagents: int = 0
-    compactions: int = 0
-    denied: int = 0
-    asked: int = 0
+    subagent_count: int = 0
+    compaction_count: int = 0
+    denied_count: int = 0
+    asked_count: int = 0
 
 
 @dataclass
@@ -98,7 +102,7 @@ class SubagentChange:
     agent_type: str | None = None  # first
     started_at: datetime | None = None  # first
     stopped_at: datetime | None = None  # latest
-    tool_calls: int = 0  # the view adds new call rows
+    tool_call_count: int = 0  # the view adds new call rows
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,8 @@ class EventRow:
     attribution: str | None
     tool_name: str | None
     tool_use_id: str | None
-    payload_json: str
+    payload: str
+    """The hook's JSON text as stored: a NUL escape in it marked (``storable.jsonb_text``)."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from projections.session_timeline.memory import InMemorySessionTimelineView
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
 from tests.conftest import AUTO_MODE, S2, auto_mode_files
+from tests.contract.timeline_views import memory_rows, postgres_rows
 from workers.projector import ProjectorRunner
 
 QUERY = """
@@ -131,16 +132,7 @@ def test_calls_only_the_classifier_or_a_batch_saw_are_tool_calls_in_the_timeline
               for n in store.recorder.select_notifications(start=1, limit=1_000)]  # fmt: skip
     memory = InMemorySessionTimelineView()
     memory.apply(SessionTimelineProjection().changes(events), 0, events[-1][0])
-    for table, key, held in (
-        ("timeline_tool_calls", "tool_use_id", memory.tool_calls),
-        ("timeline_sessions", None, memory.sessions),
-        ("timeline_subagents", "agent_id", memory.subagents),
-    ):
-        cursor = db.execute(f"SELECT * FROM {table}")
-        names = [c.name for c in cursor.description]
-        found = [dict(zip(names, v, strict=True)) for v in cursor.fetchall()]
-        columns = ("tenant_id", "session_id", *((key,) if key else ()))
-        assert {tuple(r[c] for c in columns): r for r in found} == held, table
+    assert postgres_rows(db) == memory_rows(memory)
 
 
 def test_each_call_counts_once_in_metrics_and_analytics(client, metrics, analytics, db):

@@ -10,6 +10,7 @@ from infra.database import eventsourcing_env
 from projections.session_timeline.memory import InMemorySessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
 from tests.conftest import S1, session_files
+from tests.contract.timeline_views import memory_rows, postgres_rows
 from tests.unit.timeline_fixtures import hook_command
 
 TABLES = {
@@ -84,20 +85,5 @@ def test_the_postgres_view_holds_what_the_in_memory_view_holds(pg_url, schema, t
     memory = InMemorySessionTimelineView()
     events = [(n.id, store.mapper.to_domain_event(n)) for n in notifications]
     memory.apply(SessionTimelineProjection().changes(events), 0, events[-1][0])
-
-    def rows(table: str) -> dict[tuple[Any, ...], dict[str, Any]]:
-        cursor = db.execute(f"SELECT * FROM {table}")
-        names = [c.name for c in cursor.description]
-        found = {}
-        for values in cursor.fetchall():
-            row = dict(zip(names, values, strict=True))
-            if table == "timeline_events":  # kept as JSON text (migration 0011)
-                row["payload"] = json.loads(row["payload"])
-            found[tuple(row[k.strip()] for k in TABLES[table].split(","))] = row
-        return found
-
-    assert rows("timeline_sessions") == memory.sessions
-    assert rows("timeline_tool_calls") == memory.tool_calls
-    assert rows("timeline_subagents") == memory.subagents
-    assert rows("timeline_events") == memory.events
+    assert postgres_rows(db) == memory_rows(memory)
     assert memory.sessions[("default", S1["id"])]["event_count"] == 48

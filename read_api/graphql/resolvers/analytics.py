@@ -16,6 +16,7 @@ from read_api.graphql.types.analytics import (
     ToolLatency,
 )
 from read_api.graphql.types.paging import check_first
+from read_api.graphql.types.records import from_record
 
 
 class AnalyticsUnavailableError(RuntimeError):
@@ -34,7 +35,7 @@ async def top_tools(info: ReadInfo, since: datetime | None, until: datetime | No
     limit = check_first(first, "Query.topTools")
     found = await asyncio.to_thread(_queries(info).top_tools, info.context.tenant_id,
                                     since=since, until=until, limit=limit)  # fmt: skip
-    return [ToolCount.of(r) for r in found]
+    return [from_record(ToolCount, r) for r in found]
 
 
 async def failures(info: ReadInfo, since: datetime | None,
@@ -49,7 +50,7 @@ async def slowest(info: ReadInfo, since: datetime | None, until: datetime | None
     limit = check_first(first, "Query.slowestTools")
     found = await asyncio.to_thread(_queries(info).slowest_tools, info.context.tenant_id,
                                     since=since, until=until, limit=limit)  # fmt: skip
-    return [ToolLatency.of(r) for r in found]
+    return [from_record(ToolLatency, r) for r in found]
 
 
 async def activity(
@@ -61,7 +62,7 @@ async def activity(
         bucket_seconds=max(60, min(bucket_seconds, 86_400)), session_id=session_id,
         since=since, until=until,
     )  # fmt: skip
-    return [AgentActivity.of(r) for r in found]
+    return [from_record(AgentActivity, r) for r in found]
 
 
 async def search(info: ReadInfo, text: str, first: int) -> list[SearchHit]:

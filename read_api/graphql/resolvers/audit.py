@@ -7,6 +7,7 @@ from read_api.graphql.context import ReadInfo
 from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.audit import AuditEntry, AuditFilter
 from read_api.graphql.types.paging import Connection, Page
+from read_api.graphql.types.records import from_record
 
 PROJECTION = "audit_log"
 
@@ -24,4 +25,4 @@ async def audit_log(
     records, more = await info.context.side.audit.entries(
         info.context.tenant_id, Where(f.actor, f.action, f.since), first, page.position
     )
-    return page.connection(((AuditEntry.of(r), r.position) for r in records), more)
+    return page.connection(((from_record(AuditEntry, r), r.position) for r in records), more)

@@ -13,6 +13,7 @@ from read_api.graphql.types.guardrails import (
     Quarantine,
 )
 from read_api.graphql.types.paging import Connection, Page, check_first
+from read_api.graphql.types.records import from_record
 
 PROJECTION = "guardrails"
 
@@ -26,7 +27,7 @@ async def history(info: ReadInfo, first: int) -> list[PolicyChange]:
     records = await info.context.side.guardrails.history(
         info.context.tenant_id, check_first(first, "Query.guardrailPolicyHistory")
     )
-    return [PolicyChange.of(r) for r in records]
+    return [from_record(PolicyChange, r) for r in records]
 
 
 async def decisions(
@@ -49,4 +50,4 @@ async def decisions(
 
 async def quarantines(info: ReadInfo, active_only: bool) -> list[Quarantine]:
     records = await info.context.side.guardrails.interventions(info.context.tenant_id, active_only)
-    return [Quarantine.of(r) for r in records]
+    return [from_record(Quarantine, r) for r in records]

@@ -9,6 +9,7 @@ from read_api.graphql.context import ReadInfo
 from read_api.graphql.resolvers.sessions import wait_for_position
 from read_api.graphql.types.metrics import MetricDimension, MetricPoint, MetricsFilter, MetricStep
 from read_api.graphql.types.paging import check_first
+from read_api.graphql.types.records import from_record
 
 PROJECTION = "agent_metrics"
 
@@ -45,7 +46,7 @@ async def series(info: ReadInfo, since: datetime, until: datetime | None, step: 
         step.value,
         _where(filter),
     )
-    return [MetricPoint.of(p) for p in points]
+    return [from_record(MetricPoint, p) for p in points]
 
 
 async def breakdown(info: ReadInfo, by: MetricDimension, since: datetime, until: datetime | None,
@@ -61,4 +62,4 @@ async def breakdown(info: ReadInfo, by: MetricDimension, since: datetime, until:
         _where(filter),
         check_first(first, "Query.agentMetricsBreakdown"),
     )
-    return [MetricPoint.of(p) for p in points]
+    return [from_record(MetricPoint, p) for p in points]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 from projections.alerts.queries import AlertRecord, ModelVersionRecord
+from read_api.graphql.types.records import from_record
 from read_api.graphql.types.session import Position
 
 
@@ -80,16 +80,7 @@ class Alert:
 
     @classmethod
     def of(cls, r: AlertRecord) -> Alert:
-        return cls(
-            id=str(r.alert_id), position=Position(r.position), session_id=r.session_id,
-            agent=r.agent, severity=AlertSeverity(r.severity), status=AlertStatus(r.status),
-            reason=r.reason, score=r.score, model_kind=ModelKind(r.model_kind),
-            model_version_id=str(r.model_version_id), raised_by=r.raised_by,
-            raised_at=r.raised_at, acknowledged_by=r.acknowledged_by,
-            acknowledged_at=r.acknowledged_at, acknowledged_note=r.acknowledged_note,
-            resolved_by=r.resolved_by, resolved_at=r.resolved_at, resolved_note=r.resolved_note,
-            escalation=r.escalation, escalated_at=r.escalated_at,
-        )  # fmt: skip
+        return from_record(cls, r, id=str(r.alert_id), model_version_id=str(r.model_version_id))
 
 
 @strawberry.type(description="A trained model version and where it stands.")
@@ -111,14 +102,7 @@ class ModelVersion:
 
     @classmethod
     def of(cls, r: ModelVersionRecord) -> ModelVersion:
-        return cls(
-            id=str(r.version_id), kind=ModelKind(r.kind), label=r.label,
-            status=ModelStatus(r.status), metrics=cast(JSON, r.metrics),
-            artifact_sha256=r.artifact_sha256,
-            feature_schema_version=r.feature_schema_version, trained_by=r.trained_by,
-            trained_at=r.trained_at, promoted_by=r.promoted_by, promoted_at=r.promoted_at,
-            retired_by=r.retired_by, retired_at=r.retired_at, retired_reason=r.retired_reason,
-        )  # fmt: skip
+        return from_record(cls, r, id=str(r.version_id))
 
 
 @strawberry.type(description="What an alert command recorded.")

@@ -8,6 +8,7 @@ import strawberry
 
 from projections.event_analytics import queries as q
 from read_api.graphql.context import ReadInfo
+from read_api.graphql.types.records import from_record
 from read_api.graphql.types.session import Position
 
 
@@ -15,10 +16,6 @@ from read_api.graphql.types.session import Position
 class ToolCount:
     tool_name: str
     calls: int
-
-    @classmethod
-    def of(cls, r: q.ToolCount) -> ToolCount:
-        return cls(tool_name=r.tool_name, calls=r.calls)
 
 
 @strawberry.type(description="A tool's outcomes; the rate is failed / (ok + failed).")
@@ -31,8 +28,7 @@ class ToolFailures:
 
     @classmethod
     def of(cls, r: q.ToolFailures) -> ToolFailures:
-        return cls(tool_name=r.tool_name, ok=r.ok, failed=r.failed, denied=r.denied,
-                   failure_rate=r.failure_rate)  # fmt: skip
+        return from_record(cls, r, failure_rate=r.failure_rate)
 
 
 @strawberry.type(description="A tool's call durations (exact percentiles).")
@@ -43,11 +39,6 @@ class ToolLatency:
     p95_ms: float
     max_ms: float
 
-    @classmethod
-    def of(cls, r: q.ToolLatency) -> ToolLatency:
-        return cls(tool_name=r.tool_name, calls=r.calls, p50_ms=r.p50_ms, p95_ms=r.p95_ms,
-                   max_ms=r.max_ms)  # fmt: skip
-
 
 @strawberry.type(description="One agent's activity in one time bucket.")
 class AgentActivity:
@@ -57,11 +48,6 @@ class AgentActivity:
     events: int
     tool_calls: int
     failures: int
-
-    @classmethod
-    def of(cls, r: q.AgentActivity) -> AgentActivity:
-        return cls(bucket=r.bucket, agent_id=r.agent_id, agent_type=r.agent_type,
-                   events=r.events, tool_calls=r.tool_calls, failures=r.failures)  # fmt: skip
 
 
 @strawberry.type(description="An event whose redacted payload holds the searched text.")
@@ -84,6 +70,4 @@ class SearchHit:
 
     @classmethod
     def of(cls, r: q.SearchHit) -> SearchHit:
-        return cls(position=Position(r.position), at=r.at, session_id=r.session_id,
-                   event_type=r.event_type, hook=r.hook, tool_name=r.tool_name,
-                   raw_payload=r.payload)  # fmt: skip
+        return from_record(cls, r, raw_payload=r.payload)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 import strawberry
 from strawberry.scalars import JSON
 
-from projections.audit_log.queries import AuditEntry as Record
 from read_api.graphql.types.session import Position
 
 
@@ -20,11 +18,6 @@ class AuditEntry:
     action: str = strawberry.field(description="e.g. rule.added, key.revoked, session.unsealed.")
     target: str
     detail: JSON
-
-    @classmethod
-    def of(cls, r: Record) -> AuditEntry:
-        return cls(position=Position(r.position), at=r.at, actor=r.actor, action=r.action,
-                   target=r.target, detail=cast(JSON, r.detail))  # fmt: skip
 
 
 @strawberry.input(description="Narrow the audit log; every field is optional.")

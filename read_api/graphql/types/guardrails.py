@@ -10,11 +10,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from projections.guardrails.queries import (
-    ChangeRecord,
     DecisionRecord,
-    InterventionRecord,
     PolicyRecord,
 )
+from read_api.graphql.types.records import from_record
 from read_api.graphql.types.session import Position
 
 
@@ -37,10 +36,6 @@ class DecisionKind(Enum):
 class RuleMode(Enum):
     ENFORCE = "enforce"
     SHADOW = "shadow"
-
-
-def _decision(value: str | None) -> GuardDecision | None:
-    return GuardDecision(value) if value else None
 
 
 @strawberry.type(description="A rule as data (the same shape `observatory guardrails add` takes).")
@@ -73,8 +68,7 @@ class GuardrailPolicy:
 
     @classmethod
     def of(cls, r: PolicyRecord) -> GuardrailPolicy:
-        return cls(version=r.version, updated_at=r.updated_at, updated_by=r.updated_by,
-                   rules=[GuardrailRule.of(d) for d in r.rules])  # fmt: skip
+        return from_record(cls, r, rules=[GuardrailRule.of(d) for d in r.rules])
 
 
 @strawberry.type(description="One change of a policy: each makes a new version.")
@@ -86,12 +80,6 @@ class PolicyChange:
     definition: JSON | None
     changed_by: str
     changed_at: datetime
-
-    @classmethod
-    def of(cls, r: ChangeRecord) -> PolicyChange:
-        return cls(version=r.version, position=Position(r.position), change=r.change,
-                   rule_id=r.rule_id, definition=r.definition, changed_by=r.changed_by,
-                   changed_at=r.changed_at)  # fmt: skip
 
 
 @strawberry.type(description="A shadow rule that matched, and what it would have decided.")
@@ -120,15 +108,9 @@ class GuardrailDecision:
 
     @classmethod
     def of(cls, r: DecisionRecord) -> GuardrailDecision:
-        return cls(
-            position=Position(r.position), session_id=r.session_id, hook=r.hook,
-            tool_name=r.tool_name, tool_use_id=r.tool_use_id, agent_id=r.agent_id,
-            decision=_decision(r.decision), rule_id=r.rule_id, policy_version=r.policy_version,
-            message=r.message, latency_ms=r.latency_ms,
-            shadow=[ShadowMatch(rule_id=s["rule_id"], decision=GuardDecision(s["decision"]),
-                                message=s["message"]) for s in r.shadow],
-            intervention=r.intervention, decided_at=r.decided_at,
-        )  # fmt: skip
+        shadow = [ShadowMatch(rule_id=s["rule_id"], decision=GuardDecision(s["decision"]),
+                              message=s["message"]) for s in r.shadow]  # fmt: skip
+        return from_record(cls, r, shadow=shadow)
 
 
 @strawberry.input
@@ -151,17 +133,3 @@ class Quarantine:
     imposed_at: datetime
     lifted_by: str | None
     lifted_at: datetime | None
-
-    @classmethod
-    def of(cls, r: InterventionRecord) -> Quarantine:
-        return cls(
-            kind=r.kind,
-            target_id=r.target_id,
-            active=r.active,
-            mode=GuardDecision(r.mode),
-            reason=r.reason,
-            imposed_by=r.imposed_by,
-            imposed_at=r.imposed_at,
-            lifted_by=r.lifted_by,
-            lifted_at=r.lifted_at,
-        )

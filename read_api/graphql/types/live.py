@@ -9,6 +9,7 @@ import strawberry
 
 from projections.live_state.queries import LiveSession as Record
 from read_api.graphql.types.paging import check_first
+from read_api.graphql.types.records import from_record
 from read_api.graphql.types.session import Position
 
 
@@ -66,6 +67,4 @@ class LiveSession:
 
     @classmethod
     def of(cls, r: Record) -> LiveSession:
-        return cls(session_id=r.session_id, status=r.status, last_at=r.last_at,
-                   last_kind=r.last_kind, last_tool=r.last_tool, agent=r.agent,
-                   counters=LiveCounters.of(r.counters))  # fmt: skip
+        return from_record(cls, r, counters=LiveCounters.of(r.counters))

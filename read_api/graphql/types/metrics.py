@@ -7,8 +7,6 @@ from enum import Enum
 
 import strawberry
 
-from projections.agent_metrics.queries import MetricPoint as Point
-
 
 @strawberry.enum(description="Width of a time-series point.")
 class MetricStep(Enum):
@@ -50,11 +48,3 @@ class MetricPoint:
     duration_p95_ms: float | None
     duration_p99_ms: float | None
     duration_mean_ms: float | None
-
-    @classmethod
-    def of(cls, p: Point) -> MetricPoint:
-        return cls(key=p.key, bucket=p.bucket, calls=p.calls, completed=p.completed,
-                   failures=p.failures, denials=p.denials, asks=p.asks, subagents=p.subagents,
-                   duration_p50_ms=p.duration_p50_ms, duration_p95_ms=p.duration_p95_ms,
-                   duration_p99_ms=p.duration_p99_ms,
-                   duration_mean_ms=p.duration_mean_ms)  # fmt: skip

@@ -12,12 +12,12 @@ from strawberry.scalars import JSON
 from projections.session_timeline.queries import (
     EventRecord,
     SessionRecord,
-    SubagentRecord,
     ToolCallRecord,
 )
 from read_api.graphql.budget import json_size
 from read_api.graphql.context import ReadInfo
 from read_api.graphql.types.paging import Connection, Page
+from read_api.graphql.types.records import from_record
 
 Position = NewType("Position", int)
 """A global position in the event log: 64-bit, so not GraphQL's 32-bit Int."""
@@ -64,10 +64,6 @@ def _decision_source(r: ToolCallRecord) -> DecisionSource | None:
     return DecisionSource.GUARDRAIL if r.decision else None
 
 
-def _attribution(value: str | None) -> Attribution | None:
-    return Attribution(value) if value else None
-
-
 @strawberry.type(description="One hook as recorded, with the payload as the client sent it.")
 class Event:
     position: Position
@@ -91,12 +87,7 @@ class Event:
 
     @classmethod
     def of(cls, r: EventRecord) -> Event:
-        return cls(
-            position=Position(r.position), version=r.version, type=r.event_type, hook=r.hook,
-            received_at=r.received_at, agent_id=r.agent_id,
-            attribution=_attribution(r.attribution), tool_name=r.tool_name,
-            tool_use_id=r.tool_use_id, raw_payload=r.payload,
-        )  # fmt: skip
+        return from_record(cls, r, type=r.event_type, raw_payload=r.payload)
 
 
 @strawberry.type(
@@ -130,14 +121,8 @@ class ToolCall:
 
     @classmethod
     def of(cls, r: ToolCallRecord) -> ToolCall:
-        return cls(
-            tool_use_id=r.tool_use_id, tool_name=r.tool_name, mcp_server=r.mcp_server,
-            mcp_tool=r.mcp_tool, status=ToolCallStatus(r.status), duration_ms=r.duration_ms,
-            agent_id=r.agent_id, attribution=_attribution(r.attribution),
-            requested_at=r.requested_at, completed_at=r.completed_at or r.batch_completed_at,
-            error=r.error,
-            spawned_agent_id=r.spawned_agent_id, decision=r.decision,
-            decision_rule=r.decision_rule, policy_version=r.policy_version,
+        return from_record(
+            cls, r, completed_at=r.completed_at or r.batch_completed_at,
             decision_source=_decision_source(r),
         )  # fmt: skip
 
@@ -150,13 +135,6 @@ class Subagent:
     started_at: datetime | None
     stopped_at: datetime | None
     tool_call_count: int
-
-    @classmethod
-    def of(cls, r: SubagentRecord) -> Subagent:
-        return cls(
-            agent_id=r.agent_id, agent_type=r.agent_type, attribution=Attribution(r.attribution),
-            started_at=r.started_at, stopped_at=r.stopped_at, tool_call_count=r.tool_call_count,
-        )  # fmt: skip
 
 
 @strawberry.type(description="An agent session (a Claude Code session id).")
@@ -186,17 +164,7 @@ class Session:
 
     @classmethod
     def of(cls, r: SessionRecord) -> Session:
-        return cls(
-            id=r.session_id, status=SessionStatus(r.status), cwd=r.cwd, project=r.project,
-            model=r.model, transcript_path=r.transcript_path, permission_mode=r.permission_mode,
-            source_app=r.source_app, started_at=r.started_at, ended_at=r.ended_at,
-            end_reason=r.end_reason, first_seen_at=r.first_seen_at,
-            last_event_at=r.last_event_at, event_count=r.event_count,
-            prompt_count=r.prompt_count, tool_call_count=r.tool_call_count,
-            failed_tool_call_count=r.failed_tool_calls, subagent_count=r.subagent_count,
-            compaction_count=r.compaction_count, denied_count=r.denied_count,
-            asked_count=r.asked_count, last_position=Position(r.last_position),
-        )  # fmt: skip
+        return from_record(cls, r, id=r.session_id, failed_tool_call_count=r.failed_tool_calls)
 
     @strawberry.field(description="Events in order; page with `first`/`after`.")
     async def events(
@@ -217,7 +185,7 @@ class Session:
 
     @strawberry.field
     async def subagents(self, info: ReadInfo) -> list[Subagent]:
-        return [Subagent.of(r) for r in await info.context.subagents.load(self.id)]
+        return [from_record(Subagent, r) for r in await info.context.subagents.load(self.id)]
 
 
 @strawberry.input

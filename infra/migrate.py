@@ -8,8 +8,10 @@ a changed file that already ran is reported instead of silently skipped.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from typing import TypeVar
 
 from psycopg import sql
 
@@ -28,9 +30,31 @@ class Migration:
     def checksum(self) -> str:
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
+    @property
+    def label(self) -> str:
+        return f"{self.version}_{self.name}"
+
 
 class MigrationChangedError(RuntimeError):
     """A migration that already ran has different content now."""
+
+
+M = TypeVar("M", bound=Migration)
+
+
+def pending(migrations: Iterable[M], done: Mapping[str, str], what: str = "migration") -> list[M]:
+    """The migrations not run yet, in order; ``done`` maps each version run to its checksum.
+    Refuses one that ran with other content (PostgreSQL's and ClickHouse's ledgers alike)."""
+    todo = []
+    for migration in migrations:
+        if migration.version not in done:
+            todo.append(migration)
+        elif done[migration.version] != migration.checksum:
+            raise MigrationChangedError(
+                f"{what} {migration.label} changed after it ran; add a new migration instead "
+                "of editing an applied one"
+            )
+    return todo
 
 
 def available(kind: str = "postgres") -> list[Migration]:
@@ -56,21 +80,14 @@ def migrate(url: str, schema: str) -> list[str]:
                 " applied_at timestamptz NOT NULL DEFAULT now())"
             )
             done = dict(conn.execute("SELECT version, checksum FROM schema_migrations").fetchall())
-            for migration in available():
-                if migration.version in done:
-                    if done[migration.version] != migration.checksum:
-                        raise MigrationChangedError(
-                            f"migration {migration.version}_{migration.name} changed after it "
-                            "ran; add a new migration instead of editing an applied one"
-                        )
-                    continue
+            for migration in pending(available(), done):
                 with conn.transaction():
                     conn.execute(migration.sql.encode())
                     conn.execute(
                         "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s,%s,%s)",
                         (migration.version, migration.name, migration.checksum),
                     )
-                applied.append(f"{migration.version}_{migration.name}")
+                applied.append(migration.label)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_LOCK_KEY,))
     return applied

@@ -11,12 +11,12 @@ configured database.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib import resources
 
+from infra.migrate import Migration, pending
+from infra.migrate import available as migrations
 from projections.event_analytics.connections import (
     CanQueryClickHouse,
     clickhouse_time,
@@ -40,22 +40,10 @@ ORDER BY version
 
 
 @dataclass(frozen=True)
-class ClickHouseMigration:
-    version: str
-    name: str
-    sql: str
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.sql.encode()).hexdigest()
-
+class ClickHouseMigration(Migration):
     def statements(self) -> list[str]:
         chunks = (c.strip() for c in _STATEMENT_END.split(self.sql))
         return [c for c in chunks if _has_code(c)]
-
-
-class ClickHouseMigrationChangedError(RuntimeError):
-    """A ClickHouse migration that already ran has different content now."""
 
 
 def _has_code(chunk: str) -> bool:
@@ -63,14 +51,7 @@ def _has_code(chunk: str) -> bool:
 
 
 def available() -> list[ClickHouseMigration]:
-    folder = resources.files("migrations") / "clickhouse"
-    found = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".sql"):
-            version, _, rest = entry.name.partition("_")
-            text = entry.read_text("utf-8")
-            found.append(ClickHouseMigration(version, rest.removesuffix(".sql"), text))
-    return found
+    return [ClickHouseMigration(m.version, m.name, m.sql) for m in migrations("clickhouse")]
 
 
 def migrate_clickhouse(connection: CanQueryClickHouse, database: str) -> list[str]:
@@ -82,14 +63,7 @@ def migrate_clickhouse(connection: CanQueryClickHouse, database: str) -> list[st
         connection.execute(in_database(_LEDGER, db))
         ran = "SELECT version, checksum FROM {db}.schema_migrations FINAL"
         done = {str(v): str(c) for v, c in connection.select(in_database(ran, db))}
-        for migration in available():
-            if migration.version in done:
-                if done[migration.version] != migration.checksum:
-                    raise ClickHouseMigrationChangedError(
-                        f"ClickHouse migration {migration.version}_{migration.name} changed "
-                        "after it ran; add a new migration instead of editing an applied one"
-                    )
-                continue
+        for migration in pending(available(), done, "ClickHouse migration"):
             for statement in migration.statements():
                 connection.execute(in_database(statement, db))
             connection.execute(
@@ -106,5 +80,5 @@ def migrate_clickhouse(connection: CanQueryClickHouse, database: str) -> list[st
                     "at": clickhouse_time(datetime.now(UTC)),
                 },
             )
-            applied.append(f"{migration.version}_{migration.name}")
+            applied.append(migration.label)
     return applied

@@ -8,6 +8,8 @@ the batch was read: a harmless race, which every runner answers by re-reading th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -76,3 +78,34 @@ def mirror(conn: psycopg.Connection[Any], name: str, position: int) -> None:
             (name, position),
         )
         cur.execute("SELECT pg_notify(%s, %s)", (NOTIFY_CHANNEL, f"{name}:{position}"))
+
+
+class Tracked:
+    """Base of whatever applies the log in batches under the row ``name``: a PostgreSQL view,
+    a reaction. ``tables``: what a rebuild empties with the position."""
+
+    def __init__(
+        self, conn: psycopg.Connection[Any], name: str, tables: tuple[str, ...] = ()
+    ) -> None:
+        self._conn = conn
+        self._name = name
+        self._tables = tables
+        ensure(conn, name)
+
+    def position(self) -> int:
+        """Last global position applied (0 = nothing)."""
+        return read(self._conn, self._name)
+
+    @contextmanager
+    def batch(self, start: int, end: int) -> Iterator[psycopg.Cursor[Any]]:
+        """A cursor in the transaction of one batch covering positions (start, end]: raises
+        ``StalePositionError`` unless the row stands at ``start``; on leaving without an
+        error, the position is ``end`` and readers waiting for it are notified at commit."""
+        with self._conn.transaction(), self._conn.cursor() as cur:
+            claim(cur, self._name, start)
+            yield cur
+            advance(cur, self._name, end)
+
+    def reset(self) -> None:
+        """Back to position 0 with ``tables`` emptied, for a rebuild or a replay."""
+        reset(self._conn, self._name, self._tables)

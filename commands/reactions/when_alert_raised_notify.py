@@ -64,8 +64,9 @@ def _notice(position: int, event: Alert.Raised) -> Notice:
     return Notice(position, event.timestamp, alert)
 
 
-class NotifyDispatch:
-    """Sends notices and tracks the dispatcher's position (a projector "view").
+class NotifyDispatch(tracking.Tracked):
+    """Sends notices and tracks the dispatcher's position (a projector "view"); ``reset``
+    replays from the start, which sends nothing already delivered or too old.
 
     ``sender`` builds the sending side (broker, Redis) on first use, so a status check that
     only reads the position opens no broker.
@@ -74,19 +75,14 @@ class NotifyDispatch:
     def __init__(self, conn: psycopg.Connection[Any], sender: Callable[[], Sender],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
                  window: timedelta = REPLAY_WINDOW) -> None:  # fmt: skip
-        self._conn = conn
         self._sender = sender
         self._send: Send | None = None
         self._close: Callable[[], None] = lambda: None
         self._clock, self._window = clock, window
-        tracking.ensure(conn, NAME)
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
+        super().__init__(conn, NAME)
 
     def apply(self, notices: list[Notice], start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end):
             oldest = self._clock() - self._window
             for notice in notices:
                 if notice.raised_at < oldest:
@@ -94,16 +90,11 @@ class NotifyDispatch:
                              notice.alert["alert_id"], notice.raised_at)  # fmt: skip
                     continue
                 self._sending()(notice.alert)
-            tracking.advance(cur, NAME, end)
 
     def _sending(self) -> Send:
         if self._send is None:
             self._send, self._close = self._sender()
         return self._send
-
-    def reset(self) -> None:
-        """Back to the start; the replay sends nothing already delivered or too old."""
-        tracking.reset(self._conn, NAME)
 
     def close(self) -> None:
         self._close()

@@ -58,25 +58,20 @@ class WhenAlertRaisedQuarantineSession:
         ]
 
 
-class QuarantineReactions:
-    """Carries out reactions and tracks the policy's position (a projector "view")."""
+class QuarantineReactions(tracking.Tracked):
+    """Carries out reactions and tracks the policy's position (a projector "view");
+    ``reset`` replays from the start, which acts on nothing already escalated or resolved."""
 
     def __init__(
         self, conn: psycopg.Connection[Any], alerts: AlertDesk, guardrails: PolicyDesk
     ) -> None:
-        self._conn = conn
         self._alerts, self._guardrails = alerts, guardrails
-        tracking.ensure(conn, NAME)
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
+        super().__init__(conn, NAME)
 
     def apply(self, reactions: list[Reaction], start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end):
             for reaction in reactions:
                 self.react(reaction)
-            tracking.advance(cur, NAME, end)
 
     def react(self, reaction: Reaction) -> None:
         alert = self._alerts.alert(reaction.tenant_id, reaction.alert_id)
@@ -106,10 +101,6 @@ class QuarantineReactions:
         except AggregateNotFoundError:
             return False
         return bool(item.active)
-
-    def reset(self) -> None:
-        """Back to the start; replaying acts on nothing already escalated or resolved."""
-        tracking.reset(self._conn, NAME)
 
     def close(self) -> None:
         self._alerts.close()

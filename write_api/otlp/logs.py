@@ -31,6 +31,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 
 from commands.ingest.messages import Receipt, RecordTelemetry, TelemetryItem
+from domain.privacy.redaction import Memo
 from domain.sessions.errors import TelemetryRecordInvalidError
 from domain.sessions.telemetry import TelemetryFacts
 from infra.access.principal import tenant_of
@@ -73,8 +74,9 @@ async def receive_logs(gate: IngestGate, call: Call) -> Answer:
         await gate.refuse(call, ENDPOINT, tenant_id, received_at, body, error.reason,
                           error.detail, status=error.status, **error.extra)  # fmt: skip
     read = _read(export)
+    memo: Memo = {}  # the standard attributes repeat in every record: scan each string once
     screened = [
-        await gate.screener.screen_hook(payload, text, None, None, size=len(text))
+        await gate.screener.screen_hook(payload, text, None, None, size=len(text), memo=memo)
         for _, payload in read.records
         for text in (_dumps(payload),)
     ]

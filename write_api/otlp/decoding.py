@@ -51,7 +51,7 @@ def media_type(content_type: str | None) -> str:
         raise OtlpRefusedError(
             415, "unsupported_media_type",
             f"Content-Type {kind or '(none)'} is not supported; send {' or '.join(SUPPORTED)}",
-            supported=list(SUPPORTED),
+            accepted=list(SUPPORTED),
         )  # fmt: skip
     return kind
 
@@ -65,7 +65,7 @@ def inflate(body: bytes, content_encoding: str | None, limit: int) -> bytes:
         raise OtlpRefusedError(
             415, "unsupported_encoding",
             f"Content-Encoding {encoding} is not supported; send gzip or none",
-            supported=["gzip", "identity"],
+            accepted=["gzip", "identity"],
         )  # fmt: skip
     inflater = zlib.decompressobj(wbits=31)  # gzip framing only
     try:

@@ -35,7 +35,7 @@ from pebble import ProcessFuture, ProcessPool
 
 from domain.privacy.budget import Budget, ScreeningBudgetExceededError
 from domain.privacy.detectors import redact
-from domain.privacy.redaction import UNSCREENED_MARKER
+from domain.privacy.redaction import UNSCREENED_MARKER, Memo
 from domain.privacy.screening import Screened, screen_hook
 from domain.sessions.ruling import Ruling
 from infra.metrics import SCREENING
@@ -109,12 +109,14 @@ class ScreeningPool:
     async def screen_hook(
         self, payload: dict[str, Any], payload_text: str | None,
         context: dict[str, Any] | None, ruling: Ruling | None, *, size: int,
+        memo: Memo | None = None,
     ) -> Screened:  # fmt: skip
-        """``size``: the body's length, which decides whether to try on the loop first."""
+        """``size``: the body's length, which decides whether to try on the loop first;
+        ``memo``: shared by payloads screened together (on the loop only)."""
         deadline = self.clock() + self.budget
         if size <= self.inline_chars:
             inline = Budget(self.clock, min(deadline, self.clock() + self.inline))
-            screened = screen_hook(payload, payload_text, context, ruling, inline)
+            screened = screen_hook(payload, payload_text, context, ruling, inline, memo)
             if not inline.exceeded or self.clock() >= deadline:
                 SCREENING.labels("inline", _outcome(inline.exceeded)).inc()
                 return screened

@@ -14,11 +14,12 @@ from write_api.controllers.audit import AuditController
 from write_api.controllers.claude_code import ClaudeCodeHooksController
 from write_api.controllers.envelopes import EnvelopesController
 from write_api.controllers.guardrails import GuardrailsController
+from write_api.controllers.otlp import OtlpController
 from write_api.controllers.privacy import PrivacyController
 
 
 def write_handlers() -> list[Any]:
     return [
         ClaudeCodeHooksController, EnvelopesController, GuardrailsController, AccessController,
-        PrivacyController, AuditController, AlertsController,
+        PrivacyController, AuditController, AlertsController, OtlpController,
     ]  # fmt: skip

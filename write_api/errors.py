@@ -4,11 +4,12 @@
     ├── 400 a body we cannot record (reason: invalid_json, invalid_utf8, invalid_unicode,
     │       duplicate_keys, nesting_too_deep, non_finite_number, number_out_of_range,
     │       not_an_object, invalid_hook, missing_fields, invalid_envelope,
-    │       invalid_idempotency_key)
+    │       invalid_idempotency_key, invalid_otlp, invalid_gzip)
     │   invalid_rule, invalid_command (guardrail commands)
     ├── 404 rule_not_found, session_not_found, key_not_found, alert_not_found
     ├── 409 conflict (rule exists, target not quarantined)
     ├── 413 too_large
+    ├── 415 unsupported_media_type, unsupported_encoding (OTLP)
     ├── 422 idempotency_key_reused
     └── 503 overloaded | unavailable (nothing was appended; safe to retry)
 
@@ -36,6 +37,10 @@ TITLES = {
     "missing_fields": "The envelope misses required fields",
     "invalid_envelope": "The envelope is not a send_event.py envelope",
     "invalid_idempotency_key": "The Idempotency-Key header is not usable",
+    "invalid_otlp": "The body is not an OTLP export of this signal",
+    "invalid_gzip": "The gzip body cannot be inflated",
+    "unsupported_media_type": "This Content-Type is not supported",
+    "unsupported_encoding": "This Content-Encoding is not supported",
     "too_large": "The body is larger than this server accepts",
     "idempotency_key_reused": "The Idempotency-Key was used for a different request",
     "invalid_rule": "The rule definition is not valid",

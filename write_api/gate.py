@@ -40,7 +40,7 @@ from commands.ingest.group_commit import (
     IngestOverloadedError,
     IngestStoppedError,
 )
-from commands.ingest.messages import Receipt, RecordHook
+from commands.ingest.messages import Command, Receipt, RecordHook, RecordTelemetry
 from commands.ingest.service import IngestConflictError
 from domain.privacy.screening import Screened
 from domain.sessions.errors import HookPayloadInvalidError
@@ -114,7 +114,7 @@ class IngestGate:
         every ingest surface. Raises ``IngestRefusedError`` (a problem document) otherwise."""
         received_at, started = self.clock(), time.perf_counter()
         tenant_id = tenant_of(call, self.tenant_id)
-        body = await self._body(call, door.endpoint, tenant_id, received_at)
+        body = await self.read_body(call, door.endpoint, tenant_id, received_at)
         payload: dict[str, Any]
         text: str | None
         context: dict[str, Any] | None = None
@@ -126,13 +126,13 @@ class IngestGate:
                 (payload, context), text = door.unwrap(payload), None
             facts = HookFacts.from_payload(payload)
         except BodyRejectedError as error:
-            await self._refuse(call, door.endpoint, tenant_id, received_at, body, error.reason,
+            await self.refuse(call, door.endpoint, tenant_id, received_at, body, error.reason,
                                error.detail)  # fmt: skip
         except HookRefusedError as error:
-            await self._refuse(call, door.endpoint, tenant_id, received_at, body, error.reason,
+            await self.refuse(call, door.endpoint, tenant_id, received_at, body, error.reason,
                                error.detail, **error.extra)  # fmt: skip
         except HookPayloadInvalidError as error:
-            await self._refuse(call, door.endpoint, tenant_id, received_at, body, "invalid_hook",
+            await self.refuse(call, door.endpoint, tenant_id, received_at, body, "invalid_hook",
                                "; ".join(error.problems), problems=error.problems)  # fmt: skip
         key = self._idempotency_key(call)
         # The ruling sees the original (a rule on ``.env`` must see the path); what is stored,
@@ -151,13 +151,13 @@ class IngestGate:
             reply=b"" if door.reply is None else door.reply(screened.ruling),
             ruling=screened.ruling,
             redacted=screened.kinds,
-            sealed=await self._seal(tenant_id, facts.session_id, screened),
+            sealed=(await self.seal(tenant_id, [(facts.session_id, screened)]))[0],
         )
-        receipt = await self._record(command)
+        receipt = await self.record(command)
         reply = receipt.reply if door.receipt_body is None else door.receipt_body(receipt, facts)
         return receipt_answer(receipt, reply, started, screened.ruling)
 
-    async def _body(
+    async def read_body(
         self, call: Call, endpoint: str, tenant_id: str, received_at: datetime
     ) -> bytes:
         """The body within the size limit, or it is quarantined and refused (413)."""
@@ -182,7 +182,7 @@ class IngestGate:
             )  # fmt: skip
         return key
 
-    async def _record(self, command: RecordHook) -> Receipt:
+    async def record(self, command: Command) -> Receipt:
         """Waits for the group commit to make the command durable."""
         INGEST_QUEUE.set(self.committer.queued)
         try:
@@ -206,28 +206,41 @@ class IngestGate:
         if receipt.replayed:
             INGEST_REPLAYED.inc()
         else:
-            INGESTED_EVENTS.labels(command.source).inc()
+            records = len(command.items) if isinstance(command, RecordTelemetry) else 1
+            INGESTED_EVENTS.labels(command.source).inc(records)
         return receipt
 
-    async def _seal(self, tenant_id: str, session_id: str, screened: Screened) -> str | None:
-        if not screened.originals or self.sealer is None:
-            return None
+    async def seal(self, tenant_id: str, screened: list[tuple[str, Screened]]) -> list[str | None]:
+        """Each (session id, screened body)'s originals sealed with its session's key, in one
+        trip off the event loop (None: nothing to seal, or the session was erased)."""
+        if self.sealer is None or not any(found.originals for _, found in screened):
+            return [None] * len(screened)
+        sealer = self.sealer
+
+        def seal_all() -> list[str | None]:
+            sealed: list[str | None] = []
+            for session_id, found in screened:
+                try:
+                    sealed.append(
+                        sealer.seal(tenant_id, session_id, found.originals_json())
+                        if found.originals else None
+                    )  # fmt: skip
+                except KeyDestroyedError:
+                    sealed.append(None)  # the session was erased: its originals are not kept
+            return sealed
+
         try:
-            return await asyncio.to_thread(
-                self.sealer.seal, tenant_id, session_id, screened.originals_json()
-            )
-        except KeyDestroyedError:
-            return None  # the session was erased: its originals are not kept any more
+            return await asyncio.to_thread(seal_all)
         except Exception as error:  # noqa: BLE001 - any keyring failure refuses the hook
             # Never store what we could not seal, and never store it in the clear.
-            log.warning("cannot seal originals of %s: %s", session_id, error)
+            log.warning("cannot seal originals for %s: %s", tenant_id, error)
             INGEST_REJECTED.labels("keyring_unavailable").inc()
             raise IngestRefusedError(
                 503, "unavailable", "the keyring could not seal personal data; retry later",
                 headers={"Retry-After": "2"},
             ) from None  # fmt: skip
 
-    async def _refuse(
+    async def refuse(
         self,
         call: Call,
         endpoint: str,
@@ -240,7 +253,7 @@ class IngestGate:
         status: int = 400,
         **extra: Any,
     ) -> NoReturn:
-        """Keeps the body in quarantine, then raises the problem."""
+        """Keeps the body (redacted) in quarantine, then raises the problem."""
         INGEST_REJECTED.labels(reason).inc()
         kept = await self.screener.redact_text(body.decode("utf-8", errors="replace"))
         await self.quarantine.keep(

@@ -46,6 +46,10 @@ QUARANTINE = obj(
     id=STRING, kind=Schema(type=OpenAPIType.STRING, enum=["session", "agent"]),
     mode=Schema(type=OpenAPIType.STRING, enum=["ask", "deny"]), reason=STRING,
 )  # fmt: skip
+OTLP_LOGS = obj(
+    resourceLogs=Schema(type=OpenAPIType.ARRAY, items=OBJECT,
+                        description="OTLP/JSON ExportLogsServiceRequest (or send protobuf)"),
+)  # fmt: skip
 NOTE = obj(note=Schema(type=OpenAPIType.STRING, max_length=2_000))
 
 
@@ -62,4 +66,4 @@ def with_body(schema: Schema, *, required: bool = True, yaml: bool = False) -> t
     return WithBody
 
 
-__all__ = ["ENVELOPE", "HOOK", "MODE", "NOTE", "QUARANTINE", "RULE", "with_body"]
+__all__ = ["ENVELOPE", "HOOK", "MODE", "NOTE", "OTLP_LOGS", "QUARANTINE", "RULE", "with_body"]

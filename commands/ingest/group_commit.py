@@ -20,21 +20,21 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from commands.ingest.messages import Receipt, RecordHook
+from commands.ingest.messages import Command, Receipt
 
-RecordBatch = Callable[[Sequence[RecordHook]], Awaitable[list[Receipt]]]
+RecordBatch = Callable[[Sequence[Command]], Awaitable[list[Receipt]]]
 BatchObserver = Callable[[int, float], None]
 """Called after each committed batch with its size and its commit time in seconds."""
 
 
 def in_thread(
-    record: Callable[[Sequence[RecordHook]], list[Receipt]],
+    record: Callable[[Sequence[Command]], list[Receipt]],
 ) -> tuple[RecordBatch, Callable[[], None]]:
     """Runs a blocking recorder (the Ingestor) in one dedicated thread; returns the async
     recorder and a function that shuts the thread down."""
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-commit")
 
-    async def run(commands: Sequence[RecordHook]) -> list[Receipt]:
+    async def run(commands: Sequence[Command]) -> list[Receipt]:
         return await asyncio.get_running_loop().run_in_executor(executor, record, commands)
 
     return run, lambda: executor.shutdown(wait=True)
@@ -48,7 +48,7 @@ class IngestStoppedError(Exception):
     """The writer is shutting down and takes no new work."""
 
 
-_Item = tuple[RecordHook, "asyncio.Future[Receipt]"]
+_Item = tuple[Command, "asyncio.Future[Receipt]"]
 
 
 class GroupCommitter:
@@ -86,11 +86,11 @@ class GroupCommitter:
     def queued(self) -> int:
         return self._queue.qsize()
 
-    async def submit(self, command: RecordHook) -> Receipt:
+    async def submit(self, command: Command) -> Receipt:
         """Returns once the command's events are committed (or raises why not)."""
         return await self.enqueue(command)
 
-    def enqueue(self, command: RecordHook) -> asyncio.Future[Receipt]:
+    def enqueue(self, command: Command) -> asyncio.Future[Receipt]:
         """Queues a command now; the future resolves once it is committed."""
         if not self._accepting:
             raise IngestStoppedError("the writer is shutting down")

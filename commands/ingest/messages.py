@@ -8,6 +8,7 @@ from uuid import UUID
 
 from domain.sessions.hooks import HookFacts
 from domain.sessions.ruling import Ruling
+from domain.sessions.telemetry import TelemetryFacts
 from domain.sessions.values import session_stream_id
 
 
@@ -40,6 +41,42 @@ class RecordHook:
         object.__setattr__(
             self, "stream_id", session_stream_id(self.tenant_id, self.facts.session_id)
         )
+
+    @property
+    def stream_ids(self) -> set[UUID]:
+        return {self.stream_id}
+
+
+@dataclass(frozen=True)
+class TelemetryItem:
+    """One telemetry record, screened: the event it becomes in its session's stream."""
+
+    facts: TelemetryFacts
+    payload_json: str
+    redacted: tuple[str, ...] = ()
+    sealed: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordTelemetry:
+    """Append every record of one telemetry export (an OTLP request) to its session, in
+    order, in one transaction; answer ``reply`` once durable."""
+
+    tenant_id: str
+    items: tuple[TelemetryItem, ...]
+    received_at: datetime
+    source: str
+    """Which door it came through: ``otlp-logs``."""
+    status: int = 200
+    reply: bytes = b""
+
+    @property
+    def stream_ids(self) -> set[UUID]:
+        return {session_stream_id(self.tenant_id, i.facts.session_id) for i in self.items}
+
+
+Command = RecordHook | RecordTelemetry
+"""What the group-commit writer records."""
 
 
 @dataclass(frozen=True)

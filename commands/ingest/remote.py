@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Sequence
 
 from commands.ingest.group_commit import IngestStoppedError
-from commands.ingest.messages import Receipt, RecordHook
+from commands.ingest.messages import Command, Receipt
 from commands.ingest.service import IngestConflictError
 from commands.ingest.wire import (
     WireError,
@@ -36,7 +36,7 @@ class IngestWriterClient:
         self._streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         self._next_id = 0
 
-    async def record(self, commands: Sequence[RecordHook]) -> list[Receipt]:
+    async def record(self, commands: Sequence[Command]) -> list[Receipt]:
         self._next_id += 1
         try:
             reader, writer = await self._connect()

@@ -27,6 +27,7 @@ import random
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -34,7 +35,7 @@ from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.utils import EnvType
 
-from commands.ingest.messages import Receipt, RecordHook
+from commands.ingest.messages import Command, Receipt, RecordHook, RecordTelemetry
 from commands.store.application import EventStoreApplication
 from commands.store.replies import CanPrefetch, IdempotencyRecord, StoredReply
 from domain.sessions.aggregate import AgentSession
@@ -70,29 +71,31 @@ class Ingestor(EventStoreApplication):
     def log_store(self) -> CanPrefetch:
         return cast(CanPrefetch, self.recorder)
 
-    def record(self, commands: Sequence[RecordHook]) -> list[Receipt]:
-        """Appends every command's event durably; one receipt per command, in order."""
+    def record(self, commands: Sequence[Command]) -> list[Receipt]:
+        """Appends every command's events durably; one receipt per command, in order."""
+        streams = {stream_id for command in commands for stream_id in command.stream_ids}
         for attempt in range(1, self._max_attempts + 1):
             try:
-                return self._record_once(commands)
+                return self._record_once(commands, streams)
             except IntegrityError:
                 log.info("ingest batch lost a race with another writer (attempt %d)", attempt)
-                self._forget(c.stream_id for c in commands)
+                self._forget(streams)
                 # Back off a little, randomly, so racing replicas stop colliding.
                 time.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311 - jitter, not crypto
             except BaseException:
-                self._forget(c.stream_id for c in commands)
+                self._forget(streams)
                 raise
         raise IngestConflictError(f"gave up after {self._max_attempts} attempts")
 
-    def _record_once(self, commands: Sequence[RecordHook]) -> list[Receipt]:
-        keys = sorted({(c.tenant_id, c.idempotency_key) for c in commands if c.idempotency_key})
-        sessions, stored = self._load({c.stream_id for c in commands}, keys)
+    def _record_once(self, commands: Sequence[Command], streams: set[UUID]) -> list[Receipt]:
+        hooks = [c for c in commands if isinstance(c, RecordHook)]
+        keys = sorted({(c.tenant_id, c.idempotency_key) for c in hooks if c.idempotency_key})
+        sessions, stored = self._load(streams, keys)
         receipts: list[Receipt | None] = [None] * len(commands)
         first_with_key: dict[tuple[str, str], int] = {}
         todo: list[int] = []
         for index, command in enumerate(commands):
-            if command.idempotency_key:
+            if isinstance(command, RecordHook) and command.idempotency_key:
                 key = (command.tenant_id, command.idempotency_key)
                 if key in stored:
                     receipts[index] = _replayed(stored[key], command)
@@ -105,12 +108,12 @@ class Ingestor(EventStoreApplication):
         last_event: dict[int, tuple[UUID, int]] = {}
         for index in todo:
             command = commands[index]
-            session = sessions.get(command.stream_id)
-            if session is None:
-                session = AgentSession.open(
-                    command.tenant_id, command.facts.session_id, command.received_at
-                )
-                sessions[command.stream_id] = session
+            if isinstance(command, RecordTelemetry):
+                last_event[index] = _record_telemetry(command, sessions)
+                continue
+            session = _session(
+                sessions, command.tenant_id, command.facts.session_id, command.received_at
+            )
             session.record(
                 command.facts,
                 command.payload_json,
@@ -128,26 +131,29 @@ class Ingestor(EventStoreApplication):
         due = [s for s in touched if self._snapshot_due(s)]
         records = [
             IdempotencyRecord(
-                tenant_id=commands[i].tenant_id,
-                key=str(commands[i].idempotency_key),
-                request_sha256=commands[i].request_sha256,
-                status=commands[i].status,
-                reply=commands[i].reply,
+                tenant_id=hook.tenant_id,
+                key=str(hook.idempotency_key),
+                request_sha256=hook.request_sha256,
+                status=hook.status,
+                reply=hook.reply,
                 stream_id=last_event[i][0],
                 version=last_event[i][1],
-                created_at=commands[i].received_at,
+                created_at=hook.received_at,
             )
             for i in todo
-            if commands[i].idempotency_key
+            if isinstance(hook := commands[i], RecordHook) and hook.idempotency_key
         ]
         # EventStore.put, not Application.save: save() type-checks every aggregate against
         # typing Protocols (slow on Python 3.11) and we keep our own cache and snapshots.
         pending = [event for session in touched for event in session.collect_events()]
         recordings = self.events.put(pending, idempotency=records) if pending else []
-        positions = {
-            (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
-            for r in recordings
-        }
+        positions: dict[tuple[UUID, int], int] = {}
+        for r in recordings:
+            # A telemetry command's receipt names its last event: the highest position of all.
+            positions[(r.domain_event.originator_id, r.domain_event.originator_version)] = (
+                r.notification.id
+            )
+        positions[_LAST] = max(positions.values(), default=0)
         for session in sessions.values():
             self._remember(session)
         self._snapshot(due)
@@ -157,10 +163,11 @@ class Ingestor(EventStoreApplication):
             recorded[index] = Receipt(command.status, command.reply, positions[last_event[index]])
             receipts[index] = recorded[index]
         for index, command in enumerate(commands):
-            if receipts[index] is None:
+            if receipts[index] is None and isinstance(command, RecordHook):
                 key = (command.tenant_id, str(command.idempotency_key))
                 first = first_with_key[key]
-                receipts[index] = _same_key_again(commands[first], recorded[first], command)
+                receipts[index] = _same_key_again(cast(RecordHook, commands[first]),
+                                                  recorded[first], command)  # fmt: skip
         return [r for r in receipts if r is not None]
 
     def _load(
@@ -216,3 +223,32 @@ def _same_key_again(first: RecordHook, answered: Receipt, command: RecordHook) -
     if first.request_sha256 != command.request_sha256:
         return Receipt(422, b"", None, replayed=True, problem=KEY_REUSED)
     return Receipt(answered.status, answered.reply, answered.position, replayed=True)
+
+
+_LAST = (UUID(int=0), 0)
+"""Stands for "the batch's last event" (telemetry receipts name the highest position)."""
+
+
+def _session(
+    sessions: dict[UUID, AgentSession], tenant_id: str, session_id: str, at: datetime
+) -> AgentSession:
+    """The session's aggregate, its stream opened when the session is new."""
+    stream_id = AgentSession.create_id(tenant_id, session_id)
+    session = sessions.get(stream_id)
+    if session is None:
+        session = sessions[stream_id] = AgentSession.open(tenant_id, session_id, at)
+    return session
+
+
+def _record_telemetry(
+    command: RecordTelemetry, sessions: dict[UUID, AgentSession]
+) -> tuple[UUID, int]:
+    """Applies every record of the export to its session, in order."""
+    for item in command.items:
+        session = _session(sessions, command.tenant_id, item.facts.session_id,
+                           command.received_at)  # fmt: skip
+        session.record_telemetry(
+            item.facts, item.payload_json, received_at=command.received_at,
+            source=command.source, redacted=item.redacted, sealed=item.sealed,
+        )  # fmt: skip
+    return _LAST

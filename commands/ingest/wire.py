@@ -1,6 +1,8 @@
 """The ingest writer's wire format: length-prefixed msgpack frames over a Unix socket.
 
-A request frame is ``[request_id, [command, ...]]``; the answer is ``[request_id, [receipt or
+A request frame is ``[request_id, kinds, [hook, ...], [telemetry, ...]]``, ``kinds`` saying
+in which order the two kinds of command came (``h`` or ``t`` each: msgspec decodes no union
+of two dataclasses); the answer is ``[request_id, [receipt or
 error, ...]]``, one entry per command, in order; an error is ``[error class name, message]``
 where the writer could not record that command.
 
@@ -16,11 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import struct
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import msgspec
 
-from commands.ingest.messages import Receipt, RecordHook
+from commands.ingest.messages import Command, Receipt, RecordHook, RecordTelemetry
 
 _LENGTH = struct.Struct(">I")
 MAX_FRAME = 256 * 1024 * 1024
@@ -29,7 +31,7 @@ Failure = tuple[str, str]
 """(error class name, message) for a command the writer could not record."""
 
 _encoder = msgspec.msgpack.Encoder()
-_commands = msgspec.msgpack.Decoder(tuple[int, list[RecordHook]])
+_commands = msgspec.msgpack.Decoder(tuple[int, str, list[RecordHook], list[RecordTelemetry]])
 _receipts = msgspec.msgpack.Decoder(tuple[int, list[Receipt | Failure]])
 
 
@@ -37,15 +39,26 @@ class WireError(Exception):
     """The other side sent something that is not a frame of this protocol."""
 
 
-def encode_commands(request_id: int, commands: Sequence[RecordHook]) -> bytes:
-    return _encoder.encode((request_id, commands))
+def encode_commands(request_id: int, commands: Sequence[Command]) -> bytes:
+    kinds = "".join("h" if isinstance(c, RecordHook) else "t" for c in commands)
+    hooks = [c for c in commands if isinstance(c, RecordHook)]
+    telemetry = [c for c in commands if isinstance(c, RecordTelemetry)]
+    return _encoder.encode((request_id, kinds, hooks, telemetry))
 
 
-def decode_commands(frame: bytes) -> tuple[int, list[RecordHook]]:
+def decode_commands(frame: bytes) -> tuple[int, list[Command]]:
     try:
-        return _commands.decode(frame)
+        request_id, kinds, hooks, telemetry = _commands.decode(frame)
     except msgspec.DecodeError as error:  # ValidationError (a wrong type) is one too
         raise WireError(f"not a command frame: {error}") from None
+    if (
+        kinds.count("h") != len(hooks)
+        or kinds.count("t") != len(telemetry)
+        or (len(kinds) != len(hooks) + len(telemetry))
+    ):
+        raise WireError("not a command frame: its kinds do not match its commands")
+    each: dict[str, Iterator[Command]] = {"h": iter(hooks), "t": iter(telemetry)}
+    return request_id, [next(each[kind]) for kind in kinds]
 
 
 def encode_receipts(request_id: int, outcomes: Sequence[Receipt | BaseException]) -> bytes:

@@ -41,11 +41,17 @@ def _pointer(parts: list[str]) -> str:
     return "".join("/" + p.replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def redact_document(value: Any, budget: Budget = UNLIMITED) -> Redaction:
+Memo = dict[str, tuple[str, frozenset[str]]]
+"""A string -> its redacted text and the kinds found: shared by documents screened together
+(an OTLP export's records repeat the same attributes), so each distinct string is scanned once."""
+
+
+def redact_document(value: Any, budget: Budget = UNLIMITED, memo: Memo | None = None) -> Redaction:
     """Every string value redacted; what ``budget`` leaves no time for becomes unscreened.
 
     Short strings (ids, names, paths, commands) are screened before long ones (tool output),
     so a body too big for the budget loses its long text to the seal, not its small fields.
+    ``memo`` answers strings already screened (and learns the others).
     """
     result = Redaction(value)
     texts = _strings(value, [])
@@ -57,13 +63,23 @@ def redact_document(value: Any, budget: Budget = UNLIMITED) -> Redaction:
         # Most documents hold nothing to redact: one scan over all their short text (lines
         # cannot be crossed by any finding the per-string scan would make) answers that at a
         # fraction of the cost of scanning each string on its own.
-        if short and not find("\n".join(texts[i] for i in short), budget):
+        if memo is not None:
+            unseen = [texts[i] for i in short if texts[i] not in memo]
+            if unseen and not find("\n".join(unseen), budget):
+                memo.update((text, (text, frozenset())) for text in unseen)
+        elif short and not find("\n".join(texts[i] for i in short), budget):
             position = len(short)
         while position < len(order):
-            redacted, findings = redact(texts[order[position]], budget)
-            if findings:
-                replaced[order[position]] = redacted
-                result.kinds.update(f.kind for f in findings)
+            text = texts[order[position]]
+            known = memo.get(text) if memo is not None else None
+            if known is None:
+                redacted, findings = redact(text, budget)
+                known = (redacted, frozenset(f.kind for f in findings))
+                if memo is not None:
+                    memo[text] = known
+            if known[1]:
+                replaced[order[position]] = known[0]
+                result.kinds.update(known[1])
             position += 1
     except ScreeningBudgetExceededError:
         for index in order[position:]:

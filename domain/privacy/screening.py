@@ -16,7 +16,7 @@ from typing import Any
 
 from domain.privacy.budget import UNLIMITED, Budget, ScreeningBudgetExceededError
 from domain.privacy.detectors import redact
-from domain.privacy.redaction import UNSCREENED, UNSCREENED_MARKER, redact_document
+from domain.privacy.redaction import UNSCREENED, UNSCREENED_MARKER, Memo, redact_document
 from domain.sessions.ruling import Ruling
 
 
@@ -48,10 +48,12 @@ def screen_hook(
     context: dict[str, Any] | None = None,
     ruling: Ruling | None = None,
     budget: Budget = UNLIMITED,
+    memo: Memo | None = None,
 ) -> Screened:
     """Redacts ruling, context and payload (in that order: the smallest first, so a body too
     big for ``budget`` loses its payload text to the seal, never the ruling's reason);
-    ``payload_text`` is the payload as received."""
+    ``payload_text`` is the payload as received; ``memo`` is shared by payloads screened
+    together (see ``redact_document``)."""
     kinds: set[str] = set()
     originals: dict[str, dict[str, str]] = {}
     if ruling is not None:
@@ -63,7 +65,7 @@ def screen_hook(
             kinds |= found.kinds
             originals["context"] = found.originals
         context_json = _dumps(found.value)
-    found = redact_document(payload, budget)
+    found = redact_document(payload, budget, memo)
     if found.changed:
         kinds |= found.kinds
         originals["payload"] = found.originals

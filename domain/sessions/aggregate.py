@@ -31,6 +31,7 @@ from domain.audit.chain import GENESIS, event_digest
 from domain.sessions.attribution import Attributed, SubagentWindows
 from domain.sessions.hooks import HookFacts
 from domain.sessions.ruling import Ruling
+from domain.sessions.telemetry import TelemetryFacts
 from domain.sessions.values import Attribution, SessionStatus, session_stream_id
 
 
@@ -134,6 +135,49 @@ class AgentSession(Aggregate):
         def apply(self, aggregate: AgentSession) -> None:
             aggregate.erased = True
             aggregate.head_hash = event_digest(self)
+
+    class TelemetryRecorded(Aggregate.Event):
+        """Base of the agent's own telemetry (one OTLP log record); not triggered itself.
+
+        ``occurred_at`` is when the agent says it happened (None: it did not say); the event's
+        timestamp is, as for hooks, when Observatory received it. ``payload_json`` is the whole
+        record (body, attributes, resource, scope), screened like a hook's payload.
+        """
+
+        tenant_id: str
+        session_id: str
+        event_name: str
+        prompt_id: str | None
+        occurred_at: datetime | None
+        source: str
+        prev_hash: str
+        payload_json: str
+        redacted: list[str]
+        sealed: str | None
+
+        def apply(self, aggregate: AgentSession) -> None:
+            aggregate.head_hash = event_digest(self)
+
+    class ModelCallRecorded(TelemetryRecorded):
+        """One call to the model (``claude_code.api_request`` or ``api_error``): its tokens by
+        type and its cost. ``input_tokens`` excludes cache tokens (Claude Code's convention);
+        ``user_id`` is the account, ``team`` the owner's team from the resource attributes."""
+
+        model: str | None
+        input_tokens: int
+        output_tokens: int
+        cache_read_tokens: int
+        cache_creation_tokens: int
+        cost_usd: float
+        duration_ms: float | None
+        error: str | None
+        user_id: str | None
+        organization_id: str | None
+        team: str | None
+
+    class TelemetryObserved(TelemetryRecorded):
+        """Any other telemetry record (``user_prompt``, ``tool_result``, ``tool_decision``…),
+        kept whole."""
 
     # One class per known hook kind (see domain.sessions.hooks.KNOWN_HOOKS).
     class Started(HookRecorded):
@@ -312,6 +356,42 @@ class AgentSession(Aggregate):
                 duration_ms=facts.duration_ms,
             )
         self.trigger_event(event_class, timestamp=received_at, **fields)
+
+    def record_telemetry(
+        self,
+        facts: TelemetryFacts,
+        payload_json: str,
+        *,
+        received_at: datetime,
+        source: str,
+        redacted: tuple[str, ...] = (),
+        sealed: str | None = None,
+    ) -> None:
+        """Records one telemetry record of this session (``payload_json`` already redacted)."""
+        fields: dict[str, Any] = {
+            "tenant_id": self.tenant_id,
+            "session_id": self.session_id,
+            "event_name": facts.event_name,
+            "prompt_id": facts.prompt_id,
+            "occurred_at": facts.occurred_at,
+            "source": source,
+            "prev_hash": self.head_hash,
+            "payload_json": payload_json,
+            "redacted": sorted(redacted),
+            "sealed": None if self.erased else sealed,
+        }
+        if facts.usage is None:
+            self.trigger_event(AgentSession.TelemetryObserved, timestamp=received_at, **fields)
+            return
+        usage = facts.usage
+        self.trigger_event(
+            AgentSession.ModelCallRecorded, timestamp=received_at, **fields,
+            model=usage.model, input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens, cache_read_tokens=usage.cache_read_tokens,
+            cache_creation_tokens=usage.cache_creation_tokens, cost_usd=usage.cost_usd,
+            duration_ms=usage.duration_ms, error=usage.error, user_id=facts.user_id,
+            organization_id=facts.organization_id, team=facts.team,
+        )  # fmt: skip
 
     def erase(self, by: str, reason: str, *, at: datetime) -> None:
         """Records that the session's data key was destroyed (crypto-shredding)."""

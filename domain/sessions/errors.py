@@ -1,7 +1,8 @@
 """Errors of the sessions context.
 
 SessionError
-└── HookPayloadInvalidError   the body is JSON but not a hook we can record
+├── HookPayloadInvalidError         the body is JSON but not a hook we can record
+└── TelemetryRecordInvalidError     an OTLP log record we cannot join to a session
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ class SessionError(Exception):
 
 class HookPayloadInvalidError(SessionError):
     """A hook payload breaks the contract; ``problems`` lists each field and what is wrong."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+class TelemetryRecordInvalidError(SessionError):
+    """A telemetry record misses or mistypes what we rely on; ``problems`` says which."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems

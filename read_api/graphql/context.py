@@ -20,6 +20,7 @@ from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.guardrails.queries import GuardrailQueries
 from projections.live_state.queries import LiveStateQueries
 from projections.session_timeline.queries import SessionTimelineQueries
+from projections.usage.queries import UsageQueries
 from read_api.graphql.budget import ResponseBudget
 from read_api.graphql.loaders.recent_events_by_session import RecentEventsBySessionLoader
 from read_api.graphql.loaders.subagents_by_session import SubagentsBySessionLoader
@@ -66,6 +67,7 @@ class ReadSide:
     alerts: AlertQueries | None = None
     alert_actions: CanActOnAlerts | None = None
     """None: this process takes no alert commands (the mutations answer with an error)."""
+    usage: UsageQueries | None = None
 
 
 class ReadContext(BaseContext, kw_only=True):

@@ -21,6 +21,7 @@ from read_api.graphql.resolvers import guardrails as guardrail_resolvers
 from read_api.graphql.resolvers import live as live_resolvers
 from read_api.graphql.resolvers import metrics as metric_resolvers
 from read_api.graphql.resolvers import sessions as session_resolvers
+from read_api.graphql.resolvers import usage as usage_resolvers
 from read_api.graphql.types.alerts import Alert, AlertFilter, ModelKind, ModelVersion
 from read_api.graphql.types.analytics import (
     AgentActivity,
@@ -42,6 +43,7 @@ from read_api.graphql.types.metrics import MetricDimension, MetricPoint, Metrics
 from read_api.graphql.types.mutation import Mutation
 from read_api.graphql.types.paging import Connection
 from read_api.graphql.types.session import POSITION_SCALAR, Position, Session, SessionFilter
+from read_api.graphql.types.usage import Usage, UsageGrouping
 
 
 @strawberry.type
@@ -189,6 +191,26 @@ class Query:
         min_position: Position | None = None,
     ) -> list[MetricPoint]:
         return await metric_resolvers.breakdown(info, by, since, until, filter, first, min_position)
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Tokens by type and cost of the agents' model calls (their own telemetry, "
+        "OTLP logs), per model, session, user, team, minute or day; groups costliest first, "
+        "buckets oldest first.",
+    )
+    async def usage(
+        self,
+        info: ReadInfo,
+        since: datetime,
+        by: UsageGrouping,
+        until: datetime | None = None,
+        session_id: str | None = None,
+        model: str | None = None,
+        first: int = 100,
+        min_position: Position | None = None,
+    ) -> list[Usage]:
+        return await usage_resolvers.usage(info, since, until, by, session_id, model, first,
+                                           min_position)  # fmt: skip
 
     @strawberry.field(
         permission_classes=[CanRead],

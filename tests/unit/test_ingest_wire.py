@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.ingest.messages import Receipt, RecordHook
+from commands.ingest.messages import Receipt, RecordHook, RecordTelemetry, TelemetryItem
 from commands.ingest.remote import IngestWriterClient, WriterUnavailableError
 from commands.ingest.service import IngestConflictError
 from commands.ingest.wire import (
@@ -34,6 +34,7 @@ from commands.ingest.wire import (
 )
 from domain.sessions.hooks import HookFacts
 from domain.sessions.ruling import Ruling
+from domain.sessions.telemetry import ModelUsage, TelemetryFacts
 from domain.sessions.values import ToolName
 from tests.conftest import session_files
 from tests.unit.timeline_fixtures import hook_command
@@ -140,9 +141,10 @@ def test_every_corpus_hook_comes_back_equal():
 
 def test_a_stream_id_in_the_frame_is_computed_again_not_taken():
     command = hook_command('{"session_id": "s", "hook_event_name": "Stop"}', 0)
-    request_id, items = msgspec.msgpack.decode(encode_commands(1, [command]))
+    request_id, kinds, items, telemetry = msgspec.msgpack.decode(encode_commands(1, [command]))
     items[0]["stream_id"] = str(uuid.uuid4())
-    _, (decoded,) = decode_commands(msgspec.msgpack.encode([request_id, items]))
+    frame = msgspec.msgpack.encode([request_id, kinds, items, telemetry])
+    _, (decoded,) = decode_commands(frame)
     assert decoded.stream_id == command.stream_id
 
 
@@ -173,16 +175,16 @@ def _frame_with(path: tuple[str | int, ...], value: object) -> bytes:
     ("path", "value"),
     [
         ((0,), "1"),
-        ((1,), {"not": "a list"}),
-        ((1, 0), [1, 2, 3]),
-        ((1, 0, "tenant_id"), 5),
-        ((1, 0, "facts"), None),
-        ((1, 0, "facts", "tool"), "Read"),
-        ((1, 0, "facts", "duration_ms"), "fast"),
-        ((1, 0, "received_at"), "yesterday"),
-        ((1, 0, "reply"), "not bytes"),
-        ((1, 0, "ruling", "shadow"), [{"a": 1}]),
-        ((1, 0, "redacted"), "email"),
+        ((2,), {"not": "a list"}),
+        ((2, 0), [1, 2, 3]),
+        ((2, 0, "tenant_id"), 5),
+        ((2, 0, "facts"), None),
+        ((2, 0, "facts", "tool"), "Read"),
+        ((2, 0, "facts", "duration_ms"), "fast"),
+        ((2, 0, "received_at"), "yesterday"),
+        ((2, 0, "reply"), "not bytes"),
+        ((2, 0, "ruling", "shadow"), [{"a": 1}]),
+        ((2, 0, "redacted"), "email"),
     ],
     ids=str,
 )
@@ -191,9 +193,28 @@ def test_a_wrong_type_inside_is_a_wire_error(path, value):
         decode_commands(_frame_with(path, value))
 
 
+def test_telemetry_travels_with_hooks_in_their_order():
+    hook = hook_command('{"session_id": "s", "hook_event_name": "Stop"}', 0)
+    facts = TelemetryFacts("s", "claude_code.api_request", "p1", hook.received_at, "u1", None,
+                           "platform", ModelUsage("m", 1, 2, 3, 4, 0.5, 10.0, None))  # fmt: skip
+    telemetry = RecordTelemetry(
+        "default", (TelemetryItem(facts, "{}", ("email",), "sealed"),), hook.received_at, "otlp"
+    )
+    commands = [telemetry, hook, telemetry]
+    assert decode_commands(encode_commands(7, commands)) == (7, commands)
+
+
+def test_kinds_that_do_not_match_the_commands_are_a_wire_error():
+    hook = hook_command('{"session_id": "s", "hook_event_name": "Stop"}', 0)
+    request_id, _, items, telemetry = msgspec.msgpack.decode(encode_commands(1, [hook]))
+    for kinds in ("t", "hh", "", "x"):
+        with pytest.raises(WireError, match="kinds"):
+            decode_commands(msgspec.msgpack.encode([request_id, kinds, items, telemetry]))
+
+
 def test_a_frame_missing_a_field_is_a_wire_error():
     frame = msgspec.msgpack.decode(_frame_with((0,), 1))
-    del frame[1][0]["facts"]
+    del frame[2][0]["facts"]
     with pytest.raises(WireError):
         decode_commands(msgspec.msgpack.encode(frame))
 

@@ -36,7 +36,10 @@ from tests.unit.timeline_fixtures import hook_command
 
 AGGREGATES = (AgentSession, GuardrailPolicy, Intervention, ApiKey, AuditedAction, ModelVersion,
               ModelLineup, Assessment, Alert)  # fmt: skip
-BASES = (AgentSession.HookRecorded, AgentSession.ToolHookRecorded, Assessment.Scored)
+BASES = (
+    AgentSession.HookRecorded, AgentSession.ToolHookRecorded, AgentSession.TelemetryRecorded,
+    Assessment.Scored,
+)  # fmt: skip
 SEALED = "SEALED-ORIGINALS-never-public"
 
 

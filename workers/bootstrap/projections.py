@@ -38,6 +38,9 @@ from projections.live_state.redis import RedisLiveStateView
 from projections.session_timeline import view as timeline
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
+from projections.usage import projection as usage
+from projections.usage.postgres import PostgresUsageView
+from projections.usage.projection import UsageProjection
 from workers.projector import CanProject, CanStoreView
 
 ViewFactory = Callable[[psycopg.Connection[Any], Settings, str], CanStoreView]
@@ -160,6 +163,13 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         " model and tool (PostgreSQL; TimescaleDB when available)",
         AgentMetricsProjection,
         _metrics_view,
+    ),
+    usage.NAME: ProjectionSpec(
+        usage.NAME,
+        "tokens by type and cost of model calls per minute, session, user, team and model"
+        " (the agents' own telemetry; PostgreSQL)",
+        UsageProjection,
+        _postgres(PostgresUsageView),
     ),
     event_analytics.NAME: ProjectionSpec(
         event_analytics.NAME,

@@ -42,6 +42,7 @@ from projections.live_state.projection import NAME as LIVE_STATE
 from projections.live_state.queries import LiveStateQueries
 from projections.queries import PositionQueries
 from projections.session_timeline.queries import SessionTimelineQueries
+from projections.usage.queries import UsageQueries
 from read_api.graphql.context import ReadSide
 from read_api.waiting import PositionWaiter
 from workers.analytics import clickhouse
@@ -125,7 +126,7 @@ async def start_read_side(
         timeline, GuardrailQueries(engine, DEFAULT_RULES), AuditLogQueries(engine),
         waiter, settings.tenant, AgentMetricsQueries(engine), live,
         analytics(settings), settings.min_position_timeout_seconds,
-        AlertQueries(engine), app.state.alert_actions,
+        AlertQueries(engine), app.state.alert_actions, UsageQueries(engine),
     )  # fmt: skip
 
 

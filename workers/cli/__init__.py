@@ -24,6 +24,7 @@ from workers.cli.sessions import sessions
 from workers.cli.shim import hook
 from workers.cli.stream import relay, stream
 from workers.cli.up import up
+from workers.cli.usage import usage
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, wanted: bool) -> None:
@@ -55,6 +56,7 @@ def main() -> None:
 
 
 main.add_command(up)
+main.add_command(usage)
 main.add_command(serve)
 main.add_command(project)
 main.add_command(migrate)

@@ -138,6 +138,30 @@ class PublicEvent:
     fields: dict[str, Schema] = field(default_factory=dict)
 
 
+TELEMETRY_FIELDS: dict[str, Schema] = {
+    "event_name": _doc(STR, "The telemetry event (claude_code.api_request, …)."),
+    "prompt_id": _doc(STR_OR_NULL, "Joins the hooks' prompt_id."),
+    "occurred_at": _doc(DATETIME_OR_NULL, "When the agent says it happened."),
+    "source": _doc(STR, "Door it came through: otlp-logs."),
+    "payload": _doc(OBJECT, "The whole log record (body, attributes, resource), redacted."),
+    "redacted": _doc(STR_LIST, "Kinds of data replaced by [REDACTED:<kind>] markers."),
+}
+MODEL_CALL_FIELDS: dict[str, Schema] = {
+    **TELEMETRY_FIELDS,
+    "model": STR_OR_NULL,
+    "input_tokens": _doc(INT, "Input tokens, cache excluded (Claude Code's convention)."),
+    "output_tokens": INT,
+    "cache_read_tokens": INT,
+    "cache_creation_tokens": INT,
+    "cost_usd": _doc(NUMBER, "Claude Code's estimate, in US dollars."),
+    "duration_ms": NUMBER_OR_NULL,
+    "error": _doc(STR_OR_NULL, "The API error, for api_error records."),
+    "user_id": _doc(STR_OR_NULL, "user.account_uuid (else user.id)."),
+    "organization_id": STR_OR_NULL,
+    "team": _doc(STR_OR_NULL, "The team resource attribute (OTEL_RESOURCE_ATTRIBUTES)."),
+}
+
+
 def _hook_spec(class_name: str) -> PublicEvent:
     cls = getattr(AgentSession, class_name)
     hooks = [hook for hook, name in KNOWN_HOOKS.items() if name == class_name]
@@ -212,6 +236,12 @@ _OTHERS = [
          "shadow": _doc({"type": "array", "items": OBJECT}, "What shadow rules would decide."),
          "intervention": STR_OR_NULL},
     ),
+    PublicEvent("model_call_recorded", AgentSession.ModelCallRecorded,
+                "One call to the model from the agent's own telemetry (claude_code.api_request "
+                "or api_error): tokens by type, cost, latency.", MODEL_CALL_FIELDS),
+    PublicEvent("telemetry_observed", AgentSession.TelemetryObserved,
+                "Any other telemetry record of the agent (user_prompt, tool_result, "
+                "tool_decision…), kept whole.", TELEMETRY_FIELDS),
     PublicEvent(
         "session_erased", AgentSession.Erased,
         "The session's data key was destroyed (its sealed originals are gone).",

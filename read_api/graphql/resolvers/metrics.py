@@ -20,7 +20,7 @@ class MetricsRangeError(ValueError):
     """since/until out of order or too far apart."""
 
 
-def _range(since: datetime, until: datetime | None) -> tuple[datetime, datetime]:
+def time_range(since: datetime, until: datetime | None) -> tuple[datetime, datetime]:
     until = until or datetime.now(UTC)
     if since.tzinfo is None or until.tzinfo is None:
         raise MetricsRangeError("give times with a zone, e.g. 2026-11-27T10:00:00Z")
@@ -37,7 +37,7 @@ def _where(f: MetricsFilter | None) -> Where:
 async def series(info: ReadInfo, since: datetime, until: datetime | None, step: MetricStep,
                  filter: MetricsFilter | None,
                  min_position: int | None) -> list[MetricPoint]:  # fmt: skip
-    start, end = _range(since, until)
+    start, end = time_range(since, until)
     await wait_for_position(info, min_position, PROJECTION)
     points = await info.context.side.metrics.series(
         info.context.tenant_id,
@@ -52,7 +52,7 @@ async def series(info: ReadInfo, since: datetime, until: datetime | None, step: 
 async def breakdown(info: ReadInfo, by: MetricDimension, since: datetime, until: datetime | None,
                     filter: MetricsFilter | None, first: int,
                     min_position: int | None) -> list[MetricPoint]:  # fmt: skip
-    start, end = _range(since, until)
+    start, end = time_range(since, until)
     await wait_for_position(info, min_position, PROJECTION)
     points = await info.context.side.metrics.breakdown(
         info.context.tenant_id,

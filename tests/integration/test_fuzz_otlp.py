@@ -1,0 +1,100 @@
+"""Generated bodies at the OTLP logs door, over real HTTP, under the contract of
+``tests/fuzzing.py``: no 5xx, within a second, every refusal a problem document that records
+nothing. Bodies: random bytes in either encoding, a real export cut short or with bytes
+flipped, OTLP/JSON with wrong types in attributes and fields, gzip of any of them, cut short."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+from typing import Any
+
+import pytest
+from google.protobuf import json_format
+from hypothesis import given
+from hypothesis import strategies as st
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+from infra.access.principal import Role
+from tests.conftest import CORPUS
+from tests.fuzzing import (
+    FUZZ,
+    UNUSUAL_NUMBERS,
+    FuzzTarget,
+    fuzz_target,
+    json_values,
+    odd_text,
+    raw_bodies,
+)
+
+__all__ = ["fuzz_target"]  # the module-scoped fixture, imported for this module's tests
+pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
+
+EXPORT: dict[str, Any] = json.loads((CORPUS / "otlp" / "claude_code_logs.json").read_text())
+PROTOBUF = "application/x-protobuf"
+
+
+def _protobuf(document: dict[str, Any]) -> bytes:
+    return json_format.Parse(json.dumps(document), ExportLogsServiceRequest()).SerializeToString()
+
+
+VALID = _protobuf(EXPORT)
+
+
+@st.composite
+def spoiled_protobuf(draw: st.DrawFn) -> bytes:
+    body = bytearray(VALID)
+    if draw(st.booleans()):
+        return bytes(body[: draw(st.integers(0, len(body) - 1))])
+    for _ in range(draw(st.integers(1, 8))):
+        body[draw(st.integers(0, len(body) - 1))] = draw(st.integers(0, 255))
+    return bytes(body)
+
+
+@st.composite
+def odd_json_export(draw: st.DrawFn) -> bytes:
+    """The corpus export with one attribute value, record field or id replaced."""
+    document = copy.deepcopy(EXPORT)
+    record = draw(st.sampled_from(document["resourceLogs"][0]["scopeLogs"][0]["logRecords"]))
+    how = draw(st.sampled_from(["attribute", "typed", "field", "id"]))
+    if how == "attribute":
+        attribute = draw(st.sampled_from(record["attributes"]))
+        attribute["value"] = draw(json_values)
+    elif how == "typed":
+        attribute = draw(st.sampled_from(record["attributes"]))
+        kind = draw(st.sampled_from(["stringValue", "intValue", "doubleValue", "boolValue",
+                                     "arrayValue", "kvlistValue", "bytesValue"]))  # fmt: skip
+        attribute["value"] = {kind: draw(st.one_of(st.sampled_from(UNUSUAL_NUMBERS), odd_text))}
+    elif how == "field":
+        name = draw(st.sampled_from(["timeUnixNano", "body", "severityNumber", "attributes"]))
+        record[name] = draw(st.one_of(json_values, st.sampled_from(UNUSUAL_NUMBERS)))
+    else:
+        record[draw(st.sampled_from(["traceId", "spanId"]))] = draw(odd_text)
+    return json.dumps(document).encode()
+
+
+@FUZZ
+@given(body=st.one_of(raw_bodies(), spoiled_protobuf()))
+def test_protobuf_bodies_are_answered_within_the_contract(fuzz_target: FuzzTarget, body):
+    fuzz_target.send("POST", "/v1/logs", body, role=Role.AGENT, content_type=PROTOBUF)
+
+
+@FUZZ
+@given(body=st.one_of(raw_bodies(), odd_json_export()))
+def test_json_bodies_are_answered_within_the_contract(fuzz_target: FuzzTarget, body):
+    fuzz_target.send("POST", "/v1/logs", body, role=Role.AGENT)
+
+
+@FUZZ
+@given(
+    body=st.one_of(spoiled_protobuf(), odd_json_export()),
+    cut=st.one_of(st.none(), st.integers(0, 200)),
+    content_type=st.sampled_from([PROTOBUF, "application/json", "text/plain", None]),
+)
+def test_gzip_bodies_are_answered_within_the_contract(fuzz_target, body, cut, content_type):
+    packed = gzip.compress(body)
+    if cut is not None:
+        packed = packed[: min(cut, len(packed) - 1)]
+    fuzz_target.send("POST", "/v1/logs", packed, role=Role.AGENT, content_type=content_type,
+                     headers={"content-encoding": "gzip"})  # fmt: skip

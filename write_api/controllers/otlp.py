@@ -1,0 +1,42 @@
+"""``POST /v1/logs``: OTLP/HTTP logs (``application/x-protobuf`` or ``application/json``, gzip
+or not), authenticated with the agents' ingest keys (``Authorization: Bearer …``, as
+``OTEL_EXPORTER_OTLP_HEADERS`` sends it). The work is ``write_api.otlp.logs``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+
+from infra.access.guards import requires
+from infra.access.principal import Permission
+from write_api.app_state import gate_of
+from write_api.call import Call
+from write_api.openapi import OTLP_LOGS, with_body
+from write_api.otlp.logs import ENDPOINT, receive_logs
+from write_api.responses import as_response
+
+
+class OtlpController(Controller):
+    path = ENDPOINT
+    tags = ["ingest"]
+    guards = [requires(Permission.INGEST)]
+
+    @post(
+        "/",
+        summary="Record an OTLP logs export (Claude Code's telemetry events)",
+        description=(
+            "Body: an OTLP `ExportLogsServiceRequest`, protobuf (`application/x-protobuf`) or "
+            "OTLP/JSON (`application/json`), optionally `Content-Encoding: gzip`. Each log "
+            "record with a `session.id` becomes an event of that agent session; the answer "
+            "(200, after commit) is an `ExportLogsServiceResponse` in the request's encoding, "
+            "whose `partialSuccess` counts the records rejected and says why."
+        ),
+        status_code=200,
+        operation_class=with_body(OTLP_LOGS),
+    )
+    async def export_logs(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        return as_response(
+            await receive_logs(gate_of(request), Call(request.scope, request.receive))
+        )

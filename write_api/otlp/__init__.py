@@ -1,0 +1,1 @@
+"""OTLP/HTTP receivers: the agents' own telemetry (logs first)."""

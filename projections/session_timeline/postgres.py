@@ -12,7 +12,6 @@ from operator import attrgetter
 from typing import Any
 
 import psycopg
-from sqlalchemy.dialects.postgresql.base import PGDialect
 
 from projections.session_timeline import tables as t
 from projections.session_timeline.view import (
@@ -23,7 +22,7 @@ from projections.session_timeline.view import (
     ToolCallChange,
     new_call_counts,
 )
-from projections.statements import insert
+from projections.statements import column_types, insert
 from projections.view_tracking import TrackedView
 
 TABLES = tuple(t.metadata.tables)
@@ -124,8 +123,7 @@ WHERE tenant_id = %s AND session_id = %s AND status = 'PENDING' AND requested_po
 
 _EVENT_COLUMNS = [column.name for column in t.events.columns]
 _COPY_EVENTS = f"COPY {t.events.name} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-_DIALECT = PGDialect()  # type: ignore[no-untyped-call]
-_EVENT_TYPES = [column.type.compile(dialect=_DIALECT).lower() for column in t.events.columns]
+_EVENT_TYPES = list(column_types(t.events).values())
 """The columns of ``_COPY_EVENTS``, sent in binary (no text escaping of 2-3 KB payloads)."""
 _EVENT_VALUES = attrgetter(*_EVENT_COLUMNS)
 """An ``EventRow`` as a row of ``_COPY_EVENTS`` (its fields are named like the columns)."""

@@ -7,41 +7,30 @@ from typing import Any
 
 import psycopg
 
-from infra import tracking
-from projections import storable
+from projections.statements import column_types
 from projections.usage.projection import COUNTS, NAME, UsageChanges
+from projections.usage.tables import metadata, usage_minute
+from projections.view_tracking import TrackedView
 
-TABLES = ("usage_minute",)
-_KEYS = ("tenant_id", "bucket", "session_id", "user_id", "team", "model")
-_TYPES = {"bucket": "timestamptz", "cost_usd": "float8", "duration_sum_ms": "float8"}
+TABLES = tuple(metadata.tables)
+_KEYS = tuple(c.name for c in usage_minute.primary_key.columns)
 _COLUMNS = (*_KEYS, *COUNTS)
+_TYPE = column_types(usage_minute)
 _UPSERT = f"""
 INSERT INTO usage_minute AS t ({", ".join(_COLUMNS)})
-SELECT * FROM unnest({
-    ", ".join(f"%b::{_TYPES.get(c, 'text' if c in _KEYS else 'int8')}[]" for c in _COLUMNS)
-})
+SELECT * FROM unnest({", ".join(f"%b::{_TYPE[c]}[]" for c in _COLUMNS)})
 ON CONFLICT ({", ".join(_KEYS)}) DO UPDATE SET
     {", ".join(f"{c} = t.{c} + EXCLUDED.{c}" for c in COUNTS)}
 """  # noqa: S608 - column names are constants
 
 
-class PostgresUsageView:
+class PostgresUsageView(TrackedView):
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        storable.protect(conn)
-        tracking.ensure(conn, NAME)
-
-    def position(self) -> int:
-        return tracking.read(self._conn, NAME)
+        super().__init__(conn, NAME, TABLES)
 
     def apply(self, changes: UsageChanges, start: int, end: int) -> None:
-        with self._conn.transaction(), self._conn.cursor() as cur:
-            tracking.claim(cur, NAME, start)
+        with self.batch(start, end) as cur:
             if changes.minutes:
                 rows = [(*key, *(getattr(c, n) for n in COUNTS))
                         for key, c in changes.minutes.items()]  # fmt: skip
                 cur.execute(_UPSERT, [list(column) for column in zip(*rows, strict=True)])
-            tracking.advance(cur, NAME, end)
-
-    def reset(self) -> None:
-        tracking.reset(self._conn, NAME, TABLES)

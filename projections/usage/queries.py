@@ -7,30 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    DateTime,
-    Float,
-    Integer,
-    MetaData,
-    Table,
-    Text,
-    func,
-    select,
-)
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-metadata = MetaData()
-usage_minute = Table(
-    "usage_minute", metadata,
-    Column("tenant_id", Text), Column("bucket", DateTime(timezone=True)),
-    *(Column(k, Text) for k in ("session_id", "user_id", "team", "model")),
-    Column("calls", Integer), Column("errors", Integer),
-    *(Column(k, BigInteger) for k in
-      ("input_tokens", "output_tokens", "cache_read_tokens", "cache_creation_tokens")),
-    Column("cost_usd", Float), Column("duration_sum_ms", Float),
-)  # fmt: skip
+from projections.usage.tables import usage_minute
 
 Grouping = Literal["model", "session_id", "user_id", "team", "minute", "day"]
 MAX_ROWS = 10_000

@@ -9,7 +9,8 @@ from prometheus_client import Counter, Gauge, Histogram
 
 INGESTED_EVENTS = Counter(
     "observatory_ingested_events",
-    "Hook events committed to the event store (rate() of this is the ingest rate).",
+    "Hook events and telemetry records committed to the event store (rate() of this is the "
+    "ingest rate).",
     ["source"],
 )
 INGEST_REJECTED = Counter(

@@ -62,7 +62,7 @@ class Settings:
     screen_workers: int = 1
     """Processes per API process that screen large bodies, off the event loop."""
     ingest_max_batch: int = 500
-    """Most requests committed in one transaction."""
+    """Most records committed in one transaction (a hook is one, an OTLP export one per record)."""
     ingest_linger_ms: float = 0.0
     """How long the writer waits to grow a small batch (0 = commit as soon as idle)."""
     ingest_max_queue: int = 20_000

@@ -1,8 +1,9 @@
 """Group commit: many concurrent requests, one transaction.
 
 Requests put their command on a queue and wait. One writer task takes everything queued (up
-to ``max_batch``), hands it to the recorder (one transaction), and resolves each request's
-future once the transaction has committed. The recorder is either the Ingestor itself, run
+to ``max_batch`` records: a hook counts one, a telemetry export one per record), hands it
+to the recorder (one transaction), and resolves each request's future once the transaction
+has committed. The recorder is either the Ingestor itself, run
 in a worker thread (``in_thread``), or a client of the host's ingest writer process. While a
 transaction runs, new requests queue up, so batches grow with load by themselves: one event
 per transaction when idle, hundreds under load. ``linger`` optionally waits a little to grow
@@ -106,8 +107,10 @@ class GroupCommitter:
             batch = [await self._queue.get()]
             if self._linger and self._queue.qsize() < self._max_batch:
                 await asyncio.sleep(self._linger)
-            while len(batch) < self._max_batch and not self._queue.empty():
+            size = batch[0][0].records  # records, not requests: an OTLP export holds many
+            while size < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
+                size += batch[-1][0].records
             commands = [command for command, _ in batch]
             started = time.perf_counter()
             try:

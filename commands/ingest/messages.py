@@ -46,6 +46,11 @@ class RecordHook:
     def stream_ids(self) -> set[UUID]:
         return {self.stream_id}
 
+    @property
+    def records(self) -> int:
+        """One hook (its ruling rides with it): what a batch's size counts."""
+        return 1
+
 
 @dataclass(frozen=True)
 class TelemetryItem:
@@ -73,6 +78,11 @@ class RecordTelemetry:
     @property
     def stream_ids(self) -> set[UUID]:
         return {session_stream_id(self.tenant_id, i.facts.session_id) for i in self.items}
+
+    @property
+    def records(self) -> int:
+        """How many events it appends: what a batch's size counts."""
+        return len(self.items)
 
 
 Command = RecordHook | RecordTelemetry

@@ -50,7 +50,7 @@ def wait_until_ready(
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.1)
+        time.sleep(0.1)  # polling a starting server, not waiting for consistency
     raise RuntimeError(f"not ready after {limit}s:\n{log.read_text()}")
 
 

@@ -91,7 +91,7 @@ def _banner(log: Path, process: subprocess.Popen[bytes], limit: float = 120.0) -
     deadline = time.monotonic() + limit
     while "Press Ctrl-C to stop." not in (text := log.read_text()):
         assert process.poll() is None and time.monotonic() < deadline, text
-        time.sleep(0.05)
+        time.sleep(0.05)  # polling a starting process's log for its banner
     return text.split("Observatory is running.", 1)[1]
 
 

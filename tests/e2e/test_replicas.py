@@ -36,7 +36,7 @@ def call(base: str, key: str, command: str, n: int, session: str = "replica-s") 
     return response.json()["hookSpecificOutput"]["permissionDecision"] if response.content else None
 
 
-def caught_up(base: str, token: str, position: int, limit: float = 10.0) -> dict:
+def caught_up(base: str, token: str, position: int, limit: float = 60.0) -> dict:
     """Waits until this replica's guardrail state has read ``position`` (its tracked position)."""
     deadline = time.monotonic() + limit
     while True:
@@ -44,7 +44,7 @@ def caught_up(base: str, token: str, position: int, limit: float = 10.0) -> dict
         if status["position"] >= position:
             return status
         assert time.monotonic() < deadline, f"{base} stuck at {status}"
-        time.sleep(0.02)
+        time.sleep(0.02)  # polling the replica's tracked position (no NOTIFY over HTTP)
 
 
 def test_policy_and_quarantine_changes_reach_every_replica(pg_url, schema, tmp_path):

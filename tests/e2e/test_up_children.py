@@ -55,7 +55,7 @@ def wait_for(condition, what: str, log: Path, limit: float = 90.0):
     deadline = time.monotonic() + limit
     while not (found := condition()):
         assert time.monotonic() < deadline, f"{what} after {limit}s:\n{log.read_text()}"
-        time.sleep(0.05)
+        time.sleep(0.05)  # polling child processes, acknowledgements and tracked positions
     return found
 
 

@@ -60,14 +60,14 @@ def wait_for_no_servers(data_dir: Path, limit: float = 15.0) -> list[psutil.Proc
     while (left := [p for p in servers_of(data_dir) if p.status() != psutil.STATUS_ZOMBIE]) and (
         time.monotonic() < deadline
     ):
-        time.sleep(0.05)
+        time.sleep(0.05)  # polling processes' exit, not waiting for consistency
     return left
 
 
 def wait_for_none(processes: list[psutil.Process], limit: float = 30.0) -> list[psutil.Process]:
     deadline = time.monotonic() + limit
     while (left := [p for p in processes if _alive(p)]) and time.monotonic() < deadline:
-        time.sleep(0.05)
+        time.sleep(0.05)  # polling processes' exit, not waiting for consistency
     return left
 
 

@@ -63,7 +63,7 @@ def checkpoint(db: Any) -> int:
     return int(row[0]) if row else 0
 
 
-def wait_for_checkpoint(db: Any, position: int, seconds: float = 20.0) -> None:
+def wait_for_checkpoint(db: Any, position: int, seconds: float = 60.0) -> None:
     """Blocks on the relay's NOTIFY until its checkpoint reaches ``position``."""
     db.execute("LISTEN observatory_projections")
     deadline = time.monotonic() + seconds

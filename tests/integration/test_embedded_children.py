@@ -48,7 +48,7 @@ def gone(pid: int, limit: float = 15.0) -> bool:
             return True
         if time.monotonic() >= deadline:
             return False
-        time.sleep(0.02)
+        time.sleep(0.02)  # polling a process's exit (no event to wait on for a non-child)
 
 
 @contextlib.contextmanager

@@ -1,6 +1,6 @@
 """Generated bodies at every door, over real HTTP: the hook, envelope, GraphQL and command
-endpoints. Each answer keeps the contract of ``tests/fuzzing.py``: no 5xx, within a second,
-every refusal a problem document, and a refusal records nothing."""
+endpoints. Each answer keeps the contract of ``tests/fuzzing.py``: no 5xx, an answer (no
+hang), every refusal a problem document, and a refusal records nothing."""
 
 from __future__ import annotations
 

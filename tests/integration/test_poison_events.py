@@ -264,7 +264,7 @@ def test_a_running_worker_parks_the_poison_event_and_keeps_projecting(
     assert db.execute("SELECT hook FROM timeline_events").fetchall() == [("Stop",)]
 
 
-def wait_for_position(db: Any, name: str, position: int, seconds: float = 20.0) -> None:
+def wait_for_position(db: Any, name: str, position: int, seconds: float = 60.0) -> None:
     """Blocks on the projector's NOTIFY until ``name`` stands at ``position`` or beyond."""
     db.execute("LISTEN observatory_projections")
     deadline = time.monotonic() + seconds

@@ -194,17 +194,14 @@ def test_payloads_past_the_response_budget_are_refused_while_resolving(
 
 def test_a_position_beyond_the_log_is_refused_at_once(client, timeline):
     """Issue 10: a minPosition no write ever answered with held the request for the whole
-    timeout (5 s); it is refused at once, saying where the log ends."""
-    import time
-
+    timeout (5 s); it is refused at once, saying where the log ends (``recorded``: only the
+    check made before any waiting says that; a wait that ran out would not)."""
     position = seed(client, 1)
     for wanted in (position + 1, 2**53 + 1):
-        started = time.perf_counter()
         answer = post(
             client, 'query($p: Position) { session(id: "page-00", minPosition: $p) { id } }',
             p=wanted,
         )  # fmt: skip
-        assert time.perf_counter() - started < 1.0
         error = answer["errors"][0]
         assert error["extensions"]["code"] == "POSITION_NOT_REACHED"
         assert error["extensions"]["recorded"] == position, error

@@ -20,6 +20,10 @@ from tests.conftest import SESSION_DIR
 from tests.live import LiveServer
 
 DEADLINE = 1.0
+SLACK = 5.0
+"""How late after ``DEADLINE`` a cut may come on a loaded machine: generous (no performance is
+asserted), yet well under the defaults (10 s for headers, 30 s for a body), so a cut in time
+shows the configured deadline fired and not a default."""
 HOOK = (SESSION_DIR / "003_UserPromptSubmit.json").read_bytes()
 
 
@@ -79,7 +83,7 @@ def test_slow_headers_and_silent_connections_are_cut_at_the_deadline(server):
         answer = read_all(sock)
         elapsed = time.monotonic() - started
     assert status_and_body(answer)[0] == 408
-    assert DEADLINE * 0.9 <= elapsed < DEADLINE + 1.5, elapsed
+    assert DEADLINE * 0.9 <= elapsed < DEADLINE + SLACK, elapsed
     problem = json.loads(status_and_body(answer)[1])
     assert (
         problem["status"] == 408 and "OBSERVATORY_HTTP_HEADER_TIMEOUT_SECONDS" in problem["detail"]
@@ -88,7 +92,7 @@ def test_slow_headers_and_silent_connections_are_cut_at_the_deadline(server):
     with connect(server) as sock:
         started = time.monotonic()
         answer = read_all(sock)
-        assert time.monotonic() - started < DEADLINE + 1.5
+        assert time.monotonic() - started < DEADLINE + SLACK
     assert status_and_body(answer)[0] == 408
 
 
@@ -102,7 +106,7 @@ def test_a_stalled_body_gets_408_and_the_connection_closes(server):
         elapsed = time.monotonic() - started
     status, body = status_and_body(answer)
     assert status == 408
-    assert elapsed < DEADLINE + 1.5
+    assert elapsed < DEADLINE + SLACK
     assert b"application/problem+json" in answer.lower()
     assert "OBSERVATORY_HTTP_BODY_TIMEOUT_SECONDS" in json.loads(body)["detail"]
 

@@ -92,6 +92,9 @@ class Row:
     vector: Vector
     position: int
     agent: str
+    events: int
+    """The session's events folded in up to and including this one (the track's count moves
+    on as later events of the same batch are folded)."""
     scores: dict[str, float] = field(default_factory=dict)
 
 
@@ -171,7 +174,9 @@ class Scorer:
             self._tracks.popitem(last=False)
         vector = track.state.update_and_vector(event)
         track.version, track.events = version, track.events + 1
-        return Row(tenant, key[1], track, vector, int(document["position"]), event.agent)
+        return Row(
+            tenant, key[1], track, vector, int(document["position"]), event.agent, track.events
+        )
 
     def _rebuild(self, key: tuple[str, str], stream_id: UUID, version: int) -> Track:
         """The session's state from its last events in the store (before ``version``)."""
@@ -221,7 +226,7 @@ class Scorer:
                          models: Models) -> list[RecordAssessment]:  # fmt: skip
         found = []
         for row in rows:
-            if row.track.events <= WARMUP:
+            if row.events <= WARMUP:
                 continue
             for kind, score in row.scores.items():
                 loaded = models.loaded(kind)
@@ -232,10 +237,10 @@ class Scorer:
                 if (
                     last is not None
                     and severity.rank <= last[0]
-                    and (row.track.events - last[1] < RESCORE_EVERY)
+                    and (row.events - last[1] < RESCORE_EVERY)
                 ):
                     continue
-                row.track.recorded[kind] = (severity.rank, row.track.events)
+                row.track.recorded[kind] = (severity.rank, row.events)
                 found.append(RecordAssessment(
                     tenant_id=tenant, session_id=row.session_id,
                     model_version_id=loaded.version.id, score=score, at_position=row.position,

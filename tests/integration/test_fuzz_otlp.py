@@ -1,5 +1,5 @@
 """Generated bodies at the OTLP logs door, over real HTTP, under the contract of
-``tests/fuzzing.py``: no 5xx, within a second, every refusal a problem document that records
+``tests/fuzzing.py``: no 5xx, no hang, every refusal a problem document that records
 nothing. Bodies: random bytes in either encoding, a real export cut short or with bytes
 flipped, OTLP/JSON with wrong types in attributes and fields, gzip of any of them, cut short."""
 

@@ -105,12 +105,15 @@ def banner_commands(banner: str) -> list[str]:
     return [m.group(1) for line in banner.splitlines() if (m := pattern.match(line))]
 
 
-def mentioned_paths(command: str, home: Path) -> list[str]:
-    """The file system paths a command names (URLs, options and e-mail addresses are not)."""
+def mentioned_paths(command: str, home: Path, clone: Path) -> list[str]:
+    """The file system paths a command names (URLs, options and e-mail addresses are not; a
+    relative word is a path when it starts in the clone, so ``http/protobuf`` is a value)."""
     paths = []
     for token in shlex.split(command, comments=True):
         for word in re.split(r"[=()]|\$\(", token):
-            if "/" in word and "://" not in word and not word.startswith("-"):
+            if "/" not in word or "://" in word or word.startswith("-"):
+                continue
+            if word.startswith(("/", "~", ".")) or (clone / word.split("/")[0]).exists():
                 paths.append(word.replace("~", str(home), 1) if word.startswith("~") else word)
     return paths
 
@@ -132,7 +135,7 @@ def assert_runs(command: str, up: Up, prelude: str = "", **extra: str) -> str:
         input="y\n",  # a confirmation prompt (privacy erase) gets the user's "y"
     )  # fmt: skip
     assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
-    for path in mentioned_paths(command, up.home):
+    for path in mentioned_paths(command, up.home, up.clone):
         assert (up.clone / path).exists(), f"{command}: {path} does not exist"
     return result.stdout
 

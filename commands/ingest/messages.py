@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from uuid import UUID
 
 from domain.sessions.hooks import HookFacts
@@ -75,9 +76,14 @@ class RecordTelemetry:
     status: int = 200
     reply: bytes = b""
 
+    @cached_property
+    def item_streams(self) -> tuple[UUID, ...]:
+        """Each item's session stream, in order (computed once per command)."""
+        return tuple(session_stream_id(self.tenant_id, i.facts.session_id) for i in self.items)
+
     @property
     def stream_ids(self) -> set[UUID]:
-        return {session_stream_id(self.tenant_id, i.facts.session_id) for i in self.items}
+        return set(self.item_streams)
 
     @property
     def records(self) -> int:

@@ -111,9 +111,8 @@ class Ingestor(EventStoreApplication):
             if isinstance(command, RecordTelemetry):
                 last_event[index] = _record_telemetry(command, sessions)
                 continue
-            session = _session(
-                sessions, command.tenant_id, command.facts.session_id, command.received_at
-            )
+            session = _session(sessions, command.stream_id, command.tenant_id,
+                               command.facts.session_id, command.received_at)  # fmt: skip
             session.record(
                 command.facts,
                 command.payload_json,
@@ -230,10 +229,13 @@ _LAST = (UUID(int=0), 0)
 
 
 def _session(
-    sessions: dict[UUID, AgentSession], tenant_id: str, session_id: str, at: datetime
+    sessions: dict[UUID, AgentSession],
+    stream_id: UUID,
+    tenant_id: str,
+    session_id: str,
+    at: datetime,
 ) -> AgentSession:
-    """The session's aggregate, its stream opened when the session is new."""
-    stream_id = AgentSession.create_id(tenant_id, session_id)
+    """The session's aggregate (``stream_id``), its stream opened when the session is new."""
     session = sessions.get(stream_id)
     if session is None:
         session = sessions[stream_id] = AgentSession.open(tenant_id, session_id, at)
@@ -244,8 +246,8 @@ def _record_telemetry(
     command: RecordTelemetry, sessions: dict[UUID, AgentSession]
 ) -> tuple[UUID, int]:
     """Applies every record of the export to its session, in order."""
-    for item in command.items:
-        session = _session(sessions, command.tenant_id, item.facts.session_id,
+    for item, stream_id in zip(command.items, command.item_streams, strict=True):
+        session = _session(sessions, stream_id, command.tenant_id, item.facts.session_id,
                            command.received_at)  # fmt: skip
         session.record_telemetry(
             item.facts, item.payload_json, received_at=command.received_at,

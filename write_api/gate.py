@@ -40,7 +40,7 @@ from commands.ingest.group_commit import (
     IngestOverloadedError,
     IngestStoppedError,
 )
-from commands.ingest.messages import Command, Receipt, RecordHook, RecordTelemetry
+from commands.ingest.messages import Command, Receipt, RecordHook
 from commands.ingest.service import IngestConflictError
 from domain.privacy.screening import Screened
 from domain.sessions.errors import HookPayloadInvalidError
@@ -206,8 +206,7 @@ class IngestGate:
         if receipt.replayed:
             INGEST_REPLAYED.inc()
         else:
-            records = len(command.items) if isinstance(command, RecordTelemetry) else 1
-            INGESTED_EVENTS.labels(command.source).inc(records)
+            INGESTED_EVENTS.labels(command.source).inc(command.records)
         return receipt
 
     async def seal(self, tenant_id: str, screened: list[tuple[str, Screened]]) -> list[str | None]:

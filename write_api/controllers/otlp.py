@@ -1,6 +1,7 @@
 """``POST /v1/logs``: OTLP/HTTP logs (``application/x-protobuf`` or ``application/json``, gzip
 or not), authenticated with the agents' ingest keys (``Authorization: Bearer …``, as
-``OTEL_EXPORTER_OTLP_HEADERS`` sends it). The work is ``write_api.otlp.logs``.
+``OTEL_EXPORTER_OTLP_HEADERS`` sends it). The work is
+``write_api.otlp.export``; each signal's reading is its own module.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from infra.access.principal import Permission
 from write_api.app_state import gate_of
 from write_api.call import Call
 from write_api.openapi import OTLP_LOGS, with_body
-from write_api.otlp.logs import ENDPOINT, receive_logs
+from write_api.otlp.export import receive_http
+from write_api.otlp.logs import ENDPOINT, LOGS
 from write_api.responses import as_response
 
 
@@ -38,5 +40,5 @@ class OtlpController(Controller):
     )
     async def export_logs(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         return as_response(
-            await receive_logs(gate_of(request), Call(request.scope, request.receive))
+            await receive_http(gate_of(request), Call(request.scope, request.receive), LOGS)
         )

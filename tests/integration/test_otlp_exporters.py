@@ -17,11 +17,9 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import timedelta
 from typing import Any
 
 import grpc
-import httpx
 import pytest
 from google.rpc import error_details_pb2, status_pb2
 from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
@@ -38,53 +36,15 @@ from commands.store.application import EventStoreApplication
 from domain.audit.chain import verify_chain
 from domain.sessions.aggregate import AgentSession
 from domain.sessions.values import session_stream_id
-from infra.access.principal import Role
-from infra.access.tokens import signer_for
 from infra.embedded.postgres import free_port
 from infra.settings import Settings
-from tests.conftest import CORPUS, S1
-from tests.live import LiveServer
-from tests.otel_sdk import EVENT_NAMES, as_otlp_json, claude_code_log_records
+from tests.conftest import S1
+from tests.otel_sdk import EVENT_NAMES, Running, as_otlp_json, claude_code_log_records
 from workers.bootstrap.projections import PROJECTIONS
 from workers.bootstrap.projectors import runner
 
 EXPORT = "/opentelemetry.proto.collector.logs.v1.LogsService/Export"
-HOOK = (CORPUS / "claude_hooks" / "s1_ledger_api" / "001_SessionStart.json").read_bytes()
 SUCCESS = LogRecordExportResult.SUCCESS
-
-
-class Running:
-    """A live server with OTLP/gRPC on, an agent key and a viewer token for it."""
-
-    def __init__(self, settings: Settings, pg_url: str) -> None:
-        self.settings = settings
-        self.server = LiveServer(settings, pg_url)
-        self.grpc_endpoint = f"http://127.0.0.1:{settings.otlp_grpc_port}"
-        signer = signer_for(settings)
-        admin = signer.issue("alice", "default", [Role.ADMIN], timedelta(minutes=5))
-        self.viewer = signer.issue("vic", "default", [Role.VIEWER], timedelta(minutes=5))
-        self.http = httpx.Client(base_url=self.server.base_url, timeout=30)
-        issued = self.http.post("/v1/auth/keys", json={"name": "otel", "role": "agent"},
-                                headers={"authorization": f"Bearer {admin}"})  # fmt: skip
-        assert issued.status_code == 201, issued.text
-        self.key = issued.json()["key"]
-        self.agent = {"authorization": f"Bearer {self.key}"}
-
-    def hook(self) -> None:
-        response = self.http.post("/v1/hooks/claude-code", content=HOOK, headers=self.agent)
-        assert response.status_code == 200, response.text
-
-    def grpc_exporter(self, **options: Any) -> GrpcExporter:
-        return GrpcExporter(endpoint=self.grpc_endpoint, insecure=True,
-                            headers=self.agent, **options)  # fmt: skip
-
-    def http_exporter(self, **options: Any) -> HttpExporter:
-        return HttpExporter(endpoint=self.server.base_url + "/v1/logs",
-                            headers=self.agent, **options)  # fmt: skip
-
-    def stop(self) -> None:
-        self.http.close()
-        self.server.stop()
 
 
 @pytest.fixture
@@ -127,7 +87,7 @@ def assert_joined_to_hooks(store: EventStoreApplication) -> None:
 
 def test_the_sdk_grpc_exporter_records_claude_code_events_between_hooks(running, store):
     running.hook()
-    exporter = running.grpc_exporter(compression=grpc.Compression.Gzip)
+    exporter = running.over_grpc(GrpcExporter, compression=grpc.Compression.Gzip)
     assert exporter.export(claude_code_log_records()) is SUCCESS
     exporter.shutdown()
     running.hook()
@@ -136,7 +96,7 @@ def test_the_sdk_grpc_exporter_records_claude_code_events_between_hooks(running,
 
 def test_the_sdk_http_protobuf_exporter_records_claude_code_events_between_hooks(running, store):
     running.hook()
-    exporter = running.http_exporter(compression=HttpCompression.Gzip)
+    exporter = running.over_http(HttpExporter, "/v1/logs", compression=HttpCompression.Gzip)
     assert exporter.export(claude_code_log_records()) is SUCCESS
     exporter.shutdown()
     running.hook()
@@ -146,7 +106,7 @@ def test_the_sdk_http_protobuf_exporter_records_claude_code_events_between_hooks
 def test_the_sdks_export_request_in_otlp_json_records_the_same_events(running, store):
     running.hook()
     response = running.http.post(
-        "/v1/logs", content=as_otlp_json(claude_code_log_records()),
+        "/v1/logs", content=as_otlp_json(encode_logs(claude_code_log_records())),
         headers={**running.agent, "content-type": "application/json"},
     )  # fmt: skip
     assert response.status_code == 200, response.text
@@ -156,7 +116,7 @@ def test_the_sdks_export_request_in_otlp_json_records_the_same_events(running, s
 
 
 def test_grpc_exports_show_in_usage_over_graphql(running, store, pg_url):
-    assert running.grpc_exporter().export(claude_code_log_records()) is SUCCESS
+    assert running.over_grpc(GrpcExporter).export(claude_code_log_records()) is SUCCESS
     usage, conn = runner(PROJECTIONS["usage"], running.settings, pg_url, store, parked=False)
     with conn:
         usage.catch_up()  # the test drives the projector: everything committed is applied
@@ -238,7 +198,7 @@ def test_an_overloaded_writer_is_unavailable_with_retry_info_and_503_over_http(
     with grpc.insecure_channel(f"127.0.0.1:{running.settings.otlp_grpc_port}") as channel, \
             ThreadPoolExecutor(2) as pool, db.transaction():  # fmt: skip
         db.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")  # the writer waits for it
-        in_writer = pool.submit(running.http_exporter().export, records)
+        in_writer = pool.submit(running.over_http(HttpExporter, "/v1/logs").export, records)
         until(lambda: writer_waits_on(db, table), "the writer to wait for the table lock")
         queued: Future[bytes] = pool.submit(raw_export(channel), body,
                                             metadata=_metadata(running.key))  # fmt: skip

@@ -83,7 +83,7 @@ class Peer:
         for key, value in context.invocation_metadata() or ():
             if isinstance(value, str):  # ``-bin`` metadata is bytes, never a credential
                 headers.setdefault(key.lower(), value)
-        return cls(headers, _host(context.peer()))
+        return cls(headers, peer_host(context.peer()))
 
 
 def export_method(signal: Signal) -> tuple[str, str]:
@@ -192,7 +192,7 @@ async def start_server(
     return server
 
 
-def _host(peer: str) -> str | None:
+def peer_host(peer: str) -> str | None:
     """The address in grpcio's peer string (``ipv4:127.0.0.1:5123``, ``ipv6:[::1]:5123``)."""
     kind, _, rest = peer.partition(":")
     if kind not in ("ipv4", "ipv6"):

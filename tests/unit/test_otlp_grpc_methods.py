@@ -14,7 +14,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 
-from write_api.otlp.grpc_receiver import SIGNALS, peer_host, export_method
+from write_api.otlp.grpc_receiver import SIGNALS, export_method, peer_host
 from write_api.otlp.logs import LOGS
 
 

@@ -3,6 +3,7 @@ OTLP signal is served over gRPC by naming it (``write_api.otlp.grpc_receiver.SIG
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,14 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 
-from write_api.otlp.grpc_receiver import SIGNALS, export_method, peer_host
+from write_api.otlp.grpc_receiver import (
+    SIGNALS,
+    OtlpGrpcPortError,
+    OtlpGrpcReceiver,
+    export_method,
+    peer_host,
+    start_server,
+)
 from write_api.otlp.logs import LOGS
 
 
@@ -51,3 +59,15 @@ def test_logs_are_served_over_grpc():
 )  # fmt: skip
 def test_the_client_address_is_read_from_grpcs_peer_string(peer, host):
     assert peer_host(peer) == host
+
+
+async def test_a_port_in_use_is_a_clear_error_not_a_shared_port():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        receiver = OtlpGrpcReceiver(None, None)  # type: ignore[arg-type] - never called
+        with pytest.raises(
+            OtlpGrpcPortError, match=f"127.0.0.1:{port}.*OBSERVATORY_OTLP_GRPC_PORT"
+        ):
+            await start_server(receiver, host="127.0.0.1", port=port, max_message_bytes=1024)

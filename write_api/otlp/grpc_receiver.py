@@ -69,6 +69,10 @@ _CODES = {
 """HTTP statuses of the write side's problems as the OTLP/gRPC status codes."""
 
 
+class OtlpGrpcPortError(RuntimeError):
+    """The OTLP/gRPC port cannot be listened on (in use, or not allowed)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Peer:
     """What the gate's refusals and the authenticator read of a gRPC call, as a ``Call``
@@ -178,7 +182,7 @@ async def start_server(
     signals: Iterable[Signal] = SIGNALS,
 ) -> grpc.aio.Server:
     """A started gRPC server with ``signals``' services on ``host:port`` (a port that cannot
-    be bound raises ``RuntimeError``); the caller stops it."""
+    be bound raises ``OtlpGrpcPortError``); the caller stops it."""
     server = grpc.aio.server(
         options=[
             ("grpc.max_receive_message_length", max_message_bytes),
@@ -186,7 +190,14 @@ async def start_server(
         ]
     )
     server.add_generic_rpc_handlers(receiver.handlers(signals))
-    server.add_insecure_port(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
+    address = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    try:
+        server.add_insecure_port(address)
+    except RuntimeError as error:
+        raise OtlpGrpcPortError(
+            f"cannot listen for OTLP/gRPC on {address}: is the port in use? Pick another with "
+            "OBSERVATORY_OTLP_GRPC_PORT (0: no OTLP/gRPC)"
+        ) from error
     await server.start()
     log.info("OTLP/gRPC listening on %s:%s", host, port)
     return server

@@ -43,9 +43,9 @@ from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from litestar.plugins.problem_details import ProblemDetailsException
 
+from infra.access.errors import ForbiddenError
 from infra.access.middleware import Authenticator, credential_of
 from infra.access.principal import Permission, Principal
-from write_api.errors import IngestRefusedError
 from write_api.gate import IngestGate
 from write_api.otlp.decoding import PROTOBUF, OtlpRefusedError, decode
 from write_api.otlp.export import Signal, record_export
@@ -135,8 +135,7 @@ class OtlpGrpcReceiver:
         caller = await self.authenticator.authenticate(credential_of(peer))
         if not caller.can(Permission.INGEST):
             roles = ", ".join(sorted(role.value for role in caller.roles)) or "none"
-            raise IngestRefusedError(403, "forbidden", f"this needs the ingest permission; "
-                                     f"your roles: {roles}")  # fmt: skip
+            raise ForbiddenError(f"this needs the ingest permission; your roles: {roles}")
         return caller
 
     async def _record(

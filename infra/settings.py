@@ -44,6 +44,12 @@ class Settings:
     """Address the HTTP APIs listen on."""
     port: int = 8470
     """Port of the HTTP APIs (hooks, GraphQL, metrics)."""
+    otlp_grpc_port: int = 4317
+    """Port of the OTLP/gRPC receiver (logs, and every other OTLP signal served over HTTP),
+    on the same host address; 0 = not served (OTLP/HTTP stays on the HTTP port)."""
+    otlp_grpc_reuse_port: bool = False
+    """Let several processes of this host listen on the OTLP/gRPC port, the kernel spreading
+    connections among them (``serve --workers N`` sets it; otherwise a port in use is an error)."""
     tenant: str = "default"
     """Tenant that unauthenticated ingest is recorded under."""
     max_body_bytes: int = 2 * 1024 * 1024
@@ -186,6 +192,8 @@ class Settings:
             raise SettingsError("OBSERVATORY_SCREEN_WORKERS must be 1 or more")
         if not 0 < self.port < 65536:
             raise SettingsError("OBSERVATORY_PORT must be between 1 and 65535")
+        if not 0 <= self.otlp_grpc_port < 65536:
+            raise SettingsError("OBSERVATORY_OTLP_GRPC_PORT must be between 0 (off) and 65535")
         if not self.database_schema.isidentifier():
             raise SettingsError("OBSERVATORY_DATABASE_SCHEMA must be a plain SQL identifier")
         if self.auth_mode not in ("local", "oidc", "insecure"):

@@ -115,7 +115,7 @@ def fuzz_target(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     migrate(pg_url, schema)
     settings = Settings(
         database_url=pg_url, database_schema=schema, port=free_port(),
-        data_dir=tmp_path_factory.mktemp("fuzz") / "data", auth_mode="local",
+        data_dir=tmp_path_factory.mktemp("fuzz") / "data", auth_mode="local", otlp_grpc_port=0,
     )  # fmt: skip
     server = LiveServer(settings, pg_url)
     store = EventStoreApplication(eventsourcing_env(pg_url, schema, 2))

@@ -36,10 +36,11 @@ from workers.projector import ProjectorRunner
 @pytest.fixture
 def settings(pg_url: str, schema: str, tmp_path: Path) -> Settings:
     """Authentication off: tests of other promises act as an admin of tenant ``default``
-    (``secure_settings`` and tests/integration/test_access.py test authentication)."""
+    (``secure_settings`` and tests/integration/test_access.py test authentication). No
+    OTLP/gRPC port (tests share the machine's 4317): its tests pick a free one."""
     return Settings(
         database_url=pg_url, database_schema=schema, port=free_port(),
-        data_dir=tmp_path / "data", auth_mode="insecure",
+        data_dir=tmp_path / "data", auth_mode="insecure", otlp_grpc_port=0,
     )  # fmt: skip
 
 
@@ -102,7 +103,8 @@ class LiveServer:
                 started.set()
 
         options = {**uvicorn_options(settings), "host": "127.0.0.1"}
-        config = uvicorn.Config(api_app(settings, url), **options)
+        self.app = api_app(settings, url)
+        config = uvicorn.Config(self.app, **options)
         self._server = Server(config)
         self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve()))
         self._thread.start()

@@ -9,12 +9,24 @@ the door, so both run the same gate.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from litestar.exceptions import InternalServerException
 from litestar.types import Receive, Scope
 
 from write_api.errors import BodyTooLargeError
+
+
+class Origin(Protocol):
+    """Where a request came from, as a refusal keeps it: a ``Call``, or an OTLP/gRPC call's
+    metadata and peer (``write_api.otlp.grpc_receiver.Peer``)."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def client_host(self) -> str | None: ...
 
 
 class Call:

@@ -50,7 +50,7 @@ from infra.access.principal import tenant_of
 from infra.keyring import KeyDestroyedError
 from infra.metrics import INGEST_QUEUE, INGEST_REJECTED, INGEST_REPLAYED, INGESTED_EVENTS
 from infra.screening_pool import ScreeningPool
-from write_api.call import Call
+from write_api.call import Call, Origin
 from write_api.errors import BodyTooLargeError, HookRefusedError, IngestRefusedError
 from write_api.parsing import BodyRejectedError, parse_object
 from write_api.quarantine import CanQuarantine, Quarantined
@@ -241,7 +241,7 @@ class IngestGate:
 
     async def refuse(
         self,
-        call: Call,
+        call: Origin,
         endpoint: str,
         tenant_id: str,
         received_at: datetime,

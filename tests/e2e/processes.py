@@ -15,7 +15,10 @@ OBSERVATORY = str(Path(sys.executable).with_name("observatory"))
 
 
 def env(**values: str) -> dict[str, str]:
+    """This environment without its OBSERVATORY_* variables, plus ``values``; no OTLP/gRPC
+    port unless given (tests share the machine's 4317, and replicas of one test would too)."""
     merged = {k: v for k, v in os.environ.items() if not k.startswith("OBSERVATORY_")}
+    merged["OBSERVATORY_OTLP_GRPC_PORT"] = "0"
     merged.update(values)
     return merged
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-WEB_STACK = ["litestar", "strawberry", "uvicorn", "read_api", "write_api"]
+WEB_STACK = ["litestar", "strawberry", "uvicorn", "grpc", "read_api", "write_api"]
 
 PROBE = """
 import asyncio, json, sys

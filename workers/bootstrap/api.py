@@ -31,6 +31,7 @@ from infra.problems import http_problem
 from infra.settings import Settings
 from infra.version import version
 from read_api.app import read_handlers
+from workers.bootstrap.otlp_grpc import serve_otlp_grpc
 from workers.bootstrap.sides import authenticator, follow, start_read_side, start_write_side
 from workers.serve import healthz, readyz
 from write_api.app import write_handlers
@@ -71,6 +72,7 @@ def api_app(
             pool = await _start_common(app, stack, settings, url)
             if write:
                 await start_write_side(app, stack, settings, url, pool, clock)
+                await serve_otlp_grpc(app, stack, settings)
             if read:
                 await start_read_side(app, stack, settings, url)
             yield

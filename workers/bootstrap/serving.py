@@ -40,6 +40,7 @@ def serve_http(settings: Settings, database_url: str, *, role: str, workers: int
     # The workers read their settings from the environment: flags must reach them too.
     os.environ["OBSERVATORY_HOST"] = settings.host
     os.environ["OBSERVATORY_PORT"] = str(settings.port)
+    os.environ["OBSERVATORY_OTLP_GRPC_PORT"] = str(settings.otlp_grpc_port)
     writer = scratch = None
     if workers > 1 and role in ("all", "write"):
         # Several HTTP workers share one ingest writer (one group commit for the host) and
@@ -48,6 +49,7 @@ def serve_http(settings: Settings, database_url: str, *, role: str, workers: int
         os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(scratch / "metrics"))
         Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(exist_ok=True)
         os.environ["OBSERVATORY_INGEST_SOCKET"] = str(scratch / "ingest.sock")
+        os.environ["OBSERVATORY_OTLP_GRPC_REUSE_PORT"] = "1"  # every worker serves OTLP/gRPC
         writer = WriterSupervisor(os.environ["OBSERVATORY_INGEST_SOCKET"])
         writer.start()
     try:

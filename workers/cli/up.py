@@ -270,19 +270,23 @@ def socket_in_run_dir(settings: Settings, name: str) -> str:
 
 
 def _check_port(settings: Settings) -> None:
-    """Fails before anything starts when the API's port is taken (the API child would only
-    crash and be restarted)."""
-    with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((settings.host, settings.port))
-        except OSError as error:
-            if error.errno not in (errno.EADDRINUSE, errno.EACCES):
-                raise
-            raise click.ClickException(
-                f"could not listen on {settings.host}:{settings.port}; is it in use? "
-                "Pick another with --port or OBSERVATORY_PORT."
-            ) from None
+    """Fails before anything starts when the API's port (or its OTLP/gRPC port) is taken (the
+    API child would only crash and be restarted)."""
+    ports = [(settings.port, "--port or OBSERVATORY_PORT")]
+    if settings.otlp_grpc_port:
+        ports.append((settings.otlp_grpc_port, "OBSERVATORY_OTLP_GRPC_PORT (0: no OTLP/gRPC)"))
+    for port, setting in ports:
+        with socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.host, port))
+            except OSError as error:
+                if error.errno not in (errno.EADDRINUSE, errno.EACCES):
+                    raise
+                raise click.ClickException(
+                    f"could not listen on {settings.host}:{port}; is it in use? "
+                    f"Pick another with {setting}."
+                ) from None
 
 
 def bootstrap_access(settings: Settings) -> list[str]:
@@ -336,6 +340,10 @@ def _banner(settings: Settings, credentials: list[str]) -> str:
         http_hook["headers"] = {"Authorization": "Bearer $OBSERVATORY_KEY"}
         http_hook["allowedEnvVars"] = ["OBSERVATORY_KEY"]
     snippet = {"hooks": {"PreToolUse": [{"hooks": [http_hook]}]}}
+    grpc = otlp_grpc_endpoint(settings)
+    otlp_grpc_line = (
+        [f"  {'OTLP/gRPC (OTel endpoint)':<31}  {grpc}"] if settings.otlp_grpc_port else []
+    )
     return "\n".join(
         [
             "",
@@ -343,6 +351,8 @@ def _banner(settings: Settings, credentials: list[str]) -> str:
             f"  Ingest (Claude Code http hooks)  {base}{HOOK_PATH}",
             f"  send_event.py envelopes          {base}/events",
             f"  GraphQL + GraphiQL               {base}/graphql",
+            f"  {'OTLP/HTTP (OTel endpoint)':<31}  {base}",
+            *otlp_grpc_line,
             f"  Metrics (Prometheus)             {base}/metrics",
             f"  API docs (OpenAPI)               {base}/schema",
             "",
@@ -358,6 +368,15 @@ def _banner(settings: Settings, credentials: list[str]) -> str:
             "Press Ctrl-C to stop.",
         ]
     )
+
+
+def otlp_grpc_endpoint(settings: Settings) -> str:
+    """``OTEL_EXPORTER_OTLP_ENDPOINT`` for ``OTEL_EXPORTER_OTLP_PROTOCOL=grpc``: the public
+    URL's host (or the listening one) on the OTLP/gRPC port."""
+    from urllib.parse import urlsplit
+
+    host = urlsplit(settings.base_url).hostname or settings.host
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.otlp_grpc_port}"
 
 
 def _redact(url: str) -> str:

@@ -5,9 +5,9 @@ Claude Code's metrics are counters (``claude_code.token.usage``, ``cost.usage``,
 *cumulative* (``OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE``). A session event must say
 what the point *adds*, whatever the temporality, so that the read models only ever sum.
 
-A series is the metric's name and its attribute set (the identity attributes, which are the
-same for a whole session, left out). ``observe`` keeps, per series, the last point's start
-time, time and value, and decides the increment:
+A series is the metric's name, its attribute set and its resource's (the identity attributes,
+which are the same for a whole session, left out). ``observe`` keeps, per series, the last
+point's start time, time and value, and decides the increment:
 
 - cumulative: the value minus the last value of the same run; a *reset* (a new start time, or
   a monotonic value that dropped) counts the new value whole; a point whose time is not after
@@ -65,10 +65,14 @@ class MetricPoint:
     """An edit decision's ``source`` attribute (config, hook, user_permanent…)."""
 
 
-def series_of(name: str, attributes: Mapping[str, Any]) -> str:
-    """A short, stable digest of the metric's name and its non-identity attributes."""
-    kept = {k: v for k, v in attributes.items() if k not in IDENTITY_ATTRIBUTES}
-    text = json.dumps([name, kept], sort_keys=True, separators=(",", ":"), default=str)
+def series_of(
+    name: str, attributes: Mapping[str, Any], resource: Mapping[str, Any] | None = None
+) -> str:
+    """A short, stable digest of the metric's name, its non-identity attributes and its
+    resource's (OpenTelemetry's stream identity: two processes are two series)."""
+    kept = [{k: v for k, v in values.items() if k not in IDENTITY_ATTRIBUTES}
+            for values in (attributes, resource or {})]  # fmt: skip
+    text = json.dumps([name, *kept], sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -132,9 +136,9 @@ current name, ``tool`` its earlier one)."""
 
 
 def read_point(
-    name: str, attributes: Mapping[str, Any], *, kind: str, unit: str, value: float,
-    count: int | None, cumulative: bool, monotonic: bool, start_unix_nano: int,
-    time_unix_nano: int, problems: list[str],
+    name: str, attributes: Mapping[str, Any], resource: Mapping[str, Any], *, kind: str,
+    unit: str, value: float, count: int | None, cumulative: bool, monotonic: bool,
+    start_unix_nano: int, time_unix_nano: int, problems: list[str],
 ) -> MetricPoint:  # fmt: skip
     """The point's typed view; what does not fit is added to ``problems``."""
     if not (0 < len(name) <= 255 and name.isprintable()):
@@ -152,5 +156,5 @@ def read_point(
     return MetricPoint(
         name=name, kind=kind, unit=unit[:64], value=value + 0.0, count=count,
         cumulative=cumulative, monotonic=monotonic, start_unix_nano=start_unix_nano,
-        time_unix_nano=time_unix_nano, series=series_of(name, attributes), **dimensions,
+        time_unix_nano=time_unix_nano, series=series_of(name, attributes, resource), **dimensions,
     )  # fmt: skip

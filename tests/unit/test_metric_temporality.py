@@ -87,6 +87,8 @@ def test_the_series_leaves_out_who_and_where():
     assert a == b
     assert a != series_of("m", {"type": "output"})
     assert a != series_of("n", {"type": "input"})
+    assert a != series_of("m", {"type": "input"}, {"host.name": "laptop-2"})
+    assert a == series_of("m", {"type": "input"}, {"user.email": "a@example.com"})
 
 
 # A counter's story: increments (whole numbers, so sums are exact), restarts, redeliveries.

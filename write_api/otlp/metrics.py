@@ -101,8 +101,8 @@ def _read_metric(metric: Metric, resource: dict[str, Any], scope: dict[str, str]
             problems.append(f"{metric.name}: the data point has no recorded value")
         number, count = _numbers(kind, point, payload, problems)
         typed = read_point(
-            metric.name, point_attributes, kind=_KINDS[kind], unit=metric.unit, value=number,
-            count=count, cumulative=temporality == "cumulative", monotonic=monotonic,
+            metric.name, point_attributes, resource, kind=_KINDS[kind], unit=metric.unit,
+            value=number, count=count, cumulative=temporality == "cumulative", monotonic=monotonic,
             start_unix_nano=point.start_time_unix_nano, time_unix_nano=point.time_unix_nano,
             problems=problems,
         )  # fmt: skip

@@ -182,9 +182,10 @@ class AgentSession(Aggregate):
         ``increment`` is what the point adds to its series whatever the exporter's temporality
         (``domain.sessions.metrics``: a cumulative point adds its value minus the series' last,
         a redelivered one 0); None for a gauge, whose ``value`` is a reading. ``count`` is a
-        histogram's count increment. ``type``, ``model``, ``decision``, ``tool``, ``language``
-        and ``decision_source`` are the point's attributes of those names (``tool`` from
-        ``tool_name``, ``decision_source`` from ``source``).
+        histogram's count and ``count_increment`` what it adds, by the same rule. ``type``,
+        ``model``, ``decision``, ``tool``, ``language`` and ``decision_source`` are the point's
+        attributes of those names (``tool`` from ``tool_name``, ``decision_source`` from
+        ``source``).
         ``start_unix_nano``, ``time_unix_nano``, ``value`` and ``count`` are the point's own, so
         replaying the events rebuilds the series' state.
         """
@@ -464,12 +465,11 @@ class AgentSession(Aggregate):
             AgentSession.MetricRecorded, timestamp=received_at, **fields, kind=point.kind,
             unit=point.unit, value=point.value, increment=observed.increment,
             count=point.count, count_increment=observed.count_increment,
-            cumulative=point.cumulative,
-            monotonic=point.monotonic, series=point.series,
+            cumulative=point.cumulative, monotonic=point.monotonic, series=point.series,
             start_unix_nano=point.start_unix_nano, time_unix_nano=point.time_unix_nano,
             type=point.type, model=point.model, decision=point.decision, tool=point.tool,
-            language=point.language, decision_source=point.decision_source, user_id=facts.user_id,
-            organization_id=facts.organization_id, team=facts.team,
+            language=point.language, decision_source=point.decision_source,
+            user_id=facts.user_id, organization_id=facts.organization_id, team=facts.team,
         )  # fmt: skip
 
     def erase(self, by: str, reason: str, *, at: datetime) -> None:

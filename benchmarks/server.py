@@ -35,6 +35,13 @@ class Server:
     """An agent key of the benchmark's schema (hooks send it, as in production)."""
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """A normal stop (SIGTERM to the server's process group), as a service manager does."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(30)
+
+
 def agent_key(database_url: str, schema: str) -> str:
     """Issues an agent key in the benchmark's schema (the server checks it on every hook)."""
     from commands.access.service import AccessDesk
@@ -77,7 +84,6 @@ def observatory(database_url: str, workers: int = 1, *extra: str) -> Iterator[Se
             time.sleep(0.1)
         yield Server(base, schema, process, key)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(30)
+        stop(process)
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -61,6 +61,18 @@ def _screen_hook_until(
     return screen_hook(payload, payload_text, context, ruling, Budget(time.monotonic, deadline))
 
 
+def _screen_many_until(
+    deadline: float, items: list[tuple[dict[str, Any], str | None]]
+) -> list[Screened]:
+    """In a worker: screens a batch (one memo for all) until ``deadline``."""
+    return _screen_many(items, Budget(time.monotonic, deadline))
+
+
+def _screen_many(items: list[tuple[dict[str, Any], str | None]], budget: Budget) -> list[Screened]:
+    memo: Memo = {}  # a batch repeats its standard attributes: scan each string once
+    return [screen_hook(payload, text, None, None, budget, memo) for payload, text in items]
+
+
 def _redact_text_until(deadline: float, text: str) -> str:
     try:
         return redact(text, Budget(time.monotonic, deadline))[0]
@@ -125,6 +137,22 @@ class ScreeningPool:
             lambda: screen_hook(payload, payload_text, context, ruling, Budget.spent()),
         )  # fmt: skip
 
+    async def screen_many(self, items: list[tuple[dict[str, Any], str | None]]) -> list[Screened]:
+        """A batch of payloads (an OTLP export's records) with one budget for the whole
+        batch: on the loop when it is small, else in one worker call (one round trip, not
+        one per record), so a 1,000-record export never holds the event loop."""
+        deadline = self.clock() + self.budget
+        if sum(len(text or "") for _, text in items) <= self.inline_chars:
+            inline = Budget(self.clock, min(deadline, self.clock() + self.inline))
+            screened = _screen_many(items, inline)
+            if not inline.exceeded or self.clock() >= deadline:
+                SCREENING.labels("inline", _outcome(inline.exceeded)).inc()
+                return screened
+        return await self._offload(
+            _screen_many_until, (deadline, items), deadline,
+            lambda: _screen_many(items, Budget.spent()),
+        )  # fmt: skip
+
     async def redact_text(self, text: str) -> str:
         """The text redacted, or ``[REDACTED:unscreened]`` if the budget runs out first."""
         deadline = self.clock() + self.budget
@@ -160,7 +188,7 @@ class ScreeningPool:
         finally:
             if future is not None:
                 future.cancel()  # a call no longer awaited: pebble stops its worker, if running
-        marked = result.unscreened if isinstance(result, Screened) else result == UNSCREENED_MARKER
+        marked = _unscreened(result)
         SCREENING.labels("worker", _outcome(marked)).inc()
         return result
 
@@ -184,6 +212,12 @@ class ScreeningPool:
 def _cancelling() -> bool:
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+def _unscreened(result: object) -> bool:
+    if isinstance(result, list):
+        return any(_unscreened(item) for item in result)
+    return result.unscreened if isinstance(result, Screened) else result == UNSCREENED_MARKER
 
 
 def _outcome(unscreened: bool) -> str:

@@ -81,3 +81,43 @@ async def test_a_body_whose_pool_another_failure_shut_down_is_sealed_not_lost():
         assert all(s.unscreened and "jane@" not in s.payload_json for s in both)
     finally:
         pool.close()
+
+
+async def test_an_export_of_many_records_is_screened_in_one_worker_call_to_the_same_result():
+    """An OTLP export's records go to the worker together (one round trip, one memo) once
+    they are more than a typical hook, and come back as each would be screened alone."""
+    pool = ScreeningPool(60_000)
+    try:
+        await pool.start()
+        payloads = [hook(f"line {n} mail dev{n}@example.com " * 40) for n in range(100)]
+        items = [(p, json.dumps(p)) for p in payloads]
+        assert sum(len(t) for _, t in items) > pool.inline_chars
+        screened = await pool.screen_many(items)
+        assert screened == [screen_hook(p, t) for p, t in items]
+        assert all("email" in s.kinds for s in screened)
+    finally:
+        pool.close()
+
+
+async def test_a_small_export_is_screened_inline():
+    pool = ScreeningPool(1000)
+    try:
+        items = [(p, json.dumps(p)) for p in (hook("ok"), hook("also ok"))]
+        assert await pool.screen_many(items) == [screen_hook(p, t) for p, t in items]
+        assert pool._pool is None
+    finally:
+        pool.close()
+
+
+async def test_an_export_whose_worker_misses_the_deadline_is_sealed_record_by_record():
+    pool = ScreeningPool(0.001, grace_seconds=0.0)
+    try:
+        await pool.start()
+        payloads = [hook(WORST_CASES["phone"](8 * 1024)) for _ in range(4)]
+        screened = await pool.screen_many([(p, json.dumps(p)) for p in payloads])
+        for payload, one in zip(payloads, screened, strict=True):
+            stored = json.loads(one.payload_json)
+            assert one.unscreened and stored["note"] == UNSCREENED_MARKER
+            assert restore(stored, one.originals["payload"]) == payload
+    finally:
+        pool.close()

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from google.protobuf import json_format
 from google.protobuf.message import DecodeError, Message
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from write_api.parsing import BodyRejectedError, parse_object
 
@@ -133,22 +133,27 @@ def _ids_as_base64(value: Any) -> Any:
 
 def attributes(values: Any) -> dict[str, Any]:
     """OTLP ``KeyValue``s as a plain dict (a repeated key: the last one wins)."""
-    pairs: list[KeyValue] = list(values)
-    return {pair.key: value(pair.value) for pair in pairs}
+    return {pair.key: value(pair.value) for pair in values}
 
 
 def value(any_value: AnyValue) -> Any:
-    """One ``AnyValue`` as JSON can hold it (bytes in base64; a non-finite double as text)."""
+    """One ``AnyValue`` as JSON can hold it (bytes in base64; a non-finite double as text).
+
+    The kinds are tested most common first (tens of thousands of values per export)."""
     kind = any_value.WhichOneof("value")
+    if kind == "string_value":
+        return any_value.string_value
     if kind is None:
         return None
+    if kind == "int_value":
+        return any_value.int_value
+    if kind == "bool_value":
+        return any_value.bool_value
+    if kind == "double_value":
+        number = any_value.double_value
+        return number if math.isfinite(number) else str(number)
     if kind == "array_value":
         return [value(item) for item in any_value.array_value.values]
     if kind == "kvlist_value":
         return attributes(any_value.kvlist_value.values)
-    if kind == "bytes_value":
-        return base64.b64encode(any_value.bytes_value).decode("ascii")
-    if kind == "double_value":
-        number = any_value.double_value
-        return number if math.isfinite(number) else str(number)
-    return getattr(any_value, kind)
+    return base64.b64encode(any_value.bytes_value).decode("ascii")

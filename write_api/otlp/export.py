@@ -10,8 +10,9 @@ Order of work for one export (the hook gate's steps, for many records at once):
 3. each record read by its ``Signal`` as ``TelemetryFacts``: a record that names no session
    (or mistypes what the read models use) is rejected alone, and counted in the answer's
    ``partial_success``;
-4. each kept record screened for personal data and secrets, the originals sealed with its
-   session's data key (one trip to the keyring for the whole export);
+4. each kept record screened for personal data and secrets (the whole export in one call to
+   the screening pool, with one budget: off the event loop unless it is small), the originals
+   sealed with its session's data key (one trip to the keyring for the whole export);
 5. one ``RecordTelemetry`` through the group-commit writer: every record of the export is
    committed, in order, in one transaction, before the answer;
 6. the answer: the signal's export response, in the request's encoding.
@@ -31,7 +32,6 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from commands.ingest.messages import Receipt, RecordTelemetry, TelemetryItem
-from domain.privacy.redaction import Memo
 from domain.sessions.telemetry import TelemetryFacts
 from infra.access.principal import tenant_of
 from write_api.call import Call
@@ -97,12 +97,9 @@ async def record_export(
     ``reply`` is the export response encoded as ``encoding`` (protobuf or JSON)."""
     received_at = gate.clock()
     read = signal.read(export)
-    memo: Memo = {}  # the standard attributes repeat in every record: scan each string once
-    screened = [
-        await gate.screener.screen_hook(payload, text, None, None, size=len(text), memo=memo)
-        for _, payload in read.records
-        for text in (_dumps(payload),)
-    ]
+    screened = await gate.screener.screen_many(
+        [(payload, _dumps(payload)) for _, payload in read.records]
+    )
     sealed = await gate.seal(
         tenant_id,
         [(facts.session_id, s) for (facts, _), s in zip(read.records, screened, strict=True)],

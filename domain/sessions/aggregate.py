@@ -30,6 +30,7 @@ from eventsourcing.domain import Aggregate
 from domain.audit.chain import GENESIS, event_digest
 from domain.sessions.attribution import Attributed, SubagentWindows
 from domain.sessions.hooks import HookFacts
+from domain.sessions.metrics import MetricPoint, observe
 from domain.sessions.ruling import Ruling
 from domain.sessions.telemetry import TelemetryFacts
 from domain.sessions.values import Attribution, SessionStatus, session_stream_id
@@ -38,7 +39,7 @@ from domain.sessions.values import Attribution, SessionStatus, session_stream_id
 class AgentSession(Aggregate):
     """An agent session as the hooks describe it."""
 
-    class_version = 2
+    class_version = 3
     """The shape of a snapshot's state; bump it and add an upcaster when ``__init__`` changes."""
 
     class Opened(Aggregate.Created):
@@ -175,6 +176,56 @@ class AgentSession(Aggregate):
         organization_id: str | None
         team: str | None
 
+    class MetricRecorded(TelemetryRecorded):
+        """One metric data point (``event_name`` is the metric: ``claude_code.token.usage``…).
+
+        ``increment`` is what the point adds to its series whatever the exporter's temporality
+        (``domain.sessions.metrics``: a cumulative point adds its value minus the series' last,
+        a redelivered one 0); None for a gauge, whose ``value`` is a reading. ``count`` is a
+        histogram's count and ``count_increment`` what it adds, by the same rule. ``type``,
+        ``model``, ``decision``, ``tool``, ``language`` and ``decision_source`` are the point's
+        attributes of those names (``tool`` from ``tool_name``, ``decision_source`` from
+        ``source``).
+        ``start_unix_nano``, ``time_unix_nano``, ``value`` and ``count`` are the point's own, so
+        replaying the events rebuilds the series' state.
+        """
+
+        kind: str
+        unit: str
+        value: float
+        increment: float | None
+        count: int | None
+        count_increment: int | None
+        cumulative: bool
+        monotonic: bool
+        series: str
+        start_unix_nano: int
+        time_unix_nano: int
+        type: str | None
+        model: str | None
+        decision: str | None
+        tool: str | None
+        language: str | None
+        decision_source: str | None
+        user_id: str | None
+        organization_id: str | None
+        team: str | None
+
+        def apply(self, aggregate: AgentSession) -> None:
+            observed = observe(aggregate.metric_series.get(self.series), self.point)
+            if observed.state is not None:
+                aggregate.metric_series[self.series] = observed.state
+            aggregate.head_hash = event_digest(self)
+
+        @property
+        def point(self) -> MetricPoint:
+            return MetricPoint(
+                self.event_name, self.kind, self.unit, self.value, None if self.count is None
+                else int(self.count), self.cumulative, self.monotonic, self.start_unix_nano,
+                self.time_unix_nano, self.series, self.type, self.model, self.decision,
+                self.tool, self.language, self.decision_source,
+            )  # fmt: skip
+
     class TelemetryObserved(TelemetryRecorded):
         """Any other telemetry record (``user_prompt``, ``tool_result``, ``tool_decision``…),
         kept whole."""
@@ -289,6 +340,11 @@ class AgentSession(Aggregate):
         state.setdefault("erased", False)
 
     @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """Snapshots taken before metrics: no series seen yet."""
+        state.setdefault("metric_series", {})
+
+    @staticmethod
     def create_id(tenant_id: str, session_id: str) -> UUID:
         return session_stream_id(tenant_id, session_id)
 
@@ -301,6 +357,8 @@ class AgentSession(Aggregate):
         self.last_hook: dict[str, Any] = {}
         self.subagents: dict[str, Any] = SubagentWindows().to_state()
         self.erased = False
+        self.metric_series: dict[str, list[Any]] = {}
+        """Last counted point per metric series (``domain.sessions.metrics.observe``)."""
 
     @classmethod
     def open(cls, tenant_id: str, session_id: str, at: datetime) -> AgentSession:
@@ -380,6 +438,9 @@ class AgentSession(Aggregate):
             "redacted": sorted(redacted),
             "sealed": None if self.erased else sealed,
         }
+        if facts.metric is not None:
+            self._record_metric(facts, fields, received_at)
+            return
         if facts.usage is None:
             self.trigger_event(AgentSession.TelemetryObserved, timestamp=received_at, **fields)
             return
@@ -391,6 +452,24 @@ class AgentSession(Aggregate):
             cache_creation_tokens=usage.cache_creation_tokens, cost_usd=usage.cost_usd,
             duration_ms=usage.duration_ms, error=usage.error, user_id=facts.user_id,
             organization_id=facts.organization_id, team=facts.team,
+        )  # fmt: skip
+
+    def _record_metric(
+        self, facts: TelemetryFacts, fields: dict[str, Any], received_at: datetime
+    ) -> None:
+        point = facts.metric
+        if point is None:
+            raise TypeError("not a metric data point")
+        observed = observe(self.metric_series.get(point.series), point)
+        self.trigger_event(
+            AgentSession.MetricRecorded, timestamp=received_at, **fields, kind=point.kind,
+            unit=point.unit, value=point.value, increment=observed.increment,
+            count=point.count, count_increment=observed.count_increment,
+            cumulative=point.cumulative, monotonic=point.monotonic, series=point.series,
+            start_unix_nano=point.start_unix_nano, time_unix_nano=point.time_unix_nano,
+            type=point.type, model=point.model, decision=point.decision, tool=point.tool,
+            language=point.language, decision_source=point.decision_source,
+            user_id=facts.user_id, organization_id=facts.organization_id, team=facts.team,
         )  # fmt: skip
 
     def erase(self, by: str, reason: str, *, at: datetime) -> None:

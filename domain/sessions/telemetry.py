@@ -25,6 +25,7 @@ from typing import Any
 
 from domain.sessions.errors import TelemetryRecordInvalidError
 from domain.sessions.hooks import MAX_MS
+from domain.sessions.metrics import MetricPoint
 from domain.sessions.values import is_identifier
 
 MODEL_CALL_EVENTS = frozenset({"claude_code.api_request", "claude_code.api_error"})
@@ -64,6 +65,8 @@ class TelemetryFacts:
     organization_id: str | None = None
     team: str | None = None
     usage: ModelUsage | None = None
+    metric: MetricPoint | None = None
+    """Set for a metric data point (``event_name`` is then the metric's name)."""
 
     @classmethod
     def from_record(
@@ -102,6 +105,36 @@ class TelemetryFacts:
             team=next((t for k in TEAM_ATTRIBUTES if (t := _text(resource, k, problems))), None),
             usage=usage,
         )
+
+
+def point_facts(
+    point: MetricPoint,
+    attributes: Mapping[str, Any],
+    resource: Mapping[str, Any],
+    problems: list[str],
+) -> TelemetryFacts:
+    """The facts of one metric data point (``problems`` from reading it included); raises
+    ``TelemetryRecordInvalidError``. Its session, owner and team are read as a log record's."""
+    session_id = _text(attributes, "session.id", problems) or _text(
+        resource, "session.id", problems
+    )
+    if session_id is None:
+        problems.append("session.id: required (the session the data point belongs to)")
+    elif not is_identifier(session_id):
+        problems.append("session.id: not a valid id")
+    if problems or session_id is None:
+        raise TelemetryRecordInvalidError(problems)
+    return TelemetryFacts(
+        session_id=session_id,
+        event_name=point.name,
+        occurred_at=_occurred_at({}, point.time_unix_nano),
+        user_id=_text(attributes, "user.account_uuid", problems)
+        or _text(attributes, "user.id", problems),
+        organization_id=_text(attributes, "organization.id", problems),
+        team=next((t for k in TEAM_ATTRIBUTES if (t := _text(resource, k, problems)
+                                                   or _text(attributes, k, problems))), None),
+        metric=point,
+    )  # fmt: skip
 
 
 def _event_name(attributes: Mapping[str, Any], body: Any) -> str | None:

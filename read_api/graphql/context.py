@@ -13,6 +13,7 @@ from strawberry.litestar import BaseContext
 from strawberry.types import Info
 
 from infra.access.principal import Principal
+from projections.activity.queries import ActivityQueries
 from projections.agent_metrics.queries import AgentMetricsQueries
 from projections.alerts.queries import AlertQueries
 from projections.audit_log.queries import AuditLogQueries
@@ -68,6 +69,7 @@ class ReadSide:
     alert_actions: CanActOnAlerts | None = None
     """None: this process takes no alert commands (the mutations answer with an error)."""
     usage: UsageQueries | None = None
+    activity: ActivityQueries | None = None
 
 
 class ReadContext(BaseContext, kw_only=True):

@@ -14,6 +14,7 @@ from read_api.graphql.context import ReadInfo
 from read_api.graphql.cost import QueryCostLimiter
 from read_api.graphql.document_limits import DocumentLimiter
 from read_api.graphql.permissions import CanAudit, CanRead
+from read_api.graphql.resolvers import activity as activity_resolvers
 from read_api.graphql.resolvers import alerts as alert_resolvers
 from read_api.graphql.resolvers import analytics as analytics_resolvers
 from read_api.graphql.resolvers import audit as audit_resolvers
@@ -22,6 +23,7 @@ from read_api.graphql.resolvers import live as live_resolvers
 from read_api.graphql.resolvers import metrics as metric_resolvers
 from read_api.graphql.resolvers import sessions as session_resolvers
 from read_api.graphql.resolvers import usage as usage_resolvers
+from read_api.graphql.types.activity import Activity, ActivityGrouping
 from read_api.graphql.types.alerts import Alert, AlertFilter, ModelKind, ModelVersion
 from read_api.graphql.types.analytics import (
     AgentActivity,
@@ -211,6 +213,27 @@ class Query:
     ) -> list[Usage]:
         return await usage_resolvers.usage(info, since, until, by, session_id, model, first,
                                            min_position)  # fmt: skip
+
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="What the agents' own metrics report (OTLP metrics, claude_code.*): lines "
+        "added and removed, commits, pull requests, edit decisions and accept rate, active "
+        "time, sessions, and cost and tokens as the metrics report them (the spend `usage` "
+        "has from log events, reported again: compare, never add), per model, session, user, "
+        "team, minute or day; groups with the most lines changed first, buckets oldest first.",
+    )
+    async def activity(
+        self,
+        info: ReadInfo,
+        since: datetime,
+        by: ActivityGrouping,
+        until: datetime | None = None,
+        session_id: str | None = None,
+        first: int = 100,
+        min_position: Position | None = None,
+    ) -> list[Activity]:
+        return await activity_resolvers.activity(info, since, until, by, session_id, first,
+                                                 min_position)  # fmt: skip
 
     @strawberry.field(
         permission_classes=[CanRead],

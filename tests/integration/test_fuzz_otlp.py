@@ -1,4 +1,4 @@
-"""Generated bodies at the OTLP logs door, over real HTTP, under the contract of
+"""Generated bodies at the OTLP logs and metrics doors, over real HTTP, under the contract of
 ``tests/fuzzing.py``: no 5xx, no hang, every refusal a problem document that records
 nothing. Bodies: random bytes in either encoding, a real export cut short or with bytes
 flipped, OTLP/JSON with wrong types in attributes and fields, gzip of any of them, cut short."""
@@ -15,6 +15,9 @@ from google.protobuf import json_format
 from hypothesis import given
 from hypothesis import strategies as st
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
 
 from infra.access.principal import Role
 from tests.conftest import CORPUS
@@ -98,3 +101,53 @@ def test_gzip_bodies_are_answered_within_the_contract(fuzz_target, body, cut, co
         packed = packed[: min(cut, len(packed) - 1)]
     fuzz_target.send("POST", "/v1/logs", packed, role=Role.AGENT, content_type=content_type,
                      headers={"content-encoding": "gzip"})  # fmt: skip
+
+
+METRICS: dict[str, Any] = json.loads((CORPUS / "otlp" / "claude_code_metrics.json").read_text())
+VALID_METRICS = json_format.Parse(json.dumps(METRICS),
+                                  ExportMetricsServiceRequest()).SerializeToString()  # fmt: skip
+
+
+@st.composite
+def spoiled_metrics_protobuf(draw: st.DrawFn) -> bytes:
+    body = bytearray(VALID_METRICS)
+    if draw(st.booleans()):
+        return bytes(body[: draw(st.integers(0, len(body) - 1))])
+    for _ in range(draw(st.integers(1, 8))):
+        body[draw(st.integers(0, len(body) - 1))] = draw(st.integers(0, 255))
+    return bytes(body)
+
+
+@st.composite
+def odd_metrics_export(draw: st.DrawFn) -> bytes:
+    """The corpus export with one attribute, data point field or metric field replaced."""
+    document = copy.deepcopy(METRICS)
+    metric = draw(st.sampled_from(document["resourceMetrics"][0]["scopeMetrics"][0]["metrics"]))
+    point = draw(st.sampled_from(metric["sum"]["dataPoints"]))
+    odd = st.one_of(json_values, st.sampled_from(UNUSUAL_NUMBERS), odd_text)
+    how = draw(st.sampled_from(["attribute", "point", "metric", "kind"]))
+    if how == "attribute":
+        draw(st.sampled_from(point["attributes"]))["value"] = draw(json_values)
+    elif how == "point":
+        name = draw(st.sampled_from(["asInt", "asDouble", "timeUnixNano", "startTimeUnixNano",
+                                     "flags", "exemplars"]))  # fmt: skip
+        point[name] = draw(odd)
+    elif how == "metric":
+        metric[draw(st.sampled_from(["name", "unit", "sum"]))] = draw(odd)
+    else:
+        data = metric.pop("sum")
+        kind = draw(st.sampled_from(["gauge", "histogram", "exponentialHistogram", "summary"]))
+        metric[kind] = {**data, "aggregationTemporality": draw(st.integers(-1, 3))}
+    return json.dumps(document).encode()
+
+
+@FUZZ
+@given(body=st.one_of(raw_bodies(), spoiled_metrics_protobuf()))
+def test_metrics_protobuf_bodies_are_answered_within_the_contract(fuzz_target, body):
+    fuzz_target.send("POST", "/v1/metrics", body, role=Role.AGENT, content_type=PROTOBUF)
+
+
+@FUZZ
+@given(body=st.one_of(raw_bodies(), odd_metrics_export()))
+def test_metrics_json_bodies_are_answered_within_the_contract(fuzz_target, body):
+    fuzz_target.send("POST", "/v1/metrics", body, role=Role.AGENT)

@@ -24,6 +24,7 @@ PAGED = {
     "Query.agentMetricsBreakdown": "{ agentMetricsBreakdown(by: TOOL, since: " + SINCE
     + ", first: {first}) { key } }",
     "Query.usage": "{ usage(by: MODEL, since: " + SINCE + ", first: {first}) { key } }",
+    "Query.activity": "{ activity(by: MODEL, since: " + SINCE + ", first: {first}) { key } }",
     "Query.liveSessions": "{ liveSessions(first: {first}) { sessionId } }",
     "Query.topTools": "{ topTools(first: {first}) { toolName } }",
     "Query.slowestTools": "{ slowestTools(first: {first}) { toolName } }",

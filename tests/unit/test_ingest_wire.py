@@ -33,6 +33,7 @@ from commands.ingest.wire import (
     write_frame,
 )
 from domain.sessions.hooks import HookFacts
+from domain.sessions.metrics import MetricPoint
 from domain.sessions.ruling import Ruling
 from domain.sessions.telemetry import ModelUsage, TelemetryFacts
 from domain.sessions.values import ToolName
@@ -202,6 +203,29 @@ def test_telemetry_travels_with_hooks_in_their_order():
     )
     commands = [telemetry, hook, telemetry]
     assert decode_commands(encode_commands(7, commands)) == (7, commands)
+
+
+metric_points = st.builds(
+    MetricPoint, name=st.text(), kind=st.sampled_from(["sum", "gauge", "histogram"]),
+    unit=st.text(), value=number, count=st.none() | st.integers(0, 2**63 - 1),
+    cumulative=st.booleans(), monotonic=st.booleans(), start_unix_nano=st.integers(0, 2**64 - 1),
+    time_unix_nano=st.integers(0, 2**64 - 1), series=st.text(), type=maybe, model=maybe,
+    decision=maybe, tool=maybe, language=maybe, decision_source=maybe,
+)  # fmt: skip
+
+
+@fast
+@given(st.lists(metric_points, min_size=1, max_size=4), moments)
+def test_metric_points_travel_field_for_field(points, at):
+    items = tuple(
+        TelemetryItem(TelemetryFacts("s", p.name, None, at, "u1", "o1", "platform", metric=p),
+                      "{}", ("email",), None)
+        for p in points
+    )  # fmt: skip
+    telemetry = RecordTelemetry("default", items, at, "otlp-metrics")
+    _, (decoded,) = decode_commands(encode_commands(3, [telemetry]))
+    assert decoded == telemetry
+    assert [i.facts.metric for i in decoded.items] == list(points)
 
 
 def test_kinds_that_do_not_match_the_commands_are_a_wire_error():

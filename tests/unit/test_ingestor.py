@@ -118,7 +118,7 @@ def test_a_snapshot_from_before_decisions_and_erasure_is_upcast_when_loaded():
 
     reloaded = app.repository.get(stream)
     assert (reloaded.last_hook, reloaded.erased) == ({}, False)  # from the snapshot, upcast
-    assert Snapshot.take(reloaded).state["class_version"] == AgentSession.class_version == 2
+    assert Snapshot.take(reloaded).state["class_version"] == AgentSession.class_version == 3
     receipt = app.record([command(texts[2])])[0]  # the writer continues from that snapshot
     assert receipt.status == 200
     assert verify_chain(app.events.get(stream)).intact

@@ -16,6 +16,9 @@ from commands.reactions import when_alert_raised_quarantine_session as quarantin
 from infra.database import eventsourcing_env
 from infra.redis_connections import redis_client
 from infra.settings import Settings
+from projections.activity import projection as activity
+from projections.activity.postgres import PostgresActivityView
+from projections.activity.projection import ActivityProjection
 from projections.agent_metrics import projection as agent_metrics
 from projections.agent_metrics.postgres import PostgresAgentMetricsView
 from projections.agent_metrics.projection import AgentMetricsProjection
@@ -170,6 +173,13 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         " (the agents' own telemetry; PostgreSQL)",
         UsageProjection,
         _postgres(PostgresUsageView),
+    ),
+    activity.NAME: ProjectionSpec(
+        activity.NAME,
+        "lines, commits, PRs, edit decisions, active time, sessions, cost and tokens per minute,"
+        " session, user, team and model (the agents' own metrics; PostgreSQL)",
+        ActivityProjection,
+        _postgres(PostgresActivityView),
     ),
     event_analytics.NAME: ProjectionSpec(
         event_analytics.NAME,

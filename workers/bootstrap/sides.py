@@ -30,6 +30,7 @@ from infra.keyring import keyring
 from infra.redis_connections import async_redis_client
 from infra.screening_pool import ScreeningPool
 from infra.settings import Settings
+from projections.activity.queries import ActivityQueries
 from projections.agent_metrics.queries import AgentMetricsQueries
 from projections.alerts.queries import AlertQueries
 from projections.audit_log.queries import AuditLogQueries
@@ -127,6 +128,7 @@ async def start_read_side(
         waiter, settings.tenant, AgentMetricsQueries(engine), live,
         analytics(settings), settings.min_position_timeout_seconds,
         AlertQueries(engine), app.state.alert_actions, UsageQueries(engine),
+        ActivityQueries(engine),
     )  # fmt: skip
 
 

@@ -45,7 +45,7 @@ def usage(
     from rich.console import Console
     from rich.table import Table
 
-    variables = {"since": _since(since), "until": until, "by": GROUPS[by], "session": session,
+    variables = {"since": since_time(since), "until": until, "by": GROUPS[by], "session": session,
                  "model": model, "first": first}  # fmt: skip
     body = send_as("POST", "/graphql", url, port, actor,
                    json={"query": QUERY, "variables": variables})  # fmt: skip
@@ -70,7 +70,8 @@ def usage(
     Console().print(table)
 
 
-def _since(text: str) -> str:
+def since_time(text: str) -> str:
+    """``--since`` as an ISO time: a duration back from now, or the ISO time given."""
     if text[:1].isdigit() and text[-1:] in "smhdw" and "T" not in text:
         return (datetime.now(UTC) - parse_duration(text)).isoformat()
     return text

@@ -1,7 +1,7 @@
-"""``POST /v1/logs``: OTLP/HTTP logs (``application/x-protobuf`` or ``application/json``, gzip
-or not), authenticated with the agents' ingest keys (``Authorization: Bearer …``, as
-``OTEL_EXPORTER_OTLP_HEADERS`` sends it). The work is
-``write_api.otlp.export``; each signal's reading is its own module.
+"""``POST /v1/logs`` and ``POST /v1/metrics``: OTLP/HTTP logs and metrics
+(``application/x-protobuf`` or ``application/json``, gzip or not), authenticated with the
+agents' ingest keys (``Authorization: Bearer …``, as ``OTEL_EXPORTER_OTLP_HEADERS`` sends it).
+The work is ``write_api.otlp.export``; each signal's reading is its own module.
 """
 
 from __future__ import annotations
@@ -14,19 +14,20 @@ from infra.access.guards import requires
 from infra.access.principal import Permission
 from write_api.app_state import gate_of
 from write_api.call import Call
-from write_api.openapi import OTLP_LOGS, with_body
+from write_api.openapi import OTLP_LOGS, OTLP_METRICS, with_body
 from write_api.otlp.export import receive_http
-from write_api.otlp.logs import ENDPOINT, LOGS
+from write_api.otlp.logs import LOGS
+from write_api.otlp.metrics import METRICS
 from write_api.responses import as_response
 
 
 class OtlpController(Controller):
-    path = ENDPOINT
+    path = "/v1"
     tags = ["ingest"]
     guards = [requires(Permission.INGEST)]
 
     @post(
-        "/",
+        "/logs",
         summary="Record an OTLP logs export (Claude Code's telemetry events)",
         description=(
             "Body: an OTLP `ExportLogsServiceRequest`, protobuf (`application/x-protobuf`) or "
@@ -41,4 +42,24 @@ class OtlpController(Controller):
     async def export_logs(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         return as_response(
             await receive_http(gate_of(request), Call(request.scope, request.receive), LOGS)
+        )
+
+    @post(
+        "/metrics",
+        summary="Record an OTLP metrics export (Claude Code's counters)",
+        description=(
+            "Body: an OTLP `ExportMetricsServiceRequest`, protobuf (`application/x-protobuf`) "
+            "or OTLP/JSON (`application/json`), optionally `Content-Encoding: gzip`. Each data "
+            "point (sum, gauge, histogram) with a `session.id` becomes an event of that agent "
+            "session, recording what it adds whether the exporter's temporality is delta or "
+            "cumulative; the answer (200, after commit) is an `ExportMetricsServiceResponse` "
+            "in the request's encoding, whose `partialSuccess` counts the data points rejected "
+            "and says why."
+        ),
+        status_code=200,
+        operation_class=with_body(OTLP_METRICS),
+    )
+    async def export_metrics(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        return as_response(
+            await receive_http(gate_of(request), Call(request.scope, request.receive), METRICS)
         )

@@ -50,10 +50,11 @@ from write_api.gate import IngestGate
 from write_api.otlp.decoding import PROTOBUF, OtlpRefusedError, decode
 from write_api.otlp.export import Signal, record_export
 from write_api.otlp.logs import LOGS
+from write_api.otlp.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
-SIGNALS: tuple[Signal, ...] = (LOGS,)
+SIGNALS: tuple[Signal, ...] = (LOGS, METRICS)
 """The signals served over OTLP/gRPC: one entry per signal (its service comes with it)."""
 
 GRPC = "application/grpc"

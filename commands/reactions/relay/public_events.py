@@ -142,7 +142,7 @@ TELEMETRY_FIELDS: dict[str, Schema] = {
     "event_name": _doc(STR, "The telemetry event (claude_code.api_request, …)."),
     "prompt_id": _doc(STR_OR_NULL, "Joins the hooks' prompt_id."),
     "occurred_at": _doc(DATETIME_OR_NULL, "When the agent says it happened."),
-    "source": _doc(STR, "Door it came through: otlp-logs."),
+    "source": _doc(STR, "Door it came through: otlp-logs, otlp-metrics."),
     "payload": _doc(OBJECT, "The whole log record (body, attributes, resource), redacted."),
     "redacted": _doc(STR_LIST, "Kinds of data replaced by [REDACTED:<kind>] markers."),
 }
@@ -156,6 +156,31 @@ MODEL_CALL_FIELDS: dict[str, Schema] = {
     "cost_usd": _doc(NUMBER, "Claude Code's estimate, in US dollars."),
     "duration_ms": NUMBER_OR_NULL,
     "error": _doc(STR_OR_NULL, "The API error, for api_error records."),
+    "user_id": _doc(STR_OR_NULL, "user.account_uuid (else user.id)."),
+    "organization_id": STR_OR_NULL,
+    "team": _doc(STR_OR_NULL, "The team resource attribute (OTEL_RESOURCE_ATTRIBUTES)."),
+}
+
+METRIC_FIELDS: dict[str, Schema] = {
+    **TELEMETRY_FIELDS,
+    "kind": _doc(STR, "sum, gauge or histogram."),
+    "unit": STR,
+    "value": _doc(NUMBER, "The point's value (a histogram's sum), as the exporter sent it."),
+    "increment": _doc(
+        NUMBER_OR_NULL,
+        "What the point adds to its series, delta or cumulative "
+        "temporality alike (null for a gauge).",
+    ),
+    "count": _doc({"type": ["integer", "null"]}, "A histogram's count."),
+    "count_increment": {"type": ["integer", "null"]},
+    "cumulative": {"type": "boolean"},
+    "monotonic": {"type": "boolean"},
+    "series": _doc(STR, "Digest of the metric name and its non-identity attributes."),
+    "start_unix_nano": INT,
+    "time_unix_nano": INT,
+    **dict.fromkeys(
+        ("type", "model", "decision", "tool", "language", "decision_source"), STR_OR_NULL
+    ),
     "user_id": _doc(STR_OR_NULL, "user.account_uuid (else user.id)."),
     "organization_id": STR_OR_NULL,
     "team": _doc(STR_OR_NULL, "The team resource attribute (OTEL_RESOURCE_ATTRIBUTES)."),
@@ -239,6 +264,9 @@ _OTHERS = [
     PublicEvent("model_call_recorded", AgentSession.ModelCallRecorded,
                 "One call to the model from the agent's own telemetry (claude_code.api_request "
                 "or api_error): tokens by type, cost, latency.", MODEL_CALL_FIELDS),
+    PublicEvent("metric_recorded", AgentSession.MetricRecorded,
+                "One metric data point of the agent's own telemetry (claude_code.token.usage, "
+                "lines_of_code.count…) and what it adds to its series.", METRIC_FIELDS),
     PublicEvent("telemetry_observed", AgentSession.TelemetryObserved,
                 "Any other telemetry record of the agent (user_prompt, tool_result, "
                 "tool_decision…), kept whole.", TELEMETRY_FIELDS),

@@ -50,6 +50,10 @@ OTLP_LOGS = obj(
     resourceLogs=Schema(type=OpenAPIType.ARRAY, items=OBJECT,
                         description="OTLP/JSON ExportLogsServiceRequest (or send protobuf)"),
 )  # fmt: skip
+OTLP_TRACES = obj(
+    resourceSpans=Schema(type=OpenAPIType.ARRAY, items=OBJECT,
+                         description="OTLP/JSON ExportTraceServiceRequest (or send protobuf)"),
+)  # fmt: skip
 NOTE = obj(note=Schema(type=OpenAPIType.STRING, max_length=2_000))
 
 
@@ -66,4 +70,14 @@ def with_body(schema: Schema, *, required: bool = True, yaml: bool = False) -> t
     return WithBody
 
 
-__all__ = ["ENVELOPE", "HOOK", "MODE", "NOTE", "OTLP_LOGS", "QUARANTINE", "RULE", "with_body"]
+__all__ = [
+    "ENVELOPE",
+    "HOOK",
+    "MODE",
+    "NOTE",
+    "OTLP_LOGS",
+    "OTLP_TRACES",
+    "QUARANTINE",
+    "RULE",
+    "with_body",
+]

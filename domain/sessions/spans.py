@@ -24,13 +24,14 @@ Observatory keeps no price table.
 
 A span joins the session its own attributes name; else the session another span of the same
 trace in the same export names; else a session named after the trace (``trace-<trace id>``),
-so one agent run stays one session. A span that mistypes what we read is rejected alone.
+so one agent run stays one session. A span that names no agent is its nearest agent ancestor's
+in the export. A span that mistypes what we read is rejected alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -125,7 +126,43 @@ def read_spans(spans: Sequence[SpanRecord]) -> list[TelemetryFacts | TelemetryRe
             read.append(span_facts(span, chosen))
         except TelemetryRecordInvalidError as error:
             read.append(error)
-    return read
+    return _with_agents(spans, read)
+
+
+def _with_agents(
+    spans: Sequence[SpanRecord], read: list[TelemetryFacts | TelemetryRecordInvalidError]
+) -> list[TelemetryFacts | TelemetryRecordInvalidError]:
+    """A span that names no agent is its nearest agent ancestor's in the export (the chat and
+    tool spans under an ``invoke_agent`` span are that agent's)."""
+    parents = {(s.trace_id, s.span_id): s.parent_span_id for s in spans}
+    agents: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    for facts in read:
+        if isinstance(facts, TelemetryFacts) and facts.span and facts.span.kind == "agent":
+            agent_span = facts.span
+            agents[(agent_span.trace_id, agent_span.span_id)] = (
+                agent_span.agent_name, agent_span.agent_id,
+            )  # fmt: skip
+    if not agents:
+        return read
+    out: list[TelemetryFacts | TelemetryRecordInvalidError] = []
+    for facts in read:
+        if not isinstance(facts, TelemetryFacts) or facts.span is None:
+            out.append(facts)
+            continue
+        span = facts.span
+        if span.agent_name or span.agent_id:
+            out.append(facts)
+            continue
+        parent, seen = span.parent_span_id, 0
+        while parent and (span.trace_id, parent) not in agents and seen < len(spans):
+            parent, seen = parents.get((span.trace_id, parent)), seen + 1
+        agent = agents.get((span.trace_id, parent)) if parent else None
+        if agent is None:
+            out.append(facts)
+        else:
+            named = replace(span, agent_name=agent[0], agent_id=agent[1])
+            out.append(replace(facts, span=named))
+    return out
 
 
 def span_facts(span: SpanRecord, session_id: str) -> TelemetryFacts:

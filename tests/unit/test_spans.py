@@ -73,6 +73,10 @@ def test_a_genai_agent_run_counts_its_chat_spans_once_and_joins_its_tool_call():
     assert tool.parent_span_id == agent.span_id and tool.provider is None
     assert facts[1].span is not None and facts[1].span.provider == "anthropic"
     assert facts[0].occurred_at == datetime.fromtimestamp(1787044324, UTC)
+    # the chat and tool spans under invoke_agent are that agent's
+    assert {(f.span.agent_name, f.span.agent_id) for f in facts if f.span} == {
+        ("DocsAgent", "agt_docs_01")
+    }
 
 
 def test_openinference_and_openllmetry_in_one_export_map_to_the_same_model():
@@ -100,6 +104,8 @@ def test_openinference_and_openllmetry_in_one_export_map_to_the_same_model():
     assert openllmetry[1].span is not None
     assert openllmetry[1].span.tool_name == "fetch_tickets"
     assert openinference[0].user_id == "u-8812"
+    assert {f.span.agent_name for f in openinference if f.span} == {"AgentExecutor"}
+    assert {f.span.agent_name for f in openllmetry[1:] if f.span} == {None}  # a workflow
 
 
 CLAUDE_LLM = {"session.id": "cc-1", "model": "claude-opus-4-5", "input_tokens": "2",
@@ -178,6 +184,25 @@ def test_the_span_status_or_claude_codes_success_false_is_an_error():
     assert execution is not None and (execution.status, execution.status_message) == (
         "ERROR", "exit 1",
     )  # fmt: skip
+
+
+def test_an_agent_ancestor_names_the_agent_of_spans_that_name_none():
+    root = span(
+        "invoke_agent",
+        span_id="1" * 16,
+        **{"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "Planner"},
+    )
+    middle = SpanRecord(TRACE, "2" * 16, "step", {}, parent_span_id="1" * 16)
+    leaf = SpanRecord(
+        TRACE, "3" * 16, "chat", {"gen_ai.operation.name": "chat"}, parent_span_id="2" * 16
+    )
+    own = SpanRecord(
+        TRACE, "4" * 16, "tool", {"gen_ai.agent.name": "Other"}, parent_span_id="1" * 16
+    )
+    loop = SpanRecord(TRACE, "5" * 16, "x", {}, parent_span_id="5" * 16)
+    read = read_spans([leaf, middle, root, own, loop])
+    names = [f.span.agent_name for f in read if isinstance(f, TelemetryFacts) and f.span]
+    assert names == ["Planner", "Planner", "Planner", "Other", None]
 
 
 def test_a_span_without_a_session_of_its_own_takes_its_traces():

@@ -237,7 +237,10 @@ def _own_session(span: SpanRecord) -> str | TelemetryRecordInvalidError | None:
 def _usage(attrs: Mapping[str, Any], span: SpanFacts, problems: list[str]) -> ModelUsage:
     def tokens(names: Sequence[str]) -> int:
         for name in names:
-            if (number := _number(attrs, name, problems, MAX_TOKENS, integer=True)) is not None:
+            if (
+                name in attrs
+                and (number := _number(attrs, name, problems, MAX_TOKENS, integer=True)) is not None
+            ):
                 return int(number)
         return 0
 
@@ -246,7 +249,9 @@ def _usage(attrs: Mapping[str, Any], span: SpanFacts, problems: list[str]) -> Mo
         input_tokens = tokens(("input_tokens",))
     else:
         input_tokens = max(tokens(_INPUT) - cache_read - cache_write, 0)
-    cost = next((c for k in _COST if (c := _number(attrs, k, problems, MAX_COST_USD))), 0.0)
+    cost = next(
+        (c for k in _COST if k in attrs and (c := _number(attrs, k, problems, MAX_COST_USD))), 0.0
+    )
     return ModelUsage(
         model=_first_text(attrs, _MODEL, problems, max_len=256),
         input_tokens=input_tokens, output_tokens=tokens(_OUTPUT), cache_read_tokens=cache_read,
@@ -295,8 +300,8 @@ def _duration_ms(span: SpanRecord, attrs: Mapping[str, Any], problems: list[str]
 def _first_text(
     attrs: Mapping[str, Any], names: Sequence[str], problems: list[str], max_len: int = 1024
 ) -> str | None:
-    for name in names:
-        if (value := _text(attrs, name, problems, max_len)) is not None:
+    for name in names:  # most spans carry one of the names, if any: look before reading
+        if name in attrs and (value := _text(attrs, name, problems, max_len)) is not None:
             return value
     return None
 

@@ -24,7 +24,7 @@ from commands.store.application import EventStoreApplication
 from domain.audit.chain import verify_chain
 from domain.sessions.aggregate import AgentSession
 from domain.sessions.values import session_stream_id
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, S1, session_files
 from workers.bootstrap.projections import PROJECTIONS
 from workers.bootstrap.projectors import runner
 
@@ -270,3 +270,36 @@ def test_the_opentelemetry_sdks_http_exporter_is_understood(live_server, store):
     assert (model_call.model, model_call.input_tokens, model_call.output_tokens) == ("m", 30, 4)
     (_, agent_span) = session_events(store, "sdk-conv")
     assert isinstance(agent_span, AgentSession.SpanRecorded)
+
+
+CLAUDE_CODE = CORPUS / "otlp" / "claude_code_traces.json"
+SESSION = """query($id: String!) { session(id: $id) { toolCalls {
+  toolUseId toolName status decision span { durationMs status } } } }"""
+
+
+def test_the_corpus_session_with_its_claude_code_traces_shows_tokens_and_tool_spans(
+    client, timeline, settings, pg_url, store
+):
+    for path in session_files():
+        assert client.post("/v1/hooks/claude-code", content=path.read_bytes()).status_code == 200
+    response = client.post(TRACES, content=CLAUDE_CODE.read_bytes(), headers=JSON)
+    assert response.status_code == 200, response.text
+    assert response.json() == {}
+    timeline.catch_up()
+    projector, conn = runner(PROJECTIONS["usage"], settings, pg_url, store, parked=False)
+    with conn:
+        projector.catch_up()
+    body = client.post("/graphql", json={"query": SESSION, "variables": {"id": S1["id"]}}).json()
+    assert "errors" not in body, body
+    calls = {c["toolUseId"]: c for c in body["data"]["session"]["toolCalls"]}
+    assert calls[READ]["span"] == {"durationMs": 52.0, "status": "UNSET"}
+    assert calls[READ]["status"] == "SUCCEEDED"
+    assert (calls[BASH]["status"], calls[BASH]["decision"]) == ("DENIED", "deny")
+    assert calls[BASH]["span"] == {"durationMs": 57.0, "status": "ERROR"}
+    assert sum(1 for c in calls.values() if c["span"]) == 2
+    usage = """{ usage(since: "2026-08-01T00:00:00Z", until: "2026-09-01T00:00:00Z",
+      by: SESSION) { key calls inputTokens outputTokens cacheReadTokens cacheCreationTokens } }"""
+    (row,) = client.post("/graphql", json={"query": usage}).json()["data"]["usage"]
+    assert row == {"key": S1["id"], "calls": 2, "inputTokens": 1204 + 2210,
+                   "outputTokens": 612 + 1480, "cacheReadTokens": 18240 + 21550,
+                   "cacheCreationTokens": 3310 + 1120}  # fmt: skip

@@ -264,3 +264,30 @@ def test_the_answer_counts_rejected_spans():
     answer = TRACES.response(read)
     assert answer.partial_success.rejected_spans == 1
     assert "gen_ai.conversation.id: expected a string" in answer.partial_success.error_message
+
+
+def test_claude_codes_beta_trace_export_maps_each_documented_span():
+    facts = facts_of("claude_code_traces.json")
+    assert {f.session_id for f in facts} == {"3f6b2c1e-8a47-4d9b-b0e2-71c5a9d4e8f0"}
+    kinds = [(f.span.name, f.span.kind) for f in facts if f.span]
+    assert kinds == [
+        ("claude_code.llm_request", "llm"), ("claude_code.tool.blocked_on_user", "permission"),
+        ("claude_code.tool.execution", "execution"), ("claude_code.tool", "tool"),
+        ("claude_code.hook", "hook"), ("claude_code.tool.blocked_on_user", "permission"),
+        ("claude_code.tool", "tool"), ("claude_code.llm_request", "llm"),
+        ("claude_code.interaction", "interaction"),
+    ]  # fmt: skip
+    calls = model_calls(facts)
+    assert [(c.input_tokens, c.output_tokens, c.cache_read_tokens, c.cache_creation_tokens)
+            for c in calls] == [(1204, 612, 18240, 3310), (2210, 1480, 21550, 1120)]  # fmt: skip
+    assert {c.model for c in calls} == {"claude-opus-4-5-20251101"}
+    assert {c.cost_usd for c in calls} == {0.0}  # Claude Code's spans carry no cost
+    tools = {f.span.tool_use_id: f.span for f in facts if f.span and f.span.kind == "tool"}
+    read, bash = tools["toolu_0160yPcKiRvgq1GZbyb5uNck"], tools["toolu_01Z8lTHp7zlclU4OEgqEMMtm"]
+    assert (read.tool_name, read.duration_ms, read.status) == ("Read", 52.0, "UNSET")
+    assert (bash.tool_name, bash.status) == ("Bash", "ERROR")
+    assert bash.status_message == "rejected by a PreToolUse hook"
+    assert {(f.user_id, f.team, f.prompt_id) for f in facts} == {
+        ("5d9e3a17-8c24-4b6f-b0e1-c7a2f9d84e36", "platform",
+         "7c1d9e2a-5b34-4f80-9a6e-2d8b1c0f3e57"),
+    }  # fmt: skip

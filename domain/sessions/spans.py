@@ -129,35 +129,45 @@ def read_spans(spans: Sequence[SpanRecord]) -> list[TelemetryFacts | TelemetryRe
     return _with_agents(spans, read)
 
 
+Agent = tuple[str | None, str | None]
+"""(name, id) of an agent span."""
+
+
 def _with_agents(
     spans: Sequence[SpanRecord], read: list[TelemetryFacts | TelemetryRecordInvalidError]
 ) -> list[TelemetryFacts | TelemetryRecordInvalidError]:
     """A span that names no agent is its nearest agent ancestor's in the export (the chat and
-    tool spans under an ``invoke_agent`` span are that agent's)."""
-    parents = {(s.trace_id, s.span_id): s.parent_span_id for s in spans}
-    agents: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+    tool spans under an ``invoke_agent`` span are that agent's). Each span's ancestry is walked
+    once (``nearest`` remembers every span it passed), so deep or looping parents cost O(n)."""
+    nearest: dict[tuple[str, str], Agent | None] = {}
     for facts in read:
         if isinstance(facts, TelemetryFacts) and facts.span and facts.span.kind == "agent":
             agent_span = facts.span
-            agents[(agent_span.trace_id, agent_span.span_id)] = (
+            nearest[(agent_span.trace_id, agent_span.span_id)] = (
                 agent_span.agent_name, agent_span.agent_id,
             )  # fmt: skip
-    if not agents:
+    if not nearest:
         return read
+    parents = {(s.trace_id, s.span_id): s.parent_span_id for s in spans}
+
+    def at_or_above(key: tuple[str, str]) -> Agent | None:
+        path: dict[tuple[str, str], None] = {}
+        at: tuple[str, str] | None = key
+        while at is not None and at not in nearest and at not in path:
+            path[at] = None
+            parent = parents.get(at)
+            at = (at[0], parent) if parent else None
+        found = nearest.get(at) if at is not None and at not in path else None
+        nearest.update(dict.fromkeys(path, found))
+        return found
+
     out: list[TelemetryFacts | TelemetryRecordInvalidError] = []
     for facts in read:
-        if not isinstance(facts, TelemetryFacts) or facts.span is None:
-            out.append(facts)
-            continue
-        span = facts.span
-        if span.agent_name or span.agent_id:
-            out.append(facts)
-            continue
-        parent, seen = span.parent_span_id, 0
-        while parent and (span.trace_id, parent) not in agents and seen < len(spans):
-            parent, seen = parents.get((span.trace_id, parent)), seen + 1
-        agent = agents.get((span.trace_id, parent)) if parent else None
-        if agent is None:
+        span = facts.span if isinstance(facts, TelemetryFacts) else None
+        agent = None
+        if span is not None and not (span.agent_name or span.agent_id) and span.parent_span_id:
+            agent = at_or_above((span.trace_id, span.parent_span_id))
+        if agent is None or span is None or not isinstance(facts, TelemetryFacts):
             out.append(facts)
         else:
             named = replace(span, agent_name=agent[0], agent_id=agent[1])

@@ -203,6 +203,13 @@ def test_an_agent_ancestor_names_the_agent_of_spans_that_name_none():
     read = read_spans([leaf, middle, root, own, loop])
     names = [f.span.agent_name for f in read if isinstance(f, TelemetryFacts) and f.span]
     assert names == ["Planner", "Planner", "Planner", "Other", None]
+    chain = [SpanRecord(TRACE, f"{n + 10:016x}", "step", {}, parent_span_id=f"{n + 9:016x}")
+             for n in range(3000)]  # fmt: skip
+    chain[0] = SpanRecord(TRACE, f"{10:016x}", "step", {}, parent_span_id="1" * 16)
+    deep = read_spans([root, *reversed(chain)])
+    assert {f.span.agent_name for f in deep if isinstance(f, TelemetryFacts) and f.span} == {
+        "Planner"
+    }
 
 
 def test_a_span_without_a_session_of_its_own_takes_its_traces():

@@ -1,17 +1,20 @@
-"""Durable OTLP logs ingest: records/s of ``POST /v1/logs``, beside raw COPY of the same rows.
+"""Durable OTLP ingest: records/s of ``POST /v1/logs`` (or ``/v1/traces``), beside raw COPY.
 
 What it measures: ``observatory serve`` (one worker, its in-process group commit) on a fresh
 schema of the machine's PostgreSQL, an agent key in ``Authorization: Bearer`` as Claude Code's
 ``OTEL_EXPORTER_OTLP_HEADERS`` sends it. ``--clients`` concurrent exporters each post, for
 ``--seconds``, OTLP/HTTP protobuf exports of ``--records`` Claude Code log records
 (``claude_code.api_request`` with every standard attribute, ``user.email`` included, so every
-record is screened and sealed), one session per export over ``--sessions`` sessions; a record
+record is screened and sealed) — or, with ``--signal traces``, as many GenAI ``chat`` spans
+with their token counts (model calls in the session ``gen_ai.conversation.id`` names) — one
+session per export over ``--sessions`` sessions; a record
 counts once its export was answered 200, i.e. after its transaction committed. Afterwards the
 store is counted (every acknowledged record must be there), and one raw psycopg ``COPY`` of as
 many rows, each the stored state of one recorded event, into a table shaped like the event
 table gives the baseline of the same run.
 
     PYTHONPATH=$PWD python benchmarks/otlp_ingest.py [--clients 4] [--seconds 20]
+        [--signal logs|traces]
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from load import copy_baseline
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
     ExportLogsServiceRequest,
 )
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from server import observatory
 
 STANDARD = {
@@ -70,8 +74,41 @@ def export(session: str, records: int, start: int) -> bytes:
     return request.SerializeToString()
 
 
+def trace_export(session: str, spans: int, start: int) -> bytes:
+    """One GenAI export: ``spans`` chat spans of one session (ten per trace)."""
+    request = ExportTraceServiceRequest()
+    resource_spans = request.resource_spans.add()
+    pair = resource_spans.resource.attributes.add()
+    pair.key, pair.value.string_value = "service.name", "bench-agent"
+    scope = resource_spans.scope_spans.add()
+    now = time.time_ns()
+    for n in range(start, start + spans):
+        span = scope.spans.add()
+        span.trace_id = (n // 10 + 1).to_bytes(16, "big")
+        span.span_id = (n + 1).to_bytes(8, "big")
+        span.name = "chat claude-sonnet-4-5"
+        span.start_time_unix_nano, span.end_time_unix_nano = now + n, now + n + 3_100_000
+        texts = {"gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",
+                 "gen_ai.conversation.id": session, "gen_ai.request.model": "claude-sonnet-4-5",
+                 "gen_ai.response.model": "claude-sonnet-4-5-20250929",
+                 "user.email": "dana.reyes@example.com"}  # fmt: skip
+        for key, value in texts.items():
+            pair = span.attributes.add()
+            pair.key, pair.value.string_value = key, value
+        numbers = {"gen_ai.usage.input_tokens": 1840, "gen_ai.usage.output_tokens": 212,
+                   "gen_ai.usage.cache_read.input_tokens": 1024}  # fmt: skip
+        for key, number in numbers.items():
+            pair = span.attributes.add()
+            pair.key, pair.value.int_value = key, number
+    return request.SerializeToString()
+
+
+SIGNALS = {"logs": ("/v1/logs", export, "ModelCallRecorded"),
+           "traces": ("/v1/traces", trace_export, "ModelSpanRecorded")}  # fmt: skip
+
+
 async def exporter(base: str, key: str, bodies: list[bytes], deadline: float,
-                   records: int) -> tuple[int, int, list[float]]:  # fmt: skip
+                   records: int, path: str = "/v1/logs") -> tuple[int, int, list[float]]:  # fmt: skip
     """Posts exports until the deadline; (records acknowledged, refusals, latencies)."""
     headers = {"authorization": f"Bearer {key}", "content-type": "application/x-protobuf"}
     acknowledged, refused, latencies = 0, 0, []
@@ -79,7 +116,7 @@ async def exporter(base: str, key: str, bodies: list[bytes], deadline: float,
         n = 0
         while time.monotonic() < deadline:
             started = time.perf_counter()
-            response = await client.post("/v1/logs", content=bodies[n % len(bodies)])
+            response = await client.post(path, content=bodies[n % len(bodies)])
             latencies.append(time.perf_counter() - started)
             n += 1
             if response.status_code == 200:
@@ -90,20 +127,21 @@ async def exporter(base: str, key: str, bodies: list[bytes], deadline: float,
 
 
 async def load(base: str, key: str, args: argparse.Namespace) -> tuple[int, int, list[float]]:
-    bodies = [export(f"otlp-bench-{s}", args.records, s * args.records)
+    path, build, _ = SIGNALS[args.signal]
+    bodies = [build(f"otlp-bench-{s}", args.records, s * args.records)
               for s in range(args.sessions)]  # fmt: skip
     # Warm up: every session's stream opened and cached, plans prepared.
-    await exporter(base, key, bodies, time.monotonic() + 2, args.records)
+    await exporter(base, key, bodies, time.monotonic() + 2, args.records, path)
     deadline = time.monotonic() + args.seconds
     started = time.perf_counter()
     runs = await asyncio.gather(*(exporter(base, key, bodies[c::args.clients] or bodies,
-                                           deadline, args.records)
+                                           deadline, args.records, path)
                                   for c in range(args.clients)))  # fmt: skip
     elapsed = time.perf_counter() - started
     latencies = sorted(t for _, _, ts in runs for t in ts)
     acknowledged = sum(a for a, _, _ in runs)
     print(json.dumps({
-        "clients": args.clients, "records_per_export": args.records,
+        "signal": args.signal, "clients": args.clients, "records_per_export": args.records,
         "records_per_s": round(acknowledged / elapsed),
         "exports_p50_ms": round(latencies[len(latencies) // 2] * 1000, 1),
         "exports_p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
@@ -119,12 +157,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--records", type=int, default=1000, help="log records per export")
     parser.add_argument("--sessions", type=int, default=16)
+    parser.add_argument("--signal", choices=sorted(SIGNALS), default="logs")
     args = parser.parse_args()
     with observatory(args.database_url) as server:
         acknowledged, per_second, _ = asyncio.run(load(server.base, server.key, args))
         with psycopg.connect(args.database_url,
                              options=f"-c search_path={server.schema}") as conn:  # fmt: skip
-            calls = " FROM observatory_events WHERE topic LIKE '%ModelCallRecorded'"
+            calls = f" FROM observatory_events WHERE topic LIKE '%{SIGNALS[args.signal][2]}'"
             stored = conn.execute("SELECT count(*)" + calls).fetchone()[0]  # type: ignore[index]
             sample = conn.execute("SELECT state" + calls + " LIMIT 1").fetchone()[0]  # type: ignore[index]
         copy = copy_baseline(args.database_url, server.schema, max(acknowledged, 10_000),

@@ -54,6 +54,10 @@ OTLP_METRICS = obj(
     resourceMetrics=Schema(type=OpenAPIType.ARRAY, items=OBJECT,
                            description="OTLP/JSON ExportMetricsServiceRequest (or send protobuf)"),
 )  # fmt: skip
+OTLP_TRACES = obj(
+    resourceSpans=Schema(type=OpenAPIType.ARRAY, items=OBJECT,
+                         description="OTLP/JSON ExportTraceServiceRequest (or send protobuf)"),
+)  # fmt: skip
 NOTE = obj(note=Schema(type=OpenAPIType.STRING, max_length=2_000))
 
 
@@ -70,5 +74,5 @@ def with_body(schema: Schema, *, required: bool = True, yaml: bool = False) -> t
     return WithBody
 
 
-__all__ = ["ENVELOPE", "HOOK", "MODE", "NOTE", "OTLP_LOGS", "OTLP_METRICS", "QUARANTINE", "RULE",
-           "with_body"]  # fmt: skip
+__all__ = ["ENVELOPE", "HOOK", "MODE", "NOTE", "OTLP_LOGS", "OTLP_METRICS", "OTLP_TRACES",
+           "QUARANTINE", "RULE", "with_body"]  # fmt: skip

@@ -72,7 +72,7 @@ class RecordTelemetry:
     items: tuple[TelemetryItem, ...]
     received_at: datetime
     source: str
-    """Which door it came through: ``otlp-logs``, ``otlp-metrics``."""
+    """Which door it came through: ``otlp-logs``, ``otlp-metrics``, ``otlp-traces``."""
     status: int = 200
     reply: bytes = b""
 

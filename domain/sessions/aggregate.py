@@ -230,6 +230,40 @@ class AgentSession(Aggregate):
         """Any other telemetry record (``user_prompt``, ``tool_result``, ``tool_decision``…),
         kept whole."""
 
+    class SpanRecorded(TelemetryRecorded):
+        """One trace span that is not a model call (an interaction, tool, agent run, chain…):
+        where it sits in its trace and what it did (``domain.sessions.spans``).
+        ``tool_use_id`` joins a tool span to the tool hooks of the same call."""
+
+        trace_id: str
+        span_id: str
+        parent_span_id: str | None
+        span_kind: str
+        span_name: str
+        tool_name: str | None
+        tool_use_id: str | None
+        agent_name: str | None
+        agent_id: str | None
+        provider: str | None
+        duration_ms: float | None
+        status: str
+        status_message: str | None
+
+    class ModelSpanRecorded(ModelCallRecorded):
+        """A model call read from a trace span (``chat``, ``claude_code.llm_request``…): a
+        ``ModelCallRecorded`` (the usage views count it) that also says where it sits."""
+
+        trace_id: str
+        span_id: str
+        parent_span_id: str | None
+        span_kind: str
+        span_name: str
+        agent_name: str | None
+        agent_id: str | None
+        provider: str | None
+        status: str
+        status_message: str | None
+
     # One class per known hook kind (see domain.sessions.hooks.KNOWN_HOOKS).
     class Started(HookRecorded):
         """SessionStart: startup, resume, clear, compact or fork."""
@@ -441,12 +475,30 @@ class AgentSession(Aggregate):
         if facts.metric is not None:
             self._record_metric(facts, fields, received_at)
             return
-        if facts.usage is None:
-            self.trigger_event(AgentSession.TelemetryObserved, timestamp=received_at, **fields)
+        span, usage = facts.span, facts.usage
+        if span is not None:
+            fields.update(
+                trace_id=span.trace_id, span_id=span.span_id,
+                parent_span_id=span.parent_span_id, span_kind=span.kind, span_name=span.name,
+                agent_name=span.agent_name, agent_id=span.agent_id, provider=span.provider,
+                status=span.status,
+                status_message=span.status_message,
+            )  # fmt: skip
+        if usage is None:
+            if span is None:
+                self.trigger_event(AgentSession.TelemetryObserved, timestamp=received_at, **fields)
+                return
+            self.trigger_event(
+                AgentSession.SpanRecorded, timestamp=received_at, **fields,
+                tool_name=span.tool_name, tool_use_id=span.tool_use_id,
+                duration_ms=span.duration_ms,
+            )  # fmt: skip
             return
-        usage = facts.usage
+        model_call = (
+            AgentSession.ModelCallRecorded if span is None else AgentSession.ModelSpanRecorded
+        )
         self.trigger_event(
-            AgentSession.ModelCallRecorded, timestamp=received_at, **fields,
+            model_call, timestamp=received_at, **fields,
             model=usage.model, input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens, cache_read_tokens=usage.cache_read_tokens,
             cache_creation_tokens=usage.cache_creation_tokens, cost_usd=usage.cost_usd,

@@ -53,6 +53,32 @@ class ModelUsage:
 
 
 @dataclass(frozen=True)
+class SpanFacts:
+    """Where a trace span sits and what it did (``domain.sessions.spans`` reads it).
+
+    ``kind`` is the span's role whatever convention named it: ``interaction``, ``llm``,
+    ``tool``, ``agent``, ``chain``, ``hook``… (``spans.KINDS``); ``status`` is the OTLP
+    status, ``OK``, ``ERROR`` or ``UNSET``.
+    """
+
+    trace_id: str
+    span_id: str
+    parent_span_id: str | None
+    kind: str
+    name: str
+    tool_name: str | None = None
+    tool_use_id: str | None = None
+    """``gen_ai.tool.call.id`` or Claude Code's ``tool_use_id``: joins the tool hooks."""
+    agent_name: str | None = None
+    agent_id: str | None = None
+    provider: str | None = None
+    """``gen_ai.provider.name`` (formerly ``gen_ai.system``), lower case: ``anthropic``…"""
+    duration_ms: float | None = None
+    status: str = "UNSET"
+    status_message: str | None = None
+
+
+@dataclass(frozen=True)
 class TelemetryFacts:
     """What the domain reads from one log record (the record itself is kept whole)."""
 
@@ -67,6 +93,8 @@ class TelemetryFacts:
     usage: ModelUsage | None = None
     metric: MetricPoint | None = None
     """Set for a metric data point (``event_name`` is then the metric's name)."""
+    span: SpanFacts | None = None
+    """Set for a trace span (``/v1/traces``); None for a log record."""
 
     @classmethod
     def from_record(

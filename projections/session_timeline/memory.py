@@ -16,7 +16,11 @@ from sqlalchemy import Table
 
 from infra.tracking import StalePositionError
 from projections.session_timeline import tables as t
-from projections.session_timeline.postgres import computed_duration, inserted_status
+from projections.session_timeline.postgres import (
+    computed_duration,
+    inserted_status,
+    span_completion,
+)
 from projections.session_timeline.view import (
     RowKey,
     SessionKey,
@@ -71,6 +75,9 @@ class InMemorySessionTimelineView:
         self._position = end
 
     def _sessions(self, changes: TimelineChanges, new_calls: Counter[SessionKey]) -> None:
+        for key, calls in new_calls.items():
+            if key not in changes.sessions and key in self.sessions:
+                self.sessions[key]["tool_call_count"] += calls
         for key, s in changes.sessions.items():
             status = s.status or "ACTIVE"
             calls = s.tool_call_count + new_calls[key]
@@ -113,10 +120,13 @@ class InMemorySessionTimelineView:
                 row["status"] = c.outcome
             elif c.batch_completed_at is not None and row["status"] == "PENDING":
                 row["status"] = "SUCCEEDED"  # a batch closes only what nothing else did
+            elif c.span_status is not None and row["status"] in ("PENDING", "ABANDONED"):
+                row["status"] = span_completion(c.span_status)  # a span says it did run
             for column in ("requested_at", "requested_position", "batch_completed_at",
                            "batch_completed_position"):  # fmt: skip
                 _first(row, column, getattr(c, column))
-            for column in ("completed_at", "completed_position", "error", "spawned_agent_id"):
+            for column in ("completed_at", "completed_position", "error", "spawned_agent_id",
+                           "trace_id", "span_id", "span_duration_ms", "span_status"):  # fmt: skip
                 _latest(row, column, getattr(c, column))
             if c.decision is not None:
                 for column in ("decision", "decision_rule", "policy_version", "decision_source"):

@@ -71,6 +71,9 @@ ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
     status = CASE WHEN %(outcome)s::text IS NOT NULL THEN %(outcome)s::text
                   WHEN t.status = 'PENDING' AND EXCLUDED.batch_completed_at IS NOT NULL
                   THEN 'SUCCEEDED'
+                  WHEN t.status IN ('PENDING', 'ABANDONED') AND EXCLUDED.span_status IS NOT NULL
+                  THEN CASE WHEN EXCLUDED.span_status = 'ERROR' THEN 'FAILED'
+                            ELSE 'SUCCEEDED' END
                   ELSE t.status END,
     requested_at = COALESCE(t.requested_at, EXCLUDED.requested_at),
     requested_position = COALESCE(t.requested_position, EXCLUDED.requested_position),
@@ -92,9 +95,18 @@ ON CONFLICT (tenant_id, session_id, tool_use_id) DO UPDATE SET
                           ELSE EXCLUDED.policy_version END,
     decision_source = CASE WHEN EXCLUDED.decision IS NULL THEN t.decision_source
                            ELSE EXCLUDED.decision_source END,
-    decision = COALESCE(EXCLUDED.decision, t.decision)
+    decision = COALESCE(EXCLUDED.decision, t.decision),
+    trace_id = COALESCE(EXCLUDED.trace_id, t.trace_id),
+    span_id = COALESCE(EXCLUDED.span_id, t.span_id),
+    span_duration_ms = COALESCE(EXCLUDED.span_duration_ms, t.span_duration_ms),
+    span_status = COALESCE(EXCLUDED.span_status, t.span_status)
 """
 )
+
+_COUNT_CALLS = """
+UPDATE timeline_sessions SET tool_call_count = tool_call_count + %s
+WHERE tenant_id = %s AND session_id = %s
+"""
 
 _STORED_CALLS = """
 SELECT tenant_id, session_id, tool_use_id FROM timeline_tool_calls
@@ -131,10 +143,20 @@ INT4_MAX = 2**31 - 1
 
 
 def inserted_status(change: ToolCallChange) -> str:
-    """A new row's status: the outcome, else a batch's weak completion, else pending."""
+    """A new row's status: the outcome, else a batch's or a span's weak completion, else
+    pending."""
     if change.outcome is not None:
         return change.outcome
-    return "SUCCEEDED" if change.batch_completed_at is not None else "PENDING"
+    if change.batch_completed_at is not None:
+        return "SUCCEEDED"
+    return span_completion(change.span_status) or "PENDING"
+
+
+def span_completion(span_status: str | None) -> str | None:
+    """What a tool span says of a call nothing else closed (None: no span)."""
+    if span_status is None:
+        return None
+    return "FAILED" if span_status == "ERROR" else "SUCCEEDED"
 
 
 def computed_duration(change: ToolCallChange) -> float | None:
@@ -166,6 +188,10 @@ class PostgresSessionTimelineView(TrackedView):
                     for key, s in changes.sessions.items()
                 ],
             )  # fmt: skip
+            cur.executemany(
+                _COUNT_CALLS,
+                [(n, *key) for key, n in new_calls.items() if key not in changes.sessions],
+            )
             if changes.events:
                 _check_versions(changes.events)
                 with cur.copy(_COPY_EVENTS) as copy:

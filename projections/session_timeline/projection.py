@@ -36,7 +36,18 @@ class SessionTimelineProjection:
                 self._decided(changes, position, event)
             elif isinstance(event, AgentSession.Opened):
                 self._session(changes, position, event)
+            elif isinstance(event, AgentSession.SpanRecorded) and event.tool_use_id:
+                self._tool_span(changes, position, event)
         return changes
+
+    def _tool_span(self, changes: TimelineChanges, position: int, event: Any) -> None:
+        """A tool call's trace span, joined to its hooks by ``tool_use_id`` (see ``view.py``).
+        It leaves the session row alone (spans often arrive after SessionEnd: they must not
+        reopen it); the view still counts a call the span is first to name."""
+        call = self._call(changes, event.tenant_id, event.session_id, event.tool_use_id)
+        call.tool_name = call.tool_name or event.tool_name
+        call.trace_id, call.span_id = event.trace_id, event.span_id
+        call.span_duration_ms, call.span_status = event.duration_ms, event.status
 
     def _session(self, changes: TimelineChanges, position: int, event: Any) -> SessionChange:
         key = (event.tenant_id, event.session_id)

@@ -84,6 +84,11 @@ class ToolCallRecord:
     the source was recorded)."""
     batch_completed_at: datetime | None
     """When a PostToolBatch said the call had run (``completed_at`` is PostToolUse's)."""
+    trace_id: str | None
+    """The call's trace span (OTLP), joined by tool_use_id: its ids, duration and status."""
+    span_id: str | None
+    span_duration_ms: float | None
+    span_status: str | None
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,10 @@ tool_calls = Table(
     Column("decision_source", Text),
     Column("batch_completed_at", DateTime(timezone=True)),
     Column("batch_completed_position", BigInteger),
+    Column("trace_id", Text),
+    Column("span_id", Text),
+    Column("span_duration_ms", Float),
+    Column("span_status", Text),
 )
 
 subagents = Table(

@@ -11,9 +11,15 @@ the batch boundaries were (a rebuild equals the incremental view):
 A tool call is counted once, when its row first appears, whichever hook made it:
 ``PreToolUse``, a ``PermissionDenied`` (Claude Code's auto-mode classifier can deny a call
 before any PreToolUse reaches us), a ``PostToolBatch`` item or an orphan ``PostToolUse``.
-Only the view knows which rows exist, so it adds those counts (``new_call_counts``).
+Only the view knows which rows exist, so it adds those counts (``new_call_counts``), to a
+session the batch does not otherwise change too (a tool span can be a call's first sign).
 A batch's completion is *weak*: it closes a call only where no PostToolUse, failure or
 denial did (``batch_*`` fields), so hooks in any order give the same row.
+
+A tool call's trace span (``SpanRecorded``, joined by ``tool_use_id``) fills its own
+``span_*`` fields (``latest``), never the hooks'; its completion is weak: it closes a call
+only where no hook did (SUCCEEDED, or FAILED for an ERROR status), a call abandoned at
+SessionEnd included (the span says it ran; exporters send spans after the session ends).
 
 A change's fields are named like its table's columns (``tables.py``): the adapters insert
 ``vars(change)``. The exception is a call's ``outcome``, which the ``status`` column merges
@@ -90,6 +96,10 @@ class ToolCallChange:
     decision_rule: str | None = None  # latest, with decision
     policy_version: int | None = None  # latest, with decision
     decision_source: str | None = None  # latest, with decision: guardrail | classifier
+    trace_id: str | None = None  # latest (the tool span's), with span_id
+    span_id: str | None = None  # latest
+    span_duration_ms: float | None = None  # latest (as the span measured it)
+    span_status: str | None = None  # latest: OK | ERROR | UNSET; a weak completion
 
 
 @dataclass

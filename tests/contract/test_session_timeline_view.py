@@ -6,12 +6,15 @@ in the timeline and the metrics, whatever order and batching."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from commands.ingest.messages import Command, RecordTelemetry, TelemetryItem
 from commands.ingest.service import Ingestor
+from domain.sessions.spans import SpanRecord, span_facts
 from projections.agent_metrics.calls import settle
 from projections.agent_metrics.projection import AgentMetricsProjection
 from tests.conftest import AUTO_MODE, MANIFEST, S1, S2, SUB1, auto_mode_files
@@ -23,6 +26,7 @@ from tests.unit.timeline_fixtures import (
     POST,
     PRE,
     SID,
+    START,
     hook_command,
     record,
     recorded_corpus,
@@ -255,3 +259,70 @@ def test_the_auto_mode_corpus_gives_the_manifest_calls_in_any_batching(
         assert view.sessions == views[0].sessions
     for size in range(1, len(events) + 1):
         assert metrics(events, size) == AUTO_MODE["expected_metrics"]
+
+
+TOOL_SPAN = SpanRecord("1" * 32, "2" * 16, "claude_code.tool",
+                       {"session.id": SID, "tool_name": "Read", "tool_use_id": "r1"},
+                       start_unix_nano=10**18, end_unix_nano=10**18 + 9_000_000)  # fmt: skip
+FAILED_SPAN = SpanRecord("1" * 32, "3" * 16, "execute_tool",
+                         {"gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "Read",
+                          "gen_ai.tool.call.id": "r1", "gen_ai.conversation.id": SID},
+                         status_code=2, status_message="ENOENT")  # fmt: skip
+SPAN = "span"
+
+
+def recorded(*items: object) -> list[tuple[int, object]]:
+    """Hooks and tool spans of one session, recorded in order (``SPAN``: ``TOOL_SPAN``)."""
+    app = Ingestor()
+    commands: list[Command] = []
+    for i, item in enumerate(items):
+        if isinstance(item, SpanRecord):
+            facts = span_facts(item, SID)
+            at = START + timedelta(seconds=i)
+            commands.append(RecordTelemetry("default", (TelemetryItem(facts, "{}"),), at, "t"))
+        else:
+            commands.append(hook_command(json.dumps({"session_id": SID, **item}), i))  # type: ignore[dict-item]
+    app.record(commands)
+    return [(n.id, app.mapper.to_domain_event(n))
+            for n in app.recorder.select_notifications(start=1, limit=1_000)]  # fmt: skip
+
+
+READ_PRE = {**PRE, "tool_name": "Read", "tool_use_id": "r1", "tool_input": {}}
+
+
+@pytest.mark.parametrize(
+    "order",
+    [(READ_PRE, POST, TOOL_SPAN), (TOOL_SPAN, READ_PRE, POST), (READ_PRE, TOOL_SPAN, POST)],
+    ids=["hooks-then-span", "span-then-hooks", "span-between"],
+)
+@pytest.mark.parametrize("size", [1, 3])
+def test_a_tool_span_joins_its_hooks_in_any_order(timeline_view: TimelineUnderTest, order, size):
+    events = recorded(*order)
+    view = timeline_view.project(events, batched(size, events))
+    r1 = calls(view)["r1"]
+    assert (r1["status"], r1["duration_ms"], r1["tool_name"]) == ("SUCCEEDED", 7.0, "Read")
+    assert (r1["trace_id"], r1["span_id"]) == ("1" * 32, "2" * 16)
+    assert (r1["span_duration_ms"], r1["span_status"]) == (9.0, "UNSET")
+    assert r1["requested_at"] is not None
+    assert view.sessions[("default", SID)]["tool_call_count"] == 1
+
+
+def test_a_call_only_a_span_saw_is_one_call_closed_by_its_status(
+    timeline_view: TimelineUnderTest,
+):
+    for span, status in ((TOOL_SPAN, "SUCCEEDED"), (FAILED_SPAN, "FAILED")):
+        view = timeline_view.project(recorded({"hook_event_name": "SessionStart"}, span))
+        assert calls(view)["r1"]["status"] == status
+        assert view.sessions[("default", SID)]["tool_call_count"] == 1
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_a_span_after_the_session_ended_closes_its_call_and_leaves_the_session_ended(
+    timeline_view: TimelineUnderTest, size
+):
+    events = recorded(READ_PRE, {"hook_event_name": "SessionEnd", "reason": "exit"}, TOOL_SPAN)
+    view = timeline_view.project(events, batched(size, events))
+    session = view.sessions[("default", SID)]
+    assert (session["status"], session["end_reason"]) == ("ENDED", "exit")
+    # the span says the call ran: not abandoned, whatever the batching
+    assert calls(view)["r1"]["status"] == "SUCCEEDED"

@@ -1,7 +1,8 @@
-"""Generated bodies at the OTLP logs and metrics doors, over real HTTP, under the contract of
+"""Generated bodies at the OTLP logs, metrics and traces doors, over real HTTP, under the contract of
 ``tests/fuzzing.py``: no 5xx, no hang, every refusal a problem document that records
 nothing. Bodies: random bytes in either encoding, a real export cut short or with bytes
-flipped, OTLP/JSON with wrong types in attributes and fields, gzip of any of them, cut short."""
+flipped, OTLP/JSON with wrong types in attributes and fields (a span's ids, kind, times and
+status too), gzip of any of them, cut short."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
 )
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from infra.access.principal import Role
 from tests.conftest import CORPUS
@@ -30,6 +32,7 @@ from tests.fuzzing import (
     odd_text,
     raw_bodies,
 )
+from write_api.otlp.decoding import JSON, decode
 
 __all__ = ["fuzz_target"]  # the module-scoped fixture, imported for this module's tests
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
@@ -43,11 +46,16 @@ def _protobuf(document: dict[str, Any]) -> bytes:
 
 
 VALID = _protobuf(EXPORT)
+TRACES: dict[str, Any] = json.loads(
+    (CORPUS / "otlp" / "04_openinference_and_openllmetry_mixed.json").read_text()
+)
+VALID_TRACES = decode(ExportTraceServiceRequest, json.dumps(TRACES).encode(), JSON, 64
+                      ).SerializeToString()  # fmt: skip
 
 
 @st.composite
-def spoiled_protobuf(draw: st.DrawFn) -> bytes:
-    body = bytearray(VALID)
+def spoiled_protobuf(draw: st.DrawFn, valid: bytes = VALID) -> bytes:
+    body = bytearray(valid)
     if draw(st.booleans()):
         return bytes(body[: draw(st.integers(0, len(body) - 1))])
     for _ in range(draw(st.integers(1, 8))):
@@ -75,6 +83,42 @@ def odd_json_export(draw: st.DrawFn) -> bytes:
     else:
         record[draw(st.sampled_from(["traceId", "spanId"]))] = draw(odd_text)
     return json.dumps(document).encode()
+
+
+@st.composite
+def odd_json_traces(draw: st.DrawFn) -> bytes:
+    """The corpus trace export with one attribute value, span field or id replaced."""
+    document = copy.deepcopy(TRACES)
+    resource = draw(st.sampled_from(document["resourceSpans"]))
+    span = draw(st.sampled_from(resource["scopeSpans"][0]["spans"]))
+    how = draw(st.sampled_from(["attribute", "typed", "field", "id"]))
+    if how == "attribute":
+        attribute = draw(st.sampled_from(span["attributes"]))
+        attribute["value"] = draw(json_values)
+    elif how == "typed":
+        attribute = draw(st.sampled_from(span["attributes"]))
+        kind = draw(st.sampled_from(["stringValue", "intValue", "doubleValue", "boolValue",
+                                     "arrayValue", "kvlistValue", "bytesValue"]))  # fmt: skip
+        attribute["value"] = {kind: draw(st.one_of(st.sampled_from(UNUSUAL_NUMBERS), odd_text))}
+    elif how == "field":
+        name = draw(st.sampled_from(["startTimeUnixNano", "endTimeUnixNano", "kind", "status",
+                                     "name", "attributes", "events"]))  # fmt: skip
+        span[name] = draw(st.one_of(json_values, st.sampled_from(UNUSUAL_NUMBERS)))
+    else:
+        span[draw(st.sampled_from(["traceId", "spanId", "parentSpanId"]))] = draw(odd_text)
+    return json.dumps(document).encode()
+
+
+@FUZZ
+@given(body=st.one_of(raw_bodies(), spoiled_protobuf(VALID_TRACES)))
+def test_protobuf_traces_are_answered_within_the_contract(fuzz_target: FuzzTarget, body):
+    fuzz_target.send("POST", "/v1/traces", body, role=Role.AGENT, content_type=PROTOBUF)
+
+
+@FUZZ
+@given(body=st.one_of(raw_bodies(), odd_json_traces()))
+def test_json_traces_are_answered_within_the_contract(fuzz_target: FuzzTarget, body):
+    fuzz_target.send("POST", "/v1/traces", body, role=Role.AGENT)
 
 
 @FUZZ

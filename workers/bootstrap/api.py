@@ -87,8 +87,8 @@ def api_app(
         app_name="observatory", prefix="observatory_http",
         # Regular expressions searched in the path: anchored, so that only these routes
         # are left out (a rule or session id that contains "metrics" is still counted).
-        exclude=[r"^/metrics$", r"^/healthz$", r"^/v1/hooks/", r"^/events$", r"^/v1/logs$",
-                 r"^/v1/metrics$"],
+        exclude=[r"^/metrics$", r"^/healthz$", r"^/v1/hooks/", r"^/events$",
+                 r"^/v1/(logs|metrics|traces)$"],
         group_path=True,
     )  # fmt: skip
     app = Litestar(

@@ -1,4 +1,4 @@
-"""``POST /v1/logs`` and ``POST /v1/metrics``: OTLP/HTTP logs and metrics
+"""``POST /v1/logs``, ``/v1/metrics`` and ``/v1/traces``: OTLP/HTTP logs, metrics and traces
 (``application/x-protobuf`` or ``application/json``, gzip or not), authenticated with the
 agents' ingest keys (``Authorization: Bearer …``, as ``OTEL_EXPORTER_OTLP_HEADERS`` sends it).
 The work is ``write_api.otlp.export``; each signal's reading is its own module.
@@ -14,10 +14,11 @@ from infra.access.guards import requires
 from infra.access.principal import Permission
 from write_api.app_state import gate_of
 from write_api.call import Call
-from write_api.openapi import OTLP_LOGS, OTLP_METRICS, with_body
+from write_api.openapi import OTLP_LOGS, OTLP_METRICS, OTLP_TRACES, with_body
 from write_api.otlp.export import receive_http
 from write_api.otlp.logs import LOGS
 from write_api.otlp.metrics import METRICS
+from write_api.otlp.traces import TRACES
 from write_api.responses import as_response
 
 
@@ -62,4 +63,24 @@ class OtlpController(Controller):
     async def export_metrics(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         return as_response(
             await receive_http(gate_of(request), Call(request.scope, request.receive), METRICS)
+        )
+
+    @post(
+        "/traces",
+        summary="Record an OTLP traces export (Claude Code's and any GenAI agent's spans)",
+        description=(
+            "Body: an OTLP `ExportTraceServiceRequest`, protobuf (`application/x-protobuf`) or "
+            "OTLP/JSON (`application/json`), optionally `Content-Encoding: gzip`. Each span "
+            "becomes an event of its agent session (`session.id`, `gen_ai.conversation.id`… "
+            "else the session another span of its trace names, else `trace-<traceId>`): model "
+            "spans are model calls, tool spans join the tool hooks by `tool_use_id` (see "
+            "docs/otlp.md). The answer (200, after commit) is an `ExportTraceServiceResponse` "
+            "in the request's encoding, whose `partialSuccess` counts the spans rejected."
+        ),
+        status_code=200,
+        operation_class=with_body(OTLP_TRACES),
+    )
+    async def export_traces(self, request: Request[Any, Any, Any]) -> Response[bytes]:
+        return as_response(
+            await receive_http(gate_of(request), Call(request.scope, request.receive), TRACES)
         )

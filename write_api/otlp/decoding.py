@@ -29,7 +29,8 @@ SUPPORTED = (PROTOBUF, JSON)
 
 M = TypeVar("M", bound=Message)
 
-_IDS = {"traceId": 16, "spanId": 8, "trace_id": 16, "span_id": 8}
+_IDS = {"traceId": 16, "spanId": 8, "parentSpanId": 8,
+        "trace_id": 16, "span_id": 8, "parent_span_id": 8}  # fmt: skip
 """Id fields of OTLP/JSON, written in hex, and their size in bytes."""
 
 

@@ -51,10 +51,11 @@ from write_api.otlp.decoding import PROTOBUF, OtlpRefusedError, decode
 from write_api.otlp.export import Signal, record_export
 from write_api.otlp.logs import LOGS
 from write_api.otlp.metrics import METRICS
+from write_api.otlp.traces import TRACES
 
 log = logging.getLogger(__name__)
 
-SIGNALS: tuple[Signal, ...] = (LOGS, METRICS)
+SIGNALS: tuple[Signal, ...] = (LOGS, METRICS, TRACES)
 """The signals served over OTLP/gRPC: one entry per signal (its service comes with it)."""
 
 GRPC = "application/grpc"

@@ -142,8 +142,10 @@ TELEMETRY_FIELDS: dict[str, Schema] = {
     "event_name": _doc(STR, "The telemetry event (claude_code.api_request, …)."),
     "prompt_id": _doc(STR_OR_NULL, "Joins the hooks' prompt_id."),
     "occurred_at": _doc(DATETIME_OR_NULL, "When the agent says it happened."),
-    "source": _doc(STR, "Door it came through: otlp-logs, otlp-metrics."),
-    "payload": _doc(OBJECT, "The whole log record (body, attributes, resource), redacted."),
+    "source": _doc(STR, "Door it came through: otlp-logs, otlp-metrics or otlp-traces."),
+    "payload": _doc(
+        OBJECT, "The whole log record, data point or span (attributes, resource…), redacted."
+    ),
     "redacted": _doc(STR_LIST, "Kinds of data replaced by [REDACTED:<kind>] markers."),
 }
 MODEL_CALL_FIELDS: dict[str, Schema] = {
@@ -159,6 +161,18 @@ MODEL_CALL_FIELDS: dict[str, Schema] = {
     "user_id": _doc(STR_OR_NULL, "user.account_uuid (else user.id)."),
     "organization_id": STR_OR_NULL,
     "team": _doc(STR_OR_NULL, "The team resource attribute (OTEL_RESOURCE_ATTRIBUTES)."),
+}
+SPAN_FIELDS: dict[str, Schema] = {
+    "trace_id": _doc(STR, "The span's trace, 32 hex digits."),
+    "span_id": _doc(STR, "16 hex digits."),
+    "parent_span_id": STR_OR_NULL,
+    "span_kind": _doc(STR, "interaction, llm, tool, agent, chain, hook… (docs/otlp.md)."),
+    "span_name": STR,
+    "agent_name": STR_OR_NULL,
+    "agent_id": STR_OR_NULL,
+    "provider": _doc(STR_OR_NULL, "gen_ai.provider.name (or gen_ai.system), lower case."),
+    "status": _doc({"enum": ["OK", "ERROR", "UNSET"]}, "The span's OTLP status."),
+    "status_message": STR_OR_NULL,
 }
 
 METRIC_FIELDS: dict[str, Schema] = {
@@ -267,6 +281,15 @@ _OTHERS = [
     PublicEvent("metric_recorded", AgentSession.MetricRecorded,
                 "One metric data point of the agent's own telemetry (claude_code.token.usage, "
                 "lines_of_code.count…) and what it adds to its series.", METRIC_FIELDS),
+    PublicEvent("model_span_recorded", AgentSession.ModelSpanRecorded,
+                "A model call read from a trace span (chat, claude_code.llm_request…): tokens "
+                "by type, cost, latency, and where it sits in its trace.",
+                {**MODEL_CALL_FIELDS, **SPAN_FIELDS}),
+    PublicEvent("span_recorded", AgentSession.SpanRecorded,
+                "A trace span that is not a model call (interaction, tool, agent run…); a tool "
+                "span's tool_use_id joins the tool hooks.",
+                {**TELEMETRY_FIELDS, **SPAN_FIELDS, "tool_name": STR_OR_NULL,
+                 "tool_use_id": STR_OR_NULL, "duration_ms": NUMBER_OR_NULL}),
     PublicEvent("telemetry_observed", AgentSession.TelemetryObserved,
                 "Any other telemetry record of the agent (user_prompt, tool_result, "
                 "tool_decision…), kept whole.", TELEMETRY_FIELDS),

@@ -91,10 +91,22 @@ class Event:
 
 
 @strawberry.type(
+    description="A tool call's trace span (OTLP /v1/traces: Claude Code's claude_code.tool, a "
+    "GenAI execute_tool…), joined to the hooks by tool_use_id in whichever order they came."
+)
+class ToolSpan:
+    trace_id: str
+    span_id: str
+    duration_ms: float | None = strawberry.field(description="as the span measured it")
+    status: str = strawberry.field(description="the span's OTLP status: OK, ERROR or UNSET")
+
+
+@strawberry.type(
     description="A tool call, paired by tool_use_id from every hook that saw it: PreToolUse, "
     "PostToolUse(Failure), PermissionDenied (Claude Code's auto-mode classifier) and "
-    "PostToolBatch. A call only the classifier saw is DENIED with decisionSource CLASSIFIER; "
-    "one only a batch reported is SUCCEEDED."
+    "PostToolBatch, and its trace span (span). A call only the classifier saw is DENIED with "
+    "decisionSource CLASSIFIER; one only a batch reported is SUCCEEDED; one only a span "
+    "reported is SUCCEEDED, or FAILED when the span's status is ERROR."
 )
 class ToolCall:
     tool_use_id: str
@@ -118,12 +130,19 @@ class ToolCall:
         description="GUARDRAIL: an Observatory rule (decisionRule, policyVersion); CLASSIFIER: "
         "Claude Code's auto-mode classifier denied it (a PermissionDenied hook)"
     )
+    span: ToolSpan | None = strawberry.field(description="null: no trace span named this call")
 
     @classmethod
     def of(cls, r: ToolCallRecord) -> ToolCall:
+        span = (
+            ToolSpan(trace_id=r.trace_id, span_id=r.span_id, duration_ms=r.span_duration_ms,
+                     status=r.span_status or "UNSET")
+            if r.trace_id is not None and r.span_id is not None
+            else None
+        )  # fmt: skip
         return from_record(
             cls, r, completed_at=r.completed_at or r.batch_completed_at,
-            decision_source=_decision_source(r),
+            decision_source=_decision_source(r), span=span,
         )  # fmt: skip
 
 

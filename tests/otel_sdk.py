@@ -110,7 +110,9 @@ def _hex_ids(node: Any) -> Any:
         return [_hex_ids(item) for item in node]
     if isinstance(node, dict):
         return {
-            key: base64.b64decode(item).hex() if key in ("traceId", "spanId") else _hex_ids(item)
+            key: base64.b64decode(item).hex()
+            if key in ("traceId", "spanId", "parentSpanId")
+            else _hex_ids(item)
             for key, item in node.items()
         }
     return node

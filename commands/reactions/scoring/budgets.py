@@ -57,8 +57,20 @@ StateKey = tuple[str, str, str, str]
 
 @dataclass
 class Burning:
+    """One owner's window. Its first call only starts the clock (one call says no rate); its
+    spend is counted in ``first`` and taken off the limit the state forecasts against."""
+
     state: CanBurn
     calls: int = 0
+    first: float = 0.0
+
+    def add(self, at: datetime, amount: float) -> None:
+        if self.calls == 0:
+            self.state.update(at, 0.0)
+            self.first = amount
+        else:
+            self.state.update(at, amount)
+        self.calls += 1
 
 
 @dataclass(frozen=True)
@@ -134,11 +146,11 @@ class BudgetWatch:
             while len(self._states) > MAX_STATES:
                 self._states.popitem(last=False)
         self._states.move_to_end(key)
-        burning.state.update(call.at, call.usd if budget.unit is Unit.USD else call.tokens)
-        burning.calls += 1
+        burning.add(call.at, call.usd if budget.unit is Unit.USD else call.tokens)
         if burning.calls < MIN_CALLS or key in self._raised:
             return None
-        forecast = burning.state.forecast(budget.limit)
+        forecast = burning.state.forecast(budget.limit - burning.first)
+        spent = forecast.spent + burning.first
         end = period_end(budget.period, call.at) or call.at + SESSION_HORIZON
         left = (end - call.at).total_seconds()
         if not forecast.seconds_left_low < left:
@@ -146,10 +158,9 @@ class BudgetWatch:
         self._raised.add(key)
         return ForecastBudgetExhaustion(
             tenant_id=call.tenant, session_id=call.session_id, rule_id=rule.id, owner=key[2],
-            window=window, reason=_reason(rule.id, budget, owner, forecast.spent,
-                                          forecast.rate_high, forecast.seconds_left_low, end,
-                                          call.at),
-            share=forecast.spent / budget.limit, model_version_id=version,
+            window=window, reason=_reason(rule.id, budget, owner, spent, forecast.rate_high,
+                                          forecast.seconds_left_low, end, call.at),
+            share=spent / budget.limit, model_version_id=version,
         )  # fmt: skip
 
     def _forecaster(self, tenant: str) -> tuple[UUID, CanForecastBurn]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.testing import TestClient
@@ -27,29 +27,27 @@ def text(key: str, value: str) -> dict[str, Any]:
     return {"key": key, "value": {"stringValue": value}}
 
 
-def api_requests(session: str, costs: list[float], team: str = "payments") -> bytes:
-    """Claude Code's ``claude_code.api_request`` log records (OTLP/JSON), one per cost, now."""
+def api_requests(
+    session: str, costs: list[float], team: str = "payments", step: timedelta = timedelta()
+) -> bytes:
+    """Claude Code's ``claude_code.api_request`` log records (OTLP/JSON), one per cost, the
+    last one now and each ``step`` after the one before."""
     now = datetime.now(UTC)
-    records = [
-        {
-            "timeUnixNano": str(int(now.timestamp() * 1e9)),
-            "body": {"stringValue": "claude_code.api_request"},
-            "attributes": [
-                text("session.id", session),
-                text("event.name", "api_request"),
-                text("event.timestamp", now.isoformat().replace("+00:00", "Z")),
-                text("user.account_uuid", "5d9e3a17-8c24-4b6f-b0e1-c7a2f9d84e36"),
-                text("model", "claude-opus-4-5-20251101"),
-                text("cost_usd", str(cost)),
-                text("input_tokens", "1200"),
-                text("output_tokens", "600"),
-                text("cache_read_tokens", "0"),
-                text("cache_creation_tokens", "0"),
-                text("duration_ms", "4000"),
-            ],
-        }  # fmt: skip
-        for cost in costs
-    ]
+    records = []
+    for index, cost in enumerate(costs):
+        at = now - (len(costs) - 1 - index) * step
+        attributes = [
+            text("session.id", session), text("event.name", "api_request"),
+            text("event.timestamp", at.isoformat().replace("+00:00", "Z")),
+            text("user.account_uuid", "5d9e3a17-8c24-4b6f-b0e1-c7a2f9d84e36"),
+            text("model", "claude-opus-4-5-20251101"), text("cost_usd", str(cost)),
+            text("input_tokens", "1200"), text("output_tokens", "600"),
+            text("cache_read_tokens", "0"), text("cache_creation_tokens", "0"),
+            text("duration_ms", "4000"),
+        ]  # fmt: skip
+        records.append({"timeUnixNano": str(int(at.timestamp() * 1e9)),
+                        "body": {"stringValue": "claude_code.api_request"},
+                        "attributes": attributes})  # fmt: skip
     resource = {"attributes": [text("service.name", "claude-code"), text("team", team)]}
     body = {"resourceLogs": [{"resource": resource, "scopeLogs": [{"logRecords": records}]}]}
     return json.dumps(body).encode()

@@ -18,6 +18,7 @@ lifetime sums and owners are kept for as long as the process runs.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,9 +38,11 @@ TotalKey = tuple[str, Scope, str, str]
 
 Clock = Callable[[], datetime]
 
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+# Module constants: a decision asks the ledger once per budget rule, and reading an enum
+# member off its class costs more than the lookups themselves (Python 3.11).
+_SESSION, _TENANT, _USER, _LIFE = Scope.SESSION, Scope.TENANT, Scope.USER, Period.LIFE
+_NOTHING = (0.0, 0)
+_spent = tuple.__new__  # builds a Spent without NamedTuple's Python-level __new__
 
 
 def tokens_of(event: Any) -> int:
@@ -50,39 +53,49 @@ def tokens_of(event: Any) -> int:
 class SpendLedger(LogFollower):
     topics = [get_topic(AgentSession.ModelCallRecorded)]
 
-    def __init__(self, store: EventStoreApplication, clock: Clock = _now) -> None:
+    def __init__(self, store: EventStoreApplication, clock: Clock | None = None) -> None:
         super().__init__(store)
-        self._clock = clock
+        # Seconds since the epoch: time.time() is what a decision can afford to ask per rule.
+        self._seconds: Callable[[], float] = (
+            time.time if clock is None else (lambda: clock().timestamp())
+        )
         self._totals: dict[TotalKey, tuple[float, int]] = {}
         self._owners: dict[tuple[str, str], tuple[str | None, str | None]] = {}
-        self._windows: dict[Period, tuple[datetime, str]] = {}
+        self._windows: dict[Period, tuple[float, str]] = {}
         self._progress = threading.Condition()
+        self._views: dict[str, TenantSpend] = {}
 
     def for_tenant(self, tenant_id: str) -> TenantSpend:
         """What a tenant's sessions' owners spent (``domain.guardrails.budgets.CanTellSpend``)."""
-        return TenantSpend(self, tenant_id)
+        view = self._views.get(tenant_id)
+        if view is None:
+            view = self._views[tenant_id] = TenantSpend(self, tenant_id)
+        return view
 
     def spent(self, tenant_id: str, session_id: str, scope: Scope, period: Period) -> Spent | None:
-        if scope is Scope.SESSION:
+        if scope is _SESSION:
             key: str | None = session_id
-        elif scope is Scope.TENANT:
+        elif scope is _TENANT:
             key = tenant_id
         else:
             owners = self._owners.get((tenant_id, session_id))
-            key = None if owners is None else owners[0 if scope is Scope.USER else 1]
-        if key is None:
-            return None
-        usd, tokens = self._totals.get((tenant_id, scope, key, self._window(period)), (0.0, 0))
-        return Spent(key, usd, tokens)
+            if owners is None:
+                return None
+            key = owners[0] if scope is _USER else owners[1]
+            if key is None:
+                return None
+        window = "life" if period is _LIFE else self._window(period)
+        found: Spent = _spent(Spent, (key, *self._totals.get((tenant_id, scope, key, window),
+                                                            _NOTHING)))  # fmt: skip
+        return found
 
     def _window(self, period: Period) -> str:
         """The current window's key, recomputed only when the clock passes its end."""
-        if period is Period.LIFE:
-            return "life"
-        now = self._clock()
+        seconds = self._seconds()
         cached = self._windows.get(period)
-        if cached is None or now >= cached[0]:
-            cached = (period_end(period, now) or now, period_key(period, now))
+        if cached is None or seconds >= cached[0]:
+            now = datetime.fromtimestamp(seconds, UTC)
+            cached = ((period_end(period, now) or now).timestamp(), period_key(period, now))
             self._windows[period] = cached
             self._prune(now)
         return cached[1]

@@ -63,6 +63,8 @@ class Rule:
     """Set on a budget rule (its ``condition`` is then never used)."""
 
     def applies_to(self, tool_name: str) -> bool:
+        if self.tools == ("*",):  # every budget rule, and most written ones: skip fnmatch
+            return True
         return any(fnmatchcase(tool_name, pattern) for pattern in self.tools)
 
     def as_data(self) -> dict[str, Any]:

@@ -74,16 +74,15 @@ class SpendLedger(LogFollower):
 
     def spent(self, tenant_id: str, session_id: str, scope: Scope, period: Period) -> Spent | None:
         if scope is _SESSION:
-            key: str | None = session_id
+            key = session_id
         elif scope is _TENANT:
             key = tenant_id
         else:
             owners = self._owners.get((tenant_id, session_id))
-            if owners is None:
+            owner = None if owners is None else owners[0] if scope is _USER else owners[1]
+            if owner is None:
                 return None
-            key = owners[0] if scope is _USER else owners[1]
-            if key is None:
-                return None
+            key = owner
         window = "life" if period is _LIFE else self._window(period)
         found: Spent = _spent(Spent, (key, *self._totals.get((tenant_id, scope, key, window),
                                                             _NOTHING)))  # fmt: skip

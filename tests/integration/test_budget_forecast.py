@@ -16,9 +16,12 @@ from litestar.testing import TestClient
 from commands.reactions.relay.worker import RelayWorker
 from commands.store.application import EventStoreApplication
 from domain.alerts.alert import BUDGET_FORECAST, Alert
+from projections.alerts.projection import NAME as ALERTS
 from tests.integration.relay_support import RunningRelay, head, relay_settings
 from tests.integration.test_budgets import LOGS, add_rule, api_requests
 from workers.bootstrap.api import api_app
+from workers.bootstrap.projections import PROJECTIONS
+from workers.bootstrap.projectors import runner
 from workers.bootstrap.scoring import scoring as scoring_worker
 
 __all__ = ["relay_settings"]  # the fixture: a stream and subject prefix of this test's own
@@ -60,6 +63,15 @@ def test_a_session_burning_towards_its_budget_raises_one_forecast_alert(
             export(session, [0.1], timedelta())
             assert scoring.wait_for(head(store), 60)
             assert len(forecast_alerts(store)) == 1  # once per budget and window
+            projection, conn = runner(PROJECTIONS[ALERTS], relay_settings, pg_url, store)
+            projection.catch_up()
+            conn.close()
+            found = client.post("/graphql", json={"query": "{ alerts { edges { node { "
+                                "sessionId modelKind severity reason } } } }"}).json()  # fmt: skip
+            (node,) = [e["node"] for e in found["data"]["alerts"]["edges"]]
+            assert (node["sessionId"], node["modelKind"], node["severity"]) == (
+                session, "BUDGET_EXHAUSTION_FORECAST", "WARNING",
+            )  # fmt: skip
     finally:
         stop.set()
         worker.join(30)

@@ -145,3 +145,17 @@ def test_a_bad_budget_rule_is_a_clear_400_and_changes_nothing(client):
     assert "budget.period" in text and "budget.usd" in text and "ask or deny" in text
     policy = client.post("/graphql", json={"query": "{ guardrailPolicy { version } }"}).json()
     assert policy["data"]["guardrailPolicy"]["version"] == 0
+
+
+def test_the_policy_api_shows_a_budget_rule_as_written(client, guardrails):
+    rule = {"id": "tenant-monthly", "decision": "deny", "mode": "shadow",
+            "budget": {"scope": "tenant", "period": "month", "tokens": 5_000_000}}  # fmt: skip
+    position = client.post(RULES, json=rule).json()["position"]
+    guardrails.catch_up()
+    query = """query($p: Position) { guardrailPolicy(minPosition: $p) {
+               version rules { id decision mode definition } } }"""
+    policy = client.post("/graphql", json={"query": query, "variables": {"p": position}}).json()
+    (shown,) = [r for r in policy["data"]["guardrailPolicy"]["rules"] if r["id"] == rule["id"]]
+    assert (shown["decision"], shown["mode"]) == ("DENY", "SHADOW")
+    assert shown["definition"]["budget"] == rule["budget"]
+    assert "when" not in shown["definition"]

@@ -8,17 +8,28 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.testing import TestClient
 
+from commands.guardrails.follower import PolicyFollower
+from commands.guardrails.service import PolicyDesk
+from commands.ml.messages import PromoteModel, RegisterTrainedModel
+from commands.ml.service import ModelRegistry
 from commands.reactions.relay.worker import RelayWorker
+from commands.reactions.scoring.budgets import MIN_CALLS, BudgetWatch
 from commands.store.application import EventStoreApplication
 from domain.alerts.alert import BUDGET_FORECAST, Alert
+from infra.database import eventsourcing_env
+from infra.model_store import ModelStore
+from ml.inference import SessionModels
+from ml.models.burn import BurnRateForecaster, burn_to_artifact
 from projections.alerts.projection import NAME as ALERTS
 from tests.integration.relay_support import RunningRelay, head, relay_settings
 from tests.integration.test_budgets import LOGS, add_rule, api_requests
+from tests.unit.test_budget_forecast import documents
+from tests.unit.test_budgets import model_call
 from workers.bootstrap.api import api_app
 from workers.bootstrap.projections import PROJECTIONS
 from workers.bootstrap.projectors import runner
@@ -75,3 +86,29 @@ def test_a_session_burning_towards_its_budget_raises_one_forecast_alert(
     finally:
         stop.set()
         worker.join(30)
+
+
+def test_a_promoted_burn_rate_version_is_the_forecaster_and_is_named_on_the_alert(pg_url, schema):
+    """The trained artifact is loaded from the model store (PostgreSQL), as the scorer loads
+    its models; without one the defaults forecast (tests/unit/test_budget_forecast.py)."""
+    env = eventsourcing_env(pg_url, schema, 1)
+    registry, artifacts = ModelRegistry(env), ModelStore(pg_url, schema)
+    try:
+        artifact = burn_to_artifact(BurnRateForecaster(4.0, 2.0), {"coverage": 0.8})
+        sha = artifacts.put("burn-rate-ewma", artifact.to_bytes())
+        registered = registry.register_trained(RegisterTrainedModel(
+            "t1", "burn_rate", "burn-1", sha, artifact.feature_schema_version, "test",
+            datetime.now(UTC), {"model_median_error": 0.2},
+        ))  # fmt: skip
+        registry.promote(PromoteModel("t1", registered.version_id, "test"))
+        store, desk = EventStoreApplication(), PolicyDesk()
+        desk.add_rule("t1", {"id": "session-cap", "decision": "deny",
+                             "budget": {"scope": "session", "usd": 5}}, by="ops")  # fmt: skip
+        watch = BudgetWatch(PolicyFollower(desk), registry, artifacts, SessionModels())
+        start = datetime.now(UTC) - timedelta(minutes=5)
+        for minute in range(MIN_CALLS):
+            model_call(store, "s1", 1.0, start + timedelta(minutes=minute))
+        (alert,) = watch.forecasts(documents(store))
+        assert alert.model_version_id == registered.version_id
+    finally:
+        registry.close()

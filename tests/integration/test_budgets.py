@@ -67,6 +67,7 @@ def spend(client: TestClient[Any], session: str, costs: list[float]) -> None:
     assert response.status_code == 200, response.text
     position = int(response.headers["observatory-position"])
     assert client.app.state.gate.decider.ledger.wait_for(position, 10)
+    assert client.get("/v1/guardrails/status").json()["spend_position"] >= position
 
 
 def answer(client: TestClient[Any], session: str) -> dict[str, Any]:

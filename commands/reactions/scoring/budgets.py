@@ -93,9 +93,10 @@ class BudgetWatch:
         self._kit, self._clock = kit, clock
         self._forecasters: dict[str, tuple[float, UUID, CanForecastBurn]] = {}
         self._states: OrderedDict[StateKey, Burning] = OrderedDict()
-        self._owners: dict[tuple[str, str], tuple[str | None, str | None]] = {}
+        self._owners: OrderedDict[tuple[str, str], tuple[str | None, str | None]] = OrderedDict()
         self._seen: dict[tuple[str, str], int] = {}
         self._raised: set[StateKey] = set()
+        """Asked for already (bounded: forgetting one only costs a duplicate the desk refuses)."""
 
     def forecasts(self, documents: list[dict[str, Any]]) -> list[ForecastBudgetExhaustion]:
         """Folds the batch's model calls in order; the alerts to raise (usually none)."""
@@ -129,6 +130,10 @@ class BudgetWatch:
         known = self._owners.get((tenant, session), (None, None))
         owners = (data.get("user_id") or known[0], data.get("team") or known[1])
         self._owners[(tenant, session)] = owners
+        self._owners.move_to_end((tenant, session))
+        while len(self._owners) > MAX_STATES:  # the least recently active sessions go first
+            forgotten, _ = self._owners.popitem(last=False)
+            self._seen.pop(forgotten, None)
         tokens = sum(int(data.get(k) or 0) for k in TOKEN_FIELDS)
         return Call(tenant, session, at.astimezone(UTC), float(data.get("cost_usd") or 0.0),
                     tokens, owners[0], owners[1])  # fmt: skip
@@ -155,6 +160,8 @@ class BudgetWatch:
         left = (end - call.at).total_seconds()
         if not forecast.seconds_left_low < left:
             return None
+        if len(self._raised) >= MAX_STATES:
+            self._raised.clear()
         self._raised.add(key)
         return ForecastBudgetExhaustion(
             tenant_id=call.tenant, session_id=call.session_id, rule_id=rule.id, owner=key[2],

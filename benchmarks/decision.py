@@ -7,7 +7,12 @@ check and judge against the policy) and ``total`` (everything, including waiting
 ruling and the hook to be committed). The client side is the full round trip. The baseline is
 ``GET /healthz`` at the same rate from the same client.
 
+``--budgets`` adds the four budget rules of ``budget_decision.py`` (one per scope, none
+exhausted) to the policy before the load, so every decision also judges them against the API
+processes' spend ledgers: compare with a run without it.
+
 Usage:  python benchmarks/decision.py [--rate 1000] [--seconds 15] [--database-url URL]
+        [--workers N] [--budgets]
 """
 
 from __future__ import annotations
@@ -114,14 +119,33 @@ async def run(base: str, rate: int, seconds: int, hook: bool, key: str) -> dict[
     }
 
 
+def add_budgets(database_url: str, schema: str) -> None:
+    """The budget rules, as an operator adds them; the API processes follow within a second."""
+    from budget_decision import BUDGETS
+
+    from commands.guardrails.service import PolicyDesk
+    from infra.database import eventsourcing_env
+
+    desk = PolicyDesk(eventsourcing_env(database_url, schema, 1))
+    try:
+        for rule in BUDGETS:
+            desk.add_rule("default", rule, by="benchmark")
+    finally:
+        desk.close()
+    time.sleep(2)  # the followers' NOTIFY wake-up, or their 1 s poll
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--budgets", action="store_true")
     args = parser.parse_args()
     with observatory(args.database_url, args.workers) as server:
+        if args.budgets:
+            add_budgets(args.database_url, server.schema)
         asyncio.run(run(server.base, args.rate, 2, hook=True, key=server.key))  # warm up
         baseline = asyncio.run(
             run(server.base, args.rate, args.seconds, hook=False, key=server.key)
@@ -130,6 +154,7 @@ def main() -> None:
             run(server.base, args.rate, args.seconds, hook=True, key=server.key)
         )
     result = {"rate": args.rate, "seconds": args.seconds, "workers": args.workers,
+              "budgets": args.budgets,
               "when": datetime.now(UTC).isoformat(timespec="seconds"),
               "baseline_healthz": baseline, "pretooluse": decisions}  # fmt: skip
     print(json.dumps(result, indent=2))

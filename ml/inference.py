@@ -1,6 +1,7 @@
 """What the scoring reaction uses of the model code, in one object the composition root passes
 to it (``commands.reactions.scoring.models.CanLoadModels``): published documents as model
-input, a session's running feature state, and promoted models from their artifacts."""
+input, a session's running feature state, and promoted models from their artifacts; and the
+burn-rate forecaster of budgets (``CanLoadBurn``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ml.features import SessionEvent, SessionFeatureState
 from ml.features.published import session_event
 from ml.models.anomaly import AnomalyModel
 from ml.models.artifact import ModelArtifact
+from ml.models.burn import BurnRateForecaster, burn_from_artifact
 from ml.models.failure import FailureModel
 
 
@@ -29,3 +31,9 @@ class SessionModels:
         return FailureModel.from_artifact(
             ModelArtifact.from_bytes(artifact, expected_sha256=sha256)
         )
+
+    def burn(self, artifact: bytes, sha256: str) -> BurnRateForecaster:
+        return burn_from_artifact(ModelArtifact.from_bytes(artifact, expected_sha256=sha256))
+
+    def default_burn(self) -> BurnRateForecaster:
+        return BurnRateForecaster()

@@ -4,7 +4,8 @@ PreToolUse: ``hookSpecificOutput.permissionDecision`` (allow | ask | deny) with
 ``permissionDecisionReason``. PermissionRequest: ``hookSpecificOutput.decision.behavior``
 (allow | deny) with ``message`` on deny; it has no "ask" (the dialog is the asking), so an ask
 ruling answers nothing. No ruling, or nothing decided: an empty body, and Claude Code's own
-permission flow applies.
+permission flow applies. A ruling that decides nothing but names a rule (a budget rule's
+warning) answers ``systemMessage``, the warning Claude Code shows the user.
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from domain.sessions.ruling import Ruling
 
 
 def hook_output(ruling: Ruling | None) -> bytes:
-    if ruling is None or ruling.decision is None:
+    if ruling is None:
+        return b""
+    if ruling.decision is None:
+        if ruling.rule_id and ruling.message:
+            return json.dumps({"systemMessage": ruling.message}, ensure_ascii=False).encode()
         return b""
     output: dict[str, Any]
     if ruling.hook == "PreToolUse":

@@ -34,9 +34,18 @@ ENVELOPE = obj(
     timestamp=Schema(type=OpenAPIType.NUMBER, description="milliseconds since the epoch"),
     summary=STRING, model_name=STRING,
 )  # fmt: skip
+_POSITIVE = Schema(type=OpenAPIType.NUMBER, exclusive_minimum=0)
+BUDGET = obj(
+    ("scope",),
+    scope=Schema(type=OpenAPIType.STRING, enum=["session", "user", "team", "tenant"]),
+    period=Schema(type=OpenAPIType.STRING, enum=["day", "month", "life"]),
+    usd=_POSITIVE, tokens=_POSITIVE,
+    warn_at=Schema(type=OpenAPIType.NUMBER, exclusive_minimum=0, exclusive_maximum=1),
+)  # fmt: skip
 RULE = obj(
-    ("id", "when", "decision"),
-    id=STRING, when=OBJECT, decision=Schema(type=OpenAPIType.STRING, enum=["allow", "ask", "deny"]),
+    ("id", "decision"),
+    id=STRING, when=Schema(type=OpenAPIType.OBJECT, description="the condition (or a budget)"),
+    budget=BUDGET, decision=Schema(type=OpenAPIType.STRING, enum=["allow", "ask", "deny"]),
     tools=Schema(type=OpenAPIType.ARRAY, items=STRING),
     priority=Schema(type=OpenAPIType.INTEGER), message=STRING,
 )  # fmt: skip

@@ -28,6 +28,26 @@ class RecordAssessment:
     """Who recorded it (the worker's name), for the alerts it raises."""
 
 
+@dataclass(frozen=True)
+class ForecastBudgetExhaustion:
+    """The burn-rate forecaster says a budget will be spent before its window ends."""
+
+    tenant_id: str
+    session_id: str
+    """The session whose model call made the forecast."""
+    rule_id: str
+    owner: str
+    """``team:payments``, ``session:<id>``…"""
+    window: str
+    """``2026-12-04``, ``2026-12`` or ``life``."""
+    reason: str
+    share: float
+    """Part of the limit spent so far."""
+    model_version_id: UUID
+    """The promoted burn-rate version, or ``UUID(int=0)`` for the default parameters."""
+    by: str = "ml_scoring"
+
+
 MAX_NOTE_CHARS = 2_000
 """The longest note an operator may leave when acknowledging or resolving an alert."""
 

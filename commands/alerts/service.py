@@ -26,6 +26,7 @@ from commands.alerts.messages import (
     MAX_NOTE_CHARS,
     AcknowledgeAlert,
     EscalateAlert,
+    ForecastBudgetExhaustion,
     RecordAssessment,
     ReportParkedEvent,
     ResolveAlert,
@@ -104,6 +105,21 @@ class AlertDesk(EventStoreApplication):
             projection=command.projection, position=command.position,
             event_type=command.event_type, stream_id=command.stream_id,
             stream_version=command.stream_version, error=command.error, by=command.by,
+        )  # fmt: skip
+        try:
+            recordings = self.save(alert)
+        except IntegrityError:
+            return Done(0)
+        return Done(recordings[-1].notification.id)
+
+    def forecast_budget_exhaustion(self, command: ForecastBudgetExhaustion) -> Done:
+        """Raises the budget forecast alert, once per rule, owner and window (position 0:
+        raised before, by this worker, another one, or before a redelivery)."""
+        alert = Alert.raise_for_budget_forecast(
+            tenant_id=command.tenant_id, session_id=command.session_id,
+            rule_id=command.rule_id, owner=command.owner, window=command.window,
+            reason=command.reason, share=command.share,
+            model_version_id=command.model_version_id, by=command.by,
         )  # fmt: skip
         try:
             recordings = self.save(alert)

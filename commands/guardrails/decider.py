@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from commands.guardrails.budgets import SpendLedger
 from commands.guardrails.follower import PolicyFollower
 from domain.guardrails.rules import evaluate
 from domain.guardrails.values import ToolCall
@@ -16,8 +17,12 @@ DECIDED_HOOKS = frozenset({"PreToolUse", "PermissionRequest"})
 
 
 class Decider:
-    def __init__(self, follower: PolicyFollower) -> None:
+    """Judges with the policy follower's rules and, for budget rules, the spend ledger's sums
+    (without a ledger, budget rules never match)."""
+
+    def __init__(self, follower: PolicyFollower, ledger: SpendLedger | None = None) -> None:
         self.follower = follower
+        self.ledger = ledger
 
     def rule(
         self, tenant_id: str, facts: HookFacts, payload: Mapping[str, Any], started: float
@@ -36,6 +41,7 @@ class Decider:
             tool_input if isinstance(tool_input, dict) else {},
             facts.session_id,
             facts.agent_id,
+            self.ledger.for_tenant(tenant_id) if guard.budgeted and self.ledger else None,
         )
         verdict = evaluate(
             guard.rules, call, guard.quarantines_for(facts.session_id, facts.agent_id)

@@ -42,6 +42,8 @@ class TenantGuard:
     version: int
     rules: tuple[Rule, ...]
     quarantines: Mapping[str, Quarantine] = field(default_factory=dict)
+    budgeted: bool = False
+    """Some rule is a budget rule (only then does a decision ask the spend ledger)."""
 
     def quarantines_for(self, session_id: str, agent_id: str | None) -> list[Quarantine]:
         targets = [f"session:{session_id}"] + ([f"agent:{agent_id}"] if agent_id else [])
@@ -80,11 +82,11 @@ class PolicyFollower(LogFollower):
         tenants = dict(self._state.tenants)
         for tenant in {str(event.tenant_id) for event in applied}:
             version, rules = self._rules.get(tenant, (0, list(DEFAULT_RULES)))
+            parsed = tuple(ordered(parse_rule(r) for r in rules))
             tenants[tenant] = TenantGuard(
-                version,
-                tuple(ordered(parse_rule(r) for r in rules)),
-                dict(self._quarantines.get(tenant, {})),
-            )
+                version, parsed, dict(self._quarantines.get(tenant, {})),
+                any(rule.budget is not None for rule in parsed),
+            )  # fmt: skip
         self._state = GuardState(head, tenants, self._state.defaults)
 
     def _apply(self, event: Any) -> None:

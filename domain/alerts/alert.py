@@ -24,6 +24,10 @@ PIPELINE = "pipeline"
 """``model_kind`` of an alert raised by the pipeline itself (a read model parked an event),
 not by a model: its ``assessment_id``/``assessment_version`` name the parked event."""
 
+BUDGET_FORECAST = "budget_exhaustion_forecast"
+"""``model_kind`` of an alert raised because a budget will be spent before its window ends;
+its ``assessment_id`` is ``budget_forecast_id`` of the budget's owner and window."""
+
 NO_MODEL = UUID(int=0)
 """``model_version_id`` of a pipeline alert."""
 
@@ -31,6 +35,11 @@ NO_MODEL = UUID(int=0)
 def alert_id(assessment_id: UUID, assessment_version: int) -> UUID:
     """The alert raised by one assessment event (at most one per assessment)."""
     return uuid5(_NAMESPACE, f"{assessment_id}/{assessment_version}")
+
+
+def budget_forecast_id(tenant_id: str, rule_id: str, owner: str, window: str) -> UUID:
+    """One budget rule's owner (``team:payments``) in one window (``2026-12-04``)."""
+    return uuid5(_NAMESPACE, f"budget/{tenant_id}/{rule_id}/{owner}/{window}")
 
 
 class Alert(Aggregate):
@@ -142,3 +151,19 @@ class Alert(Aggregate):
             return
         self.trigger_event(self.Escalated, tenant_id=self.tenant_id, session_id=self.session_id,
                            action=action, detail=detail, by=by)  # fmt: skip
+
+    @classmethod
+    def raise_for_budget_forecast(cls, *, tenant_id: str, session_id: str, rule_id: str,
+                                  owner: str, window: str, reason: str, share: float,
+                                  model_version_id: UUID, by: str) -> Alert:  # fmt: skip
+        """A budget will be spent before its window ends (one alert per rule, owner and
+        window: raising it again is refused as a duplicate). ``share`` is the part of the
+        limit spent when forecast."""
+        source = budget_forecast_id(tenant_id, rule_id, owner, window)
+        return cls._create(
+            cls.Raised, id=uuid5(_NAMESPACE, f"forecast/{source}"), tenant_id=tenant_id,
+            session_id=session_id, agent=None, severity=Severity.WARNING.value, reason=reason,
+            score=float(share), model_kind=BUDGET_FORECAST,
+            model_version_id=str(model_version_id), assessment_id=str(source),
+            assessment_version=0, by=by,
+        )  # fmt: skip

@@ -11,6 +11,8 @@ A rule, as a team writes it (JSON or YAML)::
     priority: 500                     # higher runs first; the defaults sit at 900-1000
     mode: enforce                     # enforce | shadow (record only)
 
+A budget rule has a ``budget`` instead of a ``when`` (see ``domain.guardrails.budgets``).
+
 Conditions: ``builtin`` (a detector of ``domain.guardrails.detectors`` plus its
 parameters), ``command`` (a program in the Bash line, optionally with ``args_any`` /
 ``args_all`` / ``flags_any``), ``path`` (file paths by ``glob``, minus ``except``), ``sql``
@@ -31,6 +33,7 @@ from fnmatch import fnmatchcase
 from posixpath import basename
 from typing import Any
 
+from domain.guardrails.budgets import Budget, parse_budget
 from domain.guardrails.detectors import DETECTORS, PARAMETERS
 from domain.guardrails.errors import RuleDefinitionError
 from domain.guardrails.sql import KINDS
@@ -40,7 +43,9 @@ Condition = Callable[[ToolCall], str | None]
 """Returns what matched (for the reason), or None."""
 
 _RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_RULE_KEYS = {"id", "tools", "when", "decision", "message", "priority", "mode", "description"}
+_RULE_KEYS = {
+    "id", "tools", "when", "budget", "decision", "message", "priority", "mode", "description",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -54,8 +59,12 @@ class Rule:
     priority: int = 100
     mode: Mode = Mode.ENFORCE
     description: str = ""
+    budget: Budget | None = None
+    """Set on a budget rule (its ``condition`` is then never used)."""
 
     def applies_to(self, tool_name: str) -> bool:
+        if self.tools == ("*",):  # every budget rule, and most written ones: skip fnmatch
+            return True
         return any(fnmatchcase(tool_name, pattern) for pattern in self.tools)
 
     def as_data(self) -> dict[str, Any]:
@@ -65,6 +74,9 @@ class Rule:
             "decision": self.decision.value, "message": self.message,
             "priority": self.priority, "mode": self.mode.value,
         }  # fmt: skip
+        if self.budget is not None:
+            del data["when"]
+            data["budget"] = self.budget.as_data()
         if self.description:
             data["description"] = self.description
         return data
@@ -115,7 +127,13 @@ def parse_rule(data: Any, where: str = "rule") -> Rule:
         description = ""
     when = data.get("when")
     condition: Condition = _never
-    if when is None:
+    budget: Budget | None = None
+    if "budget" in data:
+        if when is not None:
+            problems.append(f"{where}.when: a budget rule has no condition (only its budget)")
+        budget = parse_budget(data["budget"], decision, f"{where}.budget", problems)
+        when = {}
+    elif when is None:
         problems.append(f"{where}.when: required (a condition such as {{builtin: destructive_rm}})")
     else:
         condition = _condition(when, f"{where}.when", problems)
@@ -125,8 +143,10 @@ def parse_rule(data: Any, where: str = "rule") -> Rule:
         raise RuleDefinitionError(problems or [f"{where}: incomplete rule"])
     return Rule(
         id=rule_id, tools=tuple(tools), when=dict(when), condition=condition,
-        decision=decision, message=message or f"Blocked by guardrail rule {rule_id}.",
-        priority=priority, mode=mode, description=description,
+        decision=decision,
+        message=message or (f"The spend budget of rule {rule_id} is used up." if budget
+                            else f"Blocked by guardrail rule {rule_id}."),
+        priority=priority, mode=mode, description=description, budget=budget,
     )  # fmt: skip
 
 
@@ -342,26 +362,38 @@ def ordered(rules: Iterable[Rule]) -> list[Rule]:
 def evaluate(
     rules: Sequence[Rule], call: ToolCall, quarantines: Iterable[Quarantine] = ()
 ) -> Verdict:
-    """Judges one tool call. ``rules`` must already be in evaluation order."""
+    """Judges one tool call. ``rules`` must already be in evaluation order.
+
+    An enforced budget rule past its ``warn_at`` (and below its limit) notes a warning: when
+    nothing decides, the verdict names that rule with no decision and the warning as message.
+    """
     decided: tuple[Rule, str] | None = None
+    warned: tuple[Rule, str] | None = None
     shadow: list[ShadowHit] = []
     for rule in rules:
         if not rule.applies_to(call.tool_name):
             continue
-        if rule.mode is Mode.ENFORCE and decided is not None:
+        if rule.budget is not None:
+            found, warning = rule.budget.judge(call.spend, call.session_id)
+            if warning and warned is None and rule.mode is Mode.ENFORCE:
+                warned = (rule, warning)
+        elif rule.mode is Mode.ENFORCE and decided is not None:
             continue
-        found = rule.condition(call)
+        else:
+            found = rule.condition(call)
         if not found:
             continue
         if rule.mode is Mode.SHADOW:
             shadow.append(ShadowHit(rule.id, rule.decision, _reason(rule, found)))
-        else:
+        elif decided is None:
             decided = (rule, found)
-    verdict = (
-        Verdict(decided[0].decision, decided[0].id, _reason(*decided), tuple(shadow))
-        if decided
-        else Verdict.nothing(tuple(shadow))
-    )
+    if decided:
+        verdict = Verdict(decided[0].decision, decided[0].id, _reason(*decided), tuple(shadow))
+    elif warned:
+        verdict = Verdict(None, warned[0].id, f"Budget warning (rule {warned[0].id}): "
+                          f"{warned[1]}", tuple(shadow))  # fmt: skip
+    else:
+        verdict = Verdict.nothing(tuple(shadow))
     for quarantine in quarantines:
         if verdict.decision is None or quarantine.decision.strictness > verdict.decision.strictness:
             verdict = Verdict(

@@ -6,9 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.guardrails import bash, files, sql
+
+if TYPE_CHECKING:
+    from domain.guardrails.budgets import CanTellSpend
 
 
 class Decision(StrEnum):
@@ -41,6 +44,8 @@ class ToolCall:
     tool_input: Mapping[str, Any] = field(default_factory=dict)
     session_id: str = ""
     agent_id: str | None = None
+    spend: CanTellSpend | None = field(default=None, compare=False)
+    """What the session's owners spent (budget rules only; None: no budget is judged)."""
 
     @cached_property
     def script(self) -> bash.Script | None:

@@ -10,4 +10,5 @@ from ml.inference import SessionModels
 
 def scoring(settings: Settings, url: str, *, batch: int = 500) -> ScoringWorker:
     """Scores what arrives on ``settings.nats_url``; opens its stores when it runs."""
-    return ScoringWorker(settings, url, SessionModels(), batch=batch)
+    models = SessionModels()
+    return ScoringWorker(settings, url, models, batch=batch, burn=models)

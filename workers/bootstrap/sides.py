@@ -17,6 +17,7 @@ from psycopg.conninfo import make_conninfo
 from psycopg_pool import AsyncConnectionPool
 
 from commands.access.follower import KeyFollower
+from commands.guardrails.budgets import SpendLedger
 from commands.guardrails.decider import Decider
 from commands.guardrails.follower import PolicyFollower
 from commands.guardrails.service import PolicyDesk
@@ -73,6 +74,11 @@ async def start_write_side(
     app.state.policy_desk = desk
     follower = PolicyFollower(desk)
     await follow(stack, follower, database_url)
+    ledger = SpendLedger(desk)
+    await asyncio.to_thread(ledger.catch_up)
+    thread, stop = ledger.start_polling()
+    stack.callback(thread.join, 5)
+    stack.callback(stop.set)
     sealer = await asyncio.to_thread(keyring, settings, database_url)
     stack.callback(sealer.close)
     app.state.keyring = sealer
@@ -90,7 +96,7 @@ async def start_write_side(
         max_depth=settings.max_json_depth,
         clock=clock,
         screener=screener,
-        decider=Decider(follower),
+        decider=Decider(follower, ledger),
         sealer=sealer,
     )
 

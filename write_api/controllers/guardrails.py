@@ -2,7 +2,8 @@
 
 Every command answers ``202 Accepted`` with ``{"position": N}`` (and the new ``version`` for
 policy changes): the global position of what it recorded. API replicas and read models catch
-up from the log; ``GET /v1/guardrails/status`` shows how far this replica's policy has read.
+up from the log; ``GET /v1/guardrails/status`` shows how far this replica's policy (and its
+spend ledger, ``spend_position``) has read.
 Rules may be sent as JSON or YAML (``Content-Type: application/yaml``).
 """
 
@@ -177,9 +178,11 @@ class GuardrailsController(Controller):
             return {"position": 0, "policy_version": 0}
         state = follower.state
         guard = state.for_tenant(tenant_of(request, gate.tenant_id))
+        ledger = gate.decider.ledger if gate.decider else None
         return {
             "position": state.position,
             "policy_version": guard.version,
             "rules": len(guard.rules),
             "quarantines": sorted(guard.quarantines),
+            "spend_position": ledger.position if ledger else 0,
         }

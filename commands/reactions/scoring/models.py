@@ -8,6 +8,7 @@ failure model's recurrent state, one row per session.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
 
 import numpy as np
@@ -47,3 +48,32 @@ class CanLoadModels(Protocol):
     def feature_state(self) -> CanFold: ...
     def anomaly(self, artifact: bytes, sha256: str) -> CanScoreAnomaly: ...
     def failure(self, artifact: bytes, sha256: str) -> CanStepFailure: ...
+
+
+class CanTellBurn(Protocol):
+    """A burn-rate forecast (``ml.models.burn.BurnForecast``)."""
+
+    @property
+    def spent(self) -> float: ...
+    @property
+    def rate_high(self) -> float: ...
+    @property
+    def seconds_left_low(self) -> float:
+        """Seconds until the budget is spent at the pessimistic (high) rate."""
+
+
+class CanBurn(Protocol):
+    """One owner's running burn rate (``ml.models.burn.BurnRateState``)."""
+
+    def update(self, at: datetime, spend: float) -> None: ...
+    def forecast(self, budget: float) -> CanTellBurn: ...
+
+
+class CanForecastBurn(Protocol):
+    def new_state(self) -> CanBurn: ...
+
+
+class CanLoadBurn(Protocol):
+    def burn(self, artifact: bytes, sha256: str) -> CanForecastBurn: ...
+    def default_burn(self) -> CanForecastBurn:
+        """The forecaster with default parameters (no version trained and promoted)."""

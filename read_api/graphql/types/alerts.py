@@ -35,6 +35,9 @@ class ModelKind(Enum):
     BURN_RATE = "burn_rate"
     PIPELINE = "pipeline"
     """Not a model: a read model skipped an event it could not store (alerts only)."""
+    BUDGET_EXHAUSTION_FORECAST = "budget_exhaustion_forecast"
+    """The burn-rate forecaster says a budget rule's limit will be reached before its window
+    ends (alerts only)."""
 
 
 @strawberry.enum

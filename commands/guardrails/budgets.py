@@ -51,7 +51,7 @@ def tokens_of(event: Any) -> int:
 
 
 class SpendLedger(LogFollower):
-    topics = [get_topic(AgentSession.ModelCallRecorded)]
+    topics = [get_topic(AgentSession.ModelCallRecorded), get_topic(AgentSession.ModelSpanRecorded)]
 
     def __init__(self, store: EventStoreApplication, clock: Clock | None = None) -> None:
         super().__init__(store)

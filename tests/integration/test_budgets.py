@@ -160,3 +160,40 @@ def test_the_policy_api_shows_a_budget_rule_as_written(client, guardrails):
     assert (shown["decision"], shown["mode"]) == ("DENY", "SHADOW")
     assert shown["definition"]["budget"] == rule["budget"]
     assert "when" not in shown["definition"]
+
+
+def chat_spans(session: str, cost: float) -> bytes:
+    """One GenAI ``chat`` span (OTLP/JSON) of the conversation ``session`` with its cost."""
+    now = int(datetime.now(UTC).timestamp() * 1e9)
+    span = {
+        "traceId": uuid.uuid4().hex, "spanId": uuid.uuid4().hex[:16], "name": "chat",
+        "kind": 3, "startTimeUnixNano": str(now - 2_000_000_000), "endTimeUnixNano": str(now),
+        "attributes": [
+            text("gen_ai.operation.name", "chat"), text("gen_ai.conversation.id", session),
+            text("gen_ai.request.model", "claude-opus-4-5"),
+            {"key": "gen_ai.usage.input_tokens", "value": {"intValue": "1200"}},
+            {"key": "gen_ai.usage.output_tokens", "value": {"intValue": "600"}},
+            {"key": "gen_ai.usage.cost", "value": {"doubleValue": cost}},
+        ],
+    }  # fmt: skip
+    body = {"resourceSpans": [{"resource": {"attributes": [text("service.name", "agent")]},
+                               "scopeSpans": [{"spans": [span]}]}]}  # fmt: skip
+    return json.dumps(body).encode()
+
+
+def test_spend_read_from_trace_spans_counts_against_a_budget_too(client, store):
+    """Model calls from any GenAI agent's spans (``ModelSpanRecorded``) are spend like
+    Claude Code's log records: the ledger must follow both."""
+    add_rule(client, {"id": "session-usd", "decision": "deny",
+                      "budget": {"scope": "session", "usd": 0.5}})  # fmt: skip
+    session = f"s-{uuid.uuid4()}"
+    response = client.post("/v1/traces", content=chat_spans(session, 0.75),
+                           headers={"content-type": "application/json"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    assert "partialSuccess" not in response.json()
+    assert client.app.state.gate.decider.ledger.wait_for(
+        int(response.headers["observatory-position"]), 10
+    )
+    output = answer(client, session)["hookSpecificOutput"]
+    assert output["permissionDecision"] == "deny"
+    assert "0.75 USD of 0.50 USD" in output["permissionDecisionReason"]

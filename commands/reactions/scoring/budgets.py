@@ -42,7 +42,8 @@ from infra.model_store import ModelStore
 
 log = logging.getLogger(__name__)
 
-MODEL_CALL = "model_call_recorded"
+MODEL_CALLS = frozenset({"model_call_recorded", "model_span_recorded"})
+"""The public events that carry a model call's cost (from a log record or from a span)."""
 MIN_CALLS = 3
 """Calls an owner's window must have seen before it is forecast (one call says no rate)."""
 SESSION_HORIZON = timedelta(hours=1)
@@ -100,7 +101,7 @@ class BudgetWatch:
 
     def forecasts(self, documents: list[dict[str, Any]]) -> list[ForecastBudgetExhaustion]:
         """Folds the batch's model calls in order; the alerts to raise (usually none)."""
-        calls = [d for d in documents if d.get("type") == MODEL_CALL and d.get("session_id")]
+        calls = [d for d in documents if d.get("type") in MODEL_CALLS and d.get("session_id")]
         if not calls:
             return []
         self._policies.catch_up()

@@ -32,36 +32,56 @@ from projections.event_analytics.connections import (
     open_clickhouse,
 )
 from projections.event_analytics.migrator import migrate_clickhouse
-from projections.usage.counts import COUNTS, truncate
-from projections.usage.projection import UsageChanges, UsageRecord
+from projections.usage.clickhouse_tables import GRAINS, ROLLUPS, rollup_table
+from projections.usage.counts import COUNTS, Unit, truncate
+from projections.usage.projection import SessionProject, UsageChanges, UsageRecord, project_for
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 NAME = "usage_analytics"
-TABLES = ("usage_calls", "usage_hour", "usage_sessions")
+TABLES = (
+    "usage_calls",
+    "usage_sessions",
+    "usage_hour",
+    "usage_hour_by_user",
+    "usage_hour_by_team",
+    "usage_day",
+    "usage_day_by_user",
+    "usage_day_by_team",
+)
 CALL_COLUMNS = (
     "tenant_id", "event_id", "position", "at", "session_id", "user_id", "team", "project",
     "agent", "model", *COUNTS,
 )  # fmt: skip
 
 _PROJECTS = """
-SELECT session_id, project FROM {db}.usage_sessions FINAL
+SELECT session_id, project, position FROM {db}.usage_sessions FINAL
 WHERE tenant_id = {tenant:String}
   AND has(JSONExtract({sessions:String}, 'Array(String)'), session_id)
 """
-_HOURS = f"""
-INSERT INTO {{db}}.usage_hour
-SELECT tenant_id, toStartOfHour(at) AS hour, team, user_id, project, agent, model, session_id,
+
+
+def _recompute(unit: Unit, grain: str, source: str) -> str:
+    time = "at" if source == "usage_calls" else "bucket"
+    start = {"hour": "toStartOfHour", "day": "toStartOfDay"}[unit]
+    keys = ", ".join(GRAINS[grain])
+    return f"""
+INSERT INTO {{db}}.{rollup_table(unit, grain)}
+SELECT tenant_id, toDateTime({start}({time}), 'UTC') AS b, {keys},
        {", ".join(f"sum({c})" for c in COUNTS)}, {{revision:UInt64}}
-FROM {{db}}.usage_calls FINAL
-WHERE tenant_id = {{tenant:String}} AND at >= {{since:DateTime64(6, 'UTC')}}
-  AND at < {{until:DateTime64(6, 'UTC')}}
-  AND has(arrayMap(h -> toDateTime(h, 'UTC'), JSONExtract({{hours:String}}, 'Array(String)')),
-          toStartOfHour(at))
-GROUP BY tenant_id, hour, team, user_id, project, agent, model, session_id
-"""  # noqa: S608 - column names are constants
+FROM {{db}}.{source} FINAL
+WHERE tenant_id = {{tenant:String}} AND {time} >= {{since:DateTime64(6, 'UTC')}}
+  AND {time} < {{until:DateTime64(6, 'UTC')}}
+  AND has(arrayMap(h -> toDateTime(h, 'UTC'), JSONExtract({{buckets:String}}, 'Array(String)')), b)
+GROUP BY tenant_id, b, {keys}
+SETTINGS do_not_merge_across_partitions_select_final = 1
+"""  # noqa: S608 - names are constants
+
+
+_RECOMPUTE = [(unit, _recompute(unit, grain, source)) for unit, grain, source in ROLLUPS]
 """Values go in as JSON text: chDB binds no array parameters."""
+_STEP: dict[Unit, timedelta] = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 
 
 class ClickHouseUsageView:
@@ -86,7 +106,7 @@ class ClickHouseUsageView:
             if changes.records:
                 rows = call_table(changes.records, projects)
                 self._conn.insert(self._table("usage_calls"), rows)
-                self._recompute_hours(changes.records, end)
+                self._recompute(changes.records, end)
             self._positions.move_to(end)
 
     def reset(self) -> None:
@@ -95,7 +115,7 @@ class ClickHouseUsageView:
             for table in TABLES:
                 self._conn.execute(f"TRUNCATE TABLE IF EXISTS {self._table(table)}")
 
-    def _projects(self, changes: UsageChanges) -> dict[tuple[str, str], str]:
+    def _projects(self, changes: UsageChanges) -> dict[tuple[str, str], SessionProject]:
         """Stores the batch's first-seen projects the store lacks, and returns the stored
         project of every session the batch's calls name."""
         wanted: defaultdict[str, set[str]] = defaultdict(set)
@@ -103,11 +123,11 @@ class ClickHouseUsageView:
             wanted[tenant].add(session)
         for r in changes.records:
             wanted[r.tenant_id].add(r.session_id)
-        stored: dict[tuple[str, str], str] = {}
+        stored: dict[tuple[str, str], SessionProject] = {}
         for tenant, sessions in wanted.items():
             params = {"tenant": tenant, "sessions": json.dumps(sorted(sessions))}
             rows = self._conn.select(in_database(_PROJECTS, self._db), params)
-            stored.update({(tenant, str(s)): str(p) for s, p in rows})
+            stored.update({(tenant, str(s)): (str(p), int(at)) for s, p, at in rows})
         new = {k: p for k, p in changes.projects.items() if k not in stored}
         if new:
             import pyarrow as pa
@@ -115,34 +135,42 @@ class ClickHouseUsageView:
             keys = list(new)
             self._conn.insert(self._table("usage_sessions"), pa.table({
                 "tenant_id": [k[0] for k in keys], "session_id": [k[1] for k in keys],
-                "project": [new[k] for k in keys],
+                "project": [new[k][0] for k in keys],
+                "position": pa.array([new[k][1] for k in keys], pa.uint64()),
             }))  # fmt: skip
             stored.update(new)
         return stored
 
-    def _recompute_hours(self, records: list[UsageRecord], revision: int) -> None:
-        hours: defaultdict[str, set[datetime]] = defaultdict(set)
+    def _recompute(self, records: list[UsageRecord], revision: int) -> None:
+        """Every rollup bucket the batch touched, summed again from the finer table."""
+        touched: defaultdict[tuple[str, Unit], set[datetime]] = defaultdict(set)
         for r in records:
-            hours[r.tenant_id].add(truncate(r.at.astimezone(UTC), "hour"))
-        for tenant, touched in hours.items():
-            self._conn.execute(in_database(_HOURS, self._db), {
-                "tenant": tenant, "revision": revision,
-                "since": clickhouse_time(min(touched)),
-                "until": clickhouse_time(max(touched) + timedelta(hours=1)),
-                "hours": json.dumps([h.strftime("%Y-%m-%d %H:%M:%S") for h in sorted(touched)]),
-            })  # fmt: skip
+            for unit in _STEP:
+                touched[(r.tenant_id, unit)].add(truncate(r.at.astimezone(UTC), unit))
+        for unit, sql in _RECOMPUTE:
+            for (tenant, of), buckets in touched.items():
+                if of != unit:
+                    continue
+                self._conn.execute(in_database(sql, self._db), {
+                    "tenant": tenant, "revision": revision,
+                    "since": clickhouse_time(min(buckets)),
+                    "until": clickhouse_time(max(buckets) + _STEP[unit]),
+                    "buckets": json.dumps([f"{b:%Y-%m-%d %H:%M:%S}" for b in sorted(buckets)]),
+                })  # fmt: skip
 
     def _table(self, table: str) -> str:
         return f"{self._db}.{identifier(table)}"
 
 
-def call_table(records: list[UsageRecord], projects: dict[tuple[str, str], str]) -> pa.Table:
+def call_table(
+    records: list[UsageRecord], projects: dict[tuple[str, str], SessionProject]
+) -> pa.Table:
     """The calls as one Arrow table (the insert format both transports take)."""
     import pyarrow as pa
 
     columns: dict[str, list[Any]] = {name: [] for name in CALL_COLUMNS}
     for r in records:
-        project = projects.get((r.tenant_id, r.session_id)) or r.project
+        project = project_for(r, projects)
         values = (r.tenant_id, r.event_id, r.position, r.at, r.session_id, r.user_id, r.team,
                   project, r.agent, r.model, *r.counts.values())  # fmt: skip
         for name, value in zip(CALL_COLUMNS, values, strict=True):

@@ -1,8 +1,9 @@
 """Usage queries on ClickHouse (the same ``UsageAsk`` and rows as PostgreSQL's), read with
 ``FINAL`` so a call or an hour written twice counts once.
 
-Whole hours come from ``usage_hour`` (which keeps the session, so a session's cost is a
-rollup read too); the ragged ends and per-minute buckets from ``usage_calls``. The client
+Whole days and hours come from the narrowest rollup that holds the question's dimensions
+(the widest keeps the session, so a session's cost is a rollup read too); the ragged ends and
+per-minute buckets from ``usage_calls``. The client
 blocks: async callers run these in a thread.
 """
 
@@ -18,13 +19,13 @@ from projections.event_analytics.connections import (
     in_database,
     parse_time,
 )
+from projections.usage.clickhouse_tables import GRAINS, rollup_table
 from projections.usage.counts import COUNTS, Unit
 from projections.usage.queries import DIMENSIONS, MAX_ROWS, UsageAsk, UsageRow, row_of
 from projections.usage.ranges import segments
 
 _START = {"minute": "toStartOfMinute", "hour": "toStartOfHour", "day": "toStartOfDay"}
 _EPOCH = "1970-01-01 00:00:00"
-_SOURCE = {"minute": ("usage_calls", "at"), "hour": ("usage_hour", "bucket")}
 _SETTINGS = "SETTINGS do_not_merge_across_partitions_select_final = 1"
 """Both tables are partitioned by month of a sorting-key column: no row repeats across."""
 
@@ -38,7 +39,8 @@ class ClickHouseUsageQueries:
         """As ``UsageQueries.usage``: buckets oldest first, then groups costliest first."""
         if not ask.tenant_id:
             raise ValueError("usage queries need a tenant")
-        coarsest: Unit = "minute" if ask.per == "minute" else "hour"
+        coarsest: Unit = ask.per or "day"
+        needed: set[str] = {*([ask.by] if ask.by else []), *(ask.filters or {})}
         parts: list[str] = []
         params: dict[str, Any] = {"tenant": ask.tenant_id}
         filters = dict(ask.filters or {})
@@ -47,7 +49,7 @@ class ClickHouseUsageQueries:
         for i, (unit, start, end) in enumerate(
             segments(ask.since.astimezone(UTC), ask.until.astimezone(UTC), coarsest)
         ):
-            table, time = _SOURCE[unit]
+            table, time = _source(unit, needed)
             bucket = (f"toDateTime({_START[ask.per]}({time}), 'UTC')" if ask.per
                       else f"toDateTime('{_EPOCH}', 'UTC')")  # fmt: skip
             key = _dimension(ask.by) if ask.by else "''"
@@ -73,6 +75,15 @@ class ClickHouseUsageQueries:
         keyed = ask.by is not None
         return [row_of(parse_time(r[0]) if ask.per else None, r[1], r[2:], keyed=keyed)
                 for r in rows]  # fmt: skip
+
+
+def _source(unit: Unit, needed: set[str]) -> tuple[str, str]:
+    """(table, its time column): the calls for minutes, else the narrowest rollup holding
+    every dimension in ``needed``."""
+    if unit == "minute":
+        return "usage_calls", "at"
+    grain = next(g for g, keys in GRAINS.items() if needed <= set(keys))
+    return rollup_table(unit, grain), "bucket"
 
 
 def _dimension(name: str) -> str:

@@ -6,9 +6,10 @@ cost in US dollars and its latency. Its time is when the agent says the call hap
 ``event.timestamp``), else when Observatory received it.
 
 The project is a session fact, as in ``agent_metrics``: the last path component of the first
-``cwd`` a hook of the session reported. Views remember it per session and give it to every
-later call of that session; a call seen before any hook of its session keeps the project its
-own record names (a ``project`` / ``project.name`` resource attribute), else ''. The agent is
+``cwd`` a hook of the session reported. Views remember it per session, with the hook's log
+position, and give it to every call after that position; a call before any hook of its
+session keeps the project its own record names (a ``project`` / ``project.name`` resource
+attribute), else ''. The agent is
 the record's ``gen_ai.agent.id`` / ``gen_ai.agent.name`` / ``agent.id`` / ``agent.type``
 attribute, '' when it says none (Claude Code's ``api_request`` does not).
 
@@ -66,9 +67,20 @@ class UsageRecord:
 @dataclass
 class UsageChanges:
     records: list[UsageRecord] = field(default_factory=list)
-    projects: dict[tuple[str, str], str] = field(default_factory=dict)
+    projects: dict[tuple[str, str], SessionProject] = field(default_factory=dict)
     """(tenant, session) -> project, from the first hook of each session in this batch that
     names a cwd (a view keeps the first it ever stored)."""
+
+
+SessionProject = tuple[str, int]
+"""(project, the log position of the hook that named it): a call takes its session's project
+only if that hook comes before it in the log, so no batch boundary and no replayed batch
+(which sees facts stored after it) changes a call's project."""
+
+
+def project_for(record: UsageRecord, known: Mapping[tuple[str, str], SessionProject]) -> str:
+    fact = known.get((record.tenant_id, record.session_id))
+    return fact[0] if fact is not None and fact[1] < record.position else record.project
 
 
 UsageKey = tuple[Any, ...]
@@ -76,15 +88,16 @@ UsageKey = tuple[Any, ...]
 
 
 def buckets(
-    records: Iterable[UsageRecord], projects: Mapping[tuple[str, str], str], unit: Unit,
-    *, sessions: bool = True,
+    records: Iterable[UsageRecord], projects: Mapping[tuple[str, str], SessionProject],
+    unit: Unit, keys: tuple[str, ...] = DIMENSIONS,
 ) -> dict[UsageKey, UsageCounts]:  # fmt: skip
-    """The records summed per (tenant, bucket, dimensions); without ``sessions`` the session
-    is left out of the key (the PostgreSQL hour and day rollups)."""
+    """The records summed per (tenant, bucket, the dimensions named in ``keys``, in that
+    order): every rollup is one choice of unit and keys."""
+    picks = [DIMENSIONS.index(k) for k in keys]
     out: dict[UsageKey, UsageCounts] = {}
     for r in records:
-        dims = r.dimensions(projects.get((r.tenant_id, r.session_id)) or r.project)
-        key = (r.tenant_id, truncate(r.at, unit), *(dims if sessions else dims[1:]))
+        dims = r.dimensions(project_for(r, projects))
+        key = (r.tenant_id, truncate(r.at, unit), *(dims[i] for i in picks))
         counts = out.get(key)
         if counts is None:
             counts = out[key] = UsageCounts()
@@ -103,7 +116,7 @@ class UsageProjection:
                 if key not in out.projects:
                     project = project_of(event.payload_json)
                     if project:
-                        out.projects[key] = project
+                        out.projects[key] = (project, position)
         return out
 
 

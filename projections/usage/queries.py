@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from projections.usage.counts import COUNTS, Unit
 from projections.usage.ranges import segments
-from projections.usage.tables import ROLLUPS
+from projections.usage.tables import source
 
 Dimension = Literal["model", "session_id", "user_id", "team", "project", "agent"]
 DIMENSIONS: tuple[Dimension, ...] = ("model", "session_id", "user_id", "team", "project", "agent")
@@ -83,8 +83,9 @@ class UsageQueries:
         """Totals per group and bucket in [since, until): buckets oldest first, then groups
         costliest first."""
         parts = []
+        needed: set[str] = {*([ask.by] if ask.by else []), *(ask.filters or {})}
         for unit, start, end in ask.segments():
-            c = ROLLUPS[unit].c
+            c = source(unit, needed).c
             bucket = func.date_trunc(ask.per, c.bucket, "UTC") if ask.per else literal(None)
             part = select(
                 bucket.label("b"), (c[ask.by] if ask.by else literal("")).label("k"),

@@ -1,7 +1,7 @@
 """The usage read model's tables (SQLAlchemy Core), for the view's writes and the queries.
 
-``usage_minute`` keeps the session; the hour and day rollups leave it out (a month by team
-reads the day rows). With TimescaleDB the rollups are continuous aggregates of the same shape.
+``usage_minute`` keeps the session; the hour and day rollups leave it out, and come in three
+grains (``GRAINS``). With TimescaleDB the rollups are continuous aggregates of the same shape.
 The DDL lives in ``migrations/postgres``; these objects never create anything.
 """
 
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, DateTime, Float, Integer, MetaData, Table, Text
 
+from projections.usage.counts import Unit
+
 metadata = MetaData()
+_UNITS: tuple[Unit, ...] = ("hour", "day")
 
 _ROLLUP_KEYS = ("user_id", "team", "project", "agent", "model")
 
@@ -33,12 +36,36 @@ def _table(name: str, *keys: str) -> Table:
     )  # fmt: skip
 
 
+GRAINS: dict[str, tuple[str, ...]] = {
+    "team": ("team", "model"),
+    "user": ("team", "user_id", "model"),
+    "all": _ROLLUP_KEYS,
+}
+"""What each rollup keeps, narrowest first: a question reads the narrowest that holds every
+dimension it groups or filters by (team per day: a few thousand rows a month, not a million)."""
+
 usage_minute = _table("usage_minute", "session_id", *_ROLLUP_KEYS)
-usage_hour = _table("usage_hour", *_ROLLUP_KEYS)
-usage_day = _table("usage_day", *_ROLLUP_KEYS)
 usage_sessions = Table(
     "usage_sessions", metadata,
     Column("tenant_id", Text, primary_key=True), Column("session_id", Text, primary_key=True),
-    Column("project", Text),
+    Column("project", Text), Column("position", BigInteger),
 )  # fmt: skip
-ROLLUPS = {"minute": usage_minute, "hour": usage_hour, "day": usage_day}
+
+
+def rollup_name(unit: str, grain: str) -> str:
+    return f"usage_{unit}" if grain == "all" else f"usage_{unit}_by_{grain}"
+
+
+ROLLUPS: dict[tuple[Unit, str], Table] = {
+    (unit, grain): _table(rollup_name(unit, grain), *keys)
+    for unit in _UNITS for grain, keys in GRAINS.items()
+}  # fmt: skip
+"""(unit, grain) -> table; the minute rows are ``usage_minute``."""
+
+
+def source(unit: Unit, needed: set[str]) -> Table:
+    """The narrowest table of ``unit`` rows holding every dimension in ``needed``."""
+    if unit == "minute" or "session_id" in needed:
+        return usage_minute
+    grain = next(g for g, keys in GRAINS.items() if needed <= set(keys))
+    return ROLLUPS[(unit, grain)]

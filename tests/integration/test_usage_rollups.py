@@ -5,6 +5,7 @@ rebuilds equal to incremental views, a replayed ClickHouse batch counted once, a
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -191,3 +192,26 @@ def test_graphql_usage_reads_clickhouse_when_configured(settings, pg_url, client
         (row,) = graphql(on_clickhouse, by="TEAM", per="DAY", filter={"project": "ledger-api"})
     assert (row["key"], row["bucket"], row["calls"]) == ("platform", "2026-08-18T00:00:00+00:00",
                                                          4)  # fmt: skip
+
+
+def test_the_usage_command_sums_by_team_per_day(live_server, settings, pg_url, store):
+    import httpx
+    from click.testing import CliRunner
+
+    from workers.cli import main
+
+    with httpx.Client(base_url=live_server.base_url) as http:
+        record_telemetry_then_hooks_then_telemetry(http)
+    projector, conn = runner(PROJECTIONS["usage"], settings, pg_url, store, parked=False)
+    with conn:
+        projector.catch_up()
+    args = ["usage", "--url", live_server.base_url, "--since", "2026-08-18T00:00:00Z",
+            "--until", "2026-08-19T00:00:00Z", "--by", "team", "--per", "day"]  # fmt: skip
+    as_json = CliRunner().invoke(main, [*args, "--project", "ledger-api", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    (row,) = json.loads(as_json.output)
+    assert (row["key"], row["bucket"], row["calls"]) == ("platform", "2026-08-18T00:00:00+00:00",
+                                                         4)  # fmt: skip
+    table = CliRunner().invoke(main, args, env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    assert "platform" in table.output and "2026-08-18" in table.output

@@ -267,9 +267,7 @@ def questions(sessions: int) -> dict[str, Callable[[random.Random], UsageAsk]]:
     month = NOW.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     since = NOW - timedelta(days=DAYS)
     return {
-        "team_per_day": lambda _r: UsageAsk(
-            TENANT, since, NOW, by="team", per="day", first=10_000
-        ),  # fmt: skip
+        "team_per_day": lambda _r: UsageAsk(TENANT, since, NOW, by="team", per="day", first=10_000),
         "top_users_month": lambda _r: UsageAsk(TENANT, month, NOW, by="user_id", first=10),
         "one_session": lambda r: UsageAsk(
             TENANT,
@@ -289,9 +287,11 @@ def raw_postgres(ask: UsageAsk) -> tuple[str, dict[str, Any]]:
     for name, value in (ask.filters or {}).items():
         where += f" AND {name} = %(f_{name})s"
         params[f"f_{name}"] = value
-    sql = (f"SELECT {bucket} AS b, {ask.by} AS k, sum(calls), sum(cost_usd) AS cost"
-           f" FROM usage_minute WHERE {where} GROUP BY 1, 2 ORDER BY cost DESC"
-           f" LIMIT {ask.first}")
+    sql = (
+        f"SELECT {bucket} AS b, {ask.by} AS k, sum(calls), sum(cost_usd) AS cost"
+        f" FROM usage_minute WHERE {where} GROUP BY 1, 2 ORDER BY cost DESC"
+        f" LIMIT {ask.first}"
+    )
     return sql, params
 
 
@@ -350,7 +350,7 @@ async def measure_postgres(url: str, runs: int, sessions: int) -> dict[str, Any]
                 if i >= 3:
                     samples.append((loop.time() - started) * 1000)
             rng = random.Random(1)
-            base, _ = timed(lambda: raw.execute(*raw_postgres(question(rng))).fetchall(),
+            base, _ = timed(lambda q=question, r=rng: raw.execute(*raw_postgres(q(r))).fetchall(),
                             max(5, runs // 5), 1)  # fmt: skip
             out[name] = (samples, base, len(answer))
     finally:
@@ -364,9 +364,11 @@ def measure_chdb(conn: EmbeddedClickHouse, runs: int, sessions: int) -> dict[str
     out: dict[str, Any] = {}
     for name, question in questions(sessions).items():
         rng = random.Random(1)
-        samples, answer = timed(lambda: queries.usage(question(rng)), runs)
+        samples, answer = timed(lambda q=question, r=rng: queries.usage(q(r)), runs)
         rng = random.Random(1)
-        base, _ = timed(lambda: conn.select(*raw_chdb(question(rng))), max(5, runs // 5), 1)
+        base, _ = timed(
+            lambda q=question, r=rng: conn.select(*raw_chdb(q(r))), max(5, runs // 5), 1
+        )
         out[name] = (samples, base, len(answer))
     return out
 
@@ -413,7 +415,7 @@ def main() -> None:
             base95 = statistics.quantiles(base, n=100, method="inclusive")[94]
             worst = max(worst, p95)
             print(f"{store:9} {name:16} rollup   {percentiles(samples)}  ({rows} rows)")
-            print(f"{'':9} {'':16} raw scan {percentiles(base)}  (p95 ×{base95 / p95:.0f})")
+            print(f"{'':9} {'':16} raw scan {percentiles(base)}  (p95 x{base95 / p95:.0f})")
     print(
         f"\nworst rollup p95 {worst:.1f} ms: target ≤ 50 ms {'met' if worst <= 50 else 'NOT met'}"
     )

@@ -383,24 +383,37 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get(
         "OBSERVATORY_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="Keep the scratch stores.")
+    parser.add_argument(
+        "--only",
+        choices=("postgres", "chdb"),
+        default=None,
+        help="Load and measure one store only.",
+    )
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores,"
           f" Python {platform.python_version()}; load average {os.getloadavg()}", flush=True)  # fmt: skip
     started = time.perf_counter()
     calls = generate(args.records, args.sessions, args.users, args.teams)
     print(f"generated {len(calls):,} calls in {time.perf_counter() - started:.0f} s", flush=True)
-    pg_load = load_postgres(args.database_url, calls)
+    pg_load = load_postgres(args.database_url, calls) if args.only != "chdb" else 0.0
     path = Path(tempfile.mkdtemp(prefix="usage-bench-"))
-    conn, ch_load = load_chdb(path / "clickhouse", calls)
+    conn, ch_load = (
+        load_chdb(path / "clickhouse", calls) if args.only != "postgres" else (None, 0.0)
+    )
     del calls
     print(f"loaded: postgres {pg_load:.0f} s, chdb {ch_load:.0f} s;"
           f" load average {os.getloadavg()}", flush=True)  # fmt: skip
     try:
-        results = {"postgres": asyncio.run(measure_postgres(args.database_url, args.runs,
-                                                            args.sessions)),
-                   "chdb": measure_chdb(conn, args.runs, args.sessions)}  # fmt: skip
+        results = {}
+        if args.only != "chdb":
+            results["postgres"] = asyncio.run(
+                measure_postgres(args.database_url, args.runs, args.sessions)
+            )
+        if conn is not None:
+            results["chdb"] = measure_chdb(conn, args.runs, args.sessions)
     finally:
-        conn.close()
+        if conn is not None:
+            conn.close()
         if not args.keep:
             shutil.rmtree(path, ignore_errors=True)
             admin = args.database_url.rsplit("/", 1)[0] + "/postgres"

@@ -53,11 +53,16 @@ class ClickHouseUsageQueries:
             bucket = (f"toDateTime({_START[ask.per]}({time}), 'UTC')" if ask.per
                       else f"toDateTime('{_EPOCH}', 'UTC')")  # fmt: skip
             key = _dimension(ask.by) if ask.by else "''"
+            # A rollup's bounds are whole hours: bound as its own column type, so the primary
+            # key prunes (a DateTime64 bound against a DateTime column scanned every part).
+            kind = "DateTime64(6, 'UTC')" if unit == "minute" else "DateTime('UTC')"
             where = ["tenant_id = {tenant:String}",
-                     f"{time} >= {{s{i}:DateTime64(6, 'UTC')}}",
-                     f"{time} < {{e{i}:DateTime64(6, 'UTC')}}",
+                     f"{time} >= {{s{i}:{kind}}}", f"{time} < {{e{i}:{kind}}}",
                      *(f"{_dimension(n)} = {{f_{n}:String}}" for n in filters)]  # fmt: skip
-            params[f"s{i}"], params[f"e{i}"] = clickhouse_time(start), clickhouse_time(end)
+            bounds = (clickhouse_time(start), clickhouse_time(end))
+            if unit != "minute":
+                bounds = (f"{start:%Y-%m-%d %H:%M:%S}", f"{end:%Y-%m-%d %H:%M:%S}")
+            params[f"s{i}"], params[f"e{i}"] = bounds
             parts.append(
                 f"SELECT {bucket} AS b, {key} AS k, {', '.join(COUNTS)}"  # noqa: S608
                 f" FROM {{db}}.{table} FINAL WHERE {' AND '.join(where)}"

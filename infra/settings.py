@@ -160,6 +160,9 @@ class Settings:
     analytics_socket: str | None = None
     """Unix socket where another process answers analytics queries from its chDB (set by
     ``up`` for its API: chDB lets one process hold its data path); unset = open it here."""
+    usage_store: str = "postgres"
+    """Where GraphQL ``usage`` reads: ``postgres`` (the hour and day rollups) or
+    ``clickhouse`` (the ``usage_analytics`` projection: every call and its hourly rollup)."""
     audit_anchor_file: Path | None = None
     """Append-only file where ``audit verify`` anchors each signed checkpoint outside the
     database (keep it where database administrators cannot write); unset =
@@ -196,6 +199,8 @@ class Settings:
             raise SettingsError("OBSERVATORY_OTLP_GRPC_PORT must be between 0 (off) and 65535")
         if not self.database_schema.isidentifier():
             raise SettingsError("OBSERVATORY_DATABASE_SCHEMA must be a plain SQL identifier")
+        if self.usage_store not in ("postgres", "clickhouse"):
+            raise SettingsError("OBSERVATORY_USAGE_STORE must be postgres or clickhouse")
         if self.auth_mode not in ("local", "oidc", "insecure"):
             raise SettingsError("OBSERVATORY_AUTH_MODE must be local, oidc or insecure")
         if self.auth_mode == "oidc" and not (self.oidc_issuer and self.oidc_jwks_url):

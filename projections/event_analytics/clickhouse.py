@@ -75,6 +75,11 @@ class ClickHouseEventAnalyticsView:
                 self._conn.insert(self._table("analytics_events"), arrow_table(changes))
             self._advance(end, revision + 1)
 
+    def move_to(self, position: int) -> None:
+        """Records ``position`` as where the view named ``name`` stands; for other views that
+        keep their position here (the caller holds ``exclusive()``)."""
+        self._advance(position, self._stored()[1] + 1)
+
     def reset(self) -> None:
         with self._conn.exclusive():
             _, revision = self._stored()

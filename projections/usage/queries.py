@@ -1,25 +1,36 @@
 """Read-only usage queries (SQLAlchemy Core, async), per tenant: tokens by type and cost,
-grouped by model, session, user, team, minute or day (a day rollup of the minute rows)."""
+grouped by a dimension (model, session, user, team, project, agent), per bucket (minute,
+hour, day), or both.
+
+Each query reads the coarsest rollup that answers it (``ranges.segments``): day rows for
+whole days, hour rows for whole hours, minutes for the ends; a query about sessions (grouped
+or filtered by one) reads the minute rows, the only ones that keep the session.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from projections.usage.tables import usage_minute
+from projections.usage.counts import COUNTS, Unit
+from projections.usage.ranges import segments
+from projections.usage.tables import source
 
-Grouping = Literal["model", "session_id", "user_id", "team", "minute", "day"]
+Dimension = Literal["model", "session_id", "user_id", "team", "project", "agent"]
+DIMENSIONS: tuple[Dimension, ...] = ("model", "session_id", "user_id", "team", "project", "agent")
 MAX_ROWS = 10_000
 
 
 @dataclass(frozen=True)
 class UsageRow:
     key: str
-    """The group's value ('' where the telemetry did not say), or the bucket's start (ISO)."""
+    """The group's value ('' where the telemetry did not say), or the bucket's start (ISO)
+    when grouped by bucket only."""
     calls: int
     errors: int
     input_tokens: int
@@ -28,51 +39,82 @@ class UsageRow:
     cache_creation_tokens: int
     cost_usd: float
     duration_mean_ms: float | None
+    bucket: datetime | None = None
+    """The bucket's start when grouped per bucket."""
 
     @property
     def total_tokens(self) -> int:
-        return (
-            self.input_tokens
-            + self.output_tokens
-            + self.cache_read_tokens
-            + (self.cache_creation_tokens)
-        )
+        return (self.input_tokens + self.output_tokens + self.cache_read_tokens
+                + self.cache_creation_tokens)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class UsageAsk:
+    """One usage question; the same for every store."""
+
+    tenant_id: str
+    since: datetime
+    until: datetime
+    by: Dimension | None = None
+    per: Unit | None = None
+    filters: Mapping[Dimension, str] | None = None
+    first: int = 100
+
+    def __post_init__(self) -> None:
+        if self.by is None and self.per is None:
+            raise ValueError("group usage by a dimension, per bucket, or both")
+
+    @property
+    def coarsest(self) -> Unit:
+        """The coarsest rollup that can answer: none but the minutes keep the session."""
+        if self.by == "session_id" or "session_id" in (self.filters or {}):
+            return "minute"
+        return self.per or "day"
+
+    def segments(self) -> list[tuple[Unit, datetime, datetime]]:
+        return segments(self.since.astimezone(UTC), self.until.astimezone(UTC), self.coarsest)
 
 
 class UsageQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def usage(
-        self, tenant_id: str, since: datetime, until: datetime, by: Grouping,
-        *, session_id: str | None = None, model: str | None = None, first: int = 100,
-    ) -> list[UsageRow]:  # fmt: skip
-        """Totals per group in [since, until): buckets oldest first, other groups costliest
-        first."""
-        c = usage_minute.c
-        timed = by in ("minute", "day")
-        group: Any = func.date_trunc(by, c.bucket) if timed else c[by]
-        group = group.label("k")
-        query = select(
-            group, func.sum(c.calls), func.sum(c.errors), func.sum(c.input_tokens),
-            func.sum(c.output_tokens), func.sum(c.cache_read_tokens),
-            func.sum(c.cache_creation_tokens), func.sum(c.cost_usd), func.sum(c.duration_sum_ms),
-        ).where(c.tenant_id == tenant_id, c.bucket >= since, c.bucket < until)  # fmt: skip
-        if session_id is not None:
-            query = query.where(c.session_id == session_id)
-        if model is not None:
-            query = query.where(c.model == model)
-        order = [group] if timed else [func.sum(c.cost_usd).desc(), group]
-        query = query.group_by(group).order_by(*order).limit(min(first, MAX_ROWS))
+    async def usage(self, ask: UsageAsk) -> list[UsageRow]:
+        """Totals per group and bucket in [since, until): buckets oldest first, then groups
+        costliest first."""
+        parts = []
+        needed: set[str] = {*([ask.by] if ask.by else []), *(ask.filters or {})}
+        for unit, start, end in ask.segments():
+            c = source(unit, needed).c
+            bucket = func.date_trunc(ask.per, c.bucket, "UTC") if ask.per else literal(None)
+            part = select(
+                bucket.label("b"), (c[ask.by] if ask.by else literal("")).label("k"),
+                *(c[n].label(n) for n in COUNTS),
+            ).where(c.tenant_id == ask.tenant_id, c.bucket >= start, c.bucket < end)  # fmt: skip
+            for name, value in (ask.filters or {}).items():
+                part = part.where(c[name] == value)
+            parts.append(part)
+        if not parts:
+            return []
+        u = union_all(*parts).subquery()
+        cost = func.sum(u.c.cost_usd)
+        order = [u.c.b, cost.desc(), u.c.k] if ask.per else [cost.desc(), u.c.k]
+        query = (
+            select(u.c.b, u.c.k, *(func.sum(u.c[n]) for n in COUNTS))
+            .group_by(u.c.b, u.c.k).order_by(*order).limit(min(ask.first, MAX_ROWS))
+        )  # fmt: skip
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
-        return [_row(r) for r in rows]
+        return [row_of(r[0], r[1], r[2:], keyed=ask.by is not None) for r in rows]
 
 
-def _row(r: Any) -> UsageRow:
-    key = r[0].isoformat() if isinstance(r[0], datetime) else str(r[0])
-    calls = int(r[1] or 0)
+def row_of(bucket: Any, key: Any, sums: Any, *, keyed: bool) -> UsageRow:
+    """A result row from (bucket start or None, group value, the sums in ``COUNTS`` order)."""
+    at = bucket.astimezone(UTC) if isinstance(bucket, datetime) else None
+    calls = int(sums[0] or 0)
+    duration = float(sums[7] or 0.0)
     return UsageRow(
-        key, calls, int(r[2] or 0), int(r[3] or 0), int(r[4] or 0), int(r[5] or 0),
-        int(r[6] or 0), float(r[7] or 0.0), float(r[8]) / calls if calls and r[8] else None,
+        str(key or "") if keyed or at is None else at.isoformat(), calls, int(sums[1] or 0),
+        int(sums[2] or 0), int(sums[3] or 0), int(sums[4] or 0), int(sums[5] or 0),
+        float(sums[6] or 0.0), duration / calls if calls and duration else None, at,
     )  # fmt: skip

@@ -21,6 +21,7 @@ from projections.event_analytics.queries import EventAnalyticsQueries
 from projections.guardrails.queries import GuardrailQueries
 from projections.live_state.queries import LiveStateQueries
 from projections.session_timeline.queries import SessionTimelineQueries
+from projections.usage.clickhouse_queries import ClickHouseUsageQueries
 from projections.usage.queries import UsageQueries
 from read_api.graphql.budget import ResponseBudget
 from read_api.graphql.loaders.recent_events_by_session import RecentEventsBySessionLoader
@@ -70,6 +71,8 @@ class ReadSide:
     """None: this process takes no alert commands (the mutations answer with an error)."""
     usage: UsageQueries | None = None
     activity: ActivityQueries | None = None
+    usage_clickhouse: Callable[[], ClickHouseUsageQueries] | None = None
+    """Set when usage is read from ClickHouse (``OBSERVATORY_USAGE_STORE=clickhouse``)."""
 
 
 class ReadContext(BaseContext, kw_only=True):

@@ -45,7 +45,7 @@ from read_api.graphql.types.metrics import MetricDimension, MetricPoint, Metrics
 from read_api.graphql.types.mutation import Mutation
 from read_api.graphql.types.paging import Connection
 from read_api.graphql.types.session import POSITION_SCALAR, Position, Session, SessionFilter
-from read_api.graphql.types.usage import Usage, UsageGrouping
+from read_api.graphql.types.usage import Usage, UsageBucket, UsageFilter, UsageGrouping
 
 
 @strawberry.type
@@ -197,22 +197,25 @@ class Query:
     @strawberry.field(
         permission_classes=[CanRead],
         description="Tokens by type and cost of the agents' model calls (their own telemetry, "
-        "OTLP logs), per model, session, user, team, minute or day; groups costliest first, "
-        "buckets oldest first.",
+        "OTLP logs), grouped `by` model, session, user, team, project or agent, `per` minute, "
+        "hour or day, or both; buckets oldest first, then groups costliest first. Whole days "
+        "and hours are read from rollups.",
     )
     async def usage(
         self,
         info: ReadInfo,
         since: datetime,
-        by: UsageGrouping,
+        by: UsageGrouping | None = None,
         until: datetime | None = None,
         session_id: str | None = None,
         model: str | None = None,
         first: int = 100,
         min_position: Position | None = None,
+        per: UsageBucket | None = None,
+        filter: UsageFilter | None = None,
     ) -> list[Usage]:
-        return await usage_resolvers.usage(info, since, until, by, session_id, model, first,
-                                           min_position)  # fmt: skip
+        return await usage_resolvers.usage(info, since, until, by, per, session_id, model,
+                                           filter, first, min_position)  # fmt: skip
 
     @strawberry.field(
         permission_classes=[CanRead],

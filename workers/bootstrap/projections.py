@@ -41,6 +41,7 @@ from projections.live_state.redis import RedisLiveStateView
 from projections.session_timeline import view as timeline
 from projections.session_timeline.postgres import PostgresSessionTimelineView
 from projections.session_timeline.projection import SessionTimelineProjection
+from projections.usage import clickhouse as usage_analytics
 from projections.usage import projection as usage
 from projections.usage.postgres import PostgresUsageView
 from projections.usage.projection import UsageProjection
@@ -71,6 +72,14 @@ def _analytics_view(_conn: psycopg.Connection[Any], settings: Settings, _url: st
     from workers.analytics import clickhouse
 
     return event_analytics_view(settings, clickhouse())
+
+
+def _usage_analytics_view(
+    _conn: psycopg.Connection[Any], settings: Settings, _url: str
+) -> CanStoreView:
+    from workers.analytics import clickhouse
+
+    return usage_analytics.usage_view(settings, clickhouse())
 
 
 def _notify_dispatch(conn: psycopg.Connection[Any], settings: Settings, _url: str) -> CanStoreView:
@@ -169,8 +178,9 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
     ),
     usage.NAME: ProjectionSpec(
         usage.NAME,
-        "tokens by type and cost of model calls per minute, session, user, team and model"
-        " (the agents' own telemetry; PostgreSQL)",
+        "tokens by type and cost of model calls per minute, hour and day, by session, user,"
+        " team, project, agent and model (the agents' own telemetry; PostgreSQL, TimescaleDB"
+        " when available)",
         UsageProjection,
         _postgres(PostgresUsageView),
     ),
@@ -180,6 +190,14 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         " session, user, team and model (the agents' own metrics; PostgreSQL)",
         ActivityProjection,
         _postgres(PostgresActivityView),
+    ),
+    usage_analytics.NAME: ProjectionSpec(
+        usage_analytics.NAME,
+        "every model call and its hourly cost by team, user, project, agent, model and session"
+        " (ClickHouse; chDB embedded)",
+        UsageProjection,
+        _usage_analytics_view,
+        mirrored=True,
     ),
     event_analytics.NAME: ProjectionSpec(
         event_analytics.NAME,

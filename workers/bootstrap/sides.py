@@ -44,6 +44,8 @@ from projections.live_state.projection import NAME as LIVE_STATE
 from projections.live_state.queries import LiveStateQueries
 from projections.queries import PositionQueries
 from projections.session_timeline.queries import SessionTimelineQueries
+from projections.usage.clickhouse import usage_view
+from projections.usage.clickhouse_queries import ClickHouseUsageQueries
 from projections.usage.queries import UsageQueries
 from read_api.graphql.context import ReadSide
 from read_api.waiting import PositionWaiter
@@ -135,6 +137,7 @@ async def start_read_side(
         analytics(settings), settings.min_position_timeout_seconds,
         AlertQueries(engine), app.state.alert_actions, UsageQueries(engine),
         ActivityQueries(engine),
+        clickhouse_usage(settings) if settings.usage_store == "clickhouse" else None,
     )  # fmt: skip
 
 
@@ -154,6 +157,26 @@ def analytics(settings: Settings) -> Callable[[], EventAnalyticsQueries]:
                 event_analytics_view(settings, connections)  # applies ClickHouse migrations
                 opened.append(EventAnalyticsQueries(connections.get(settings),
                                                     settings.clickhouse_database))  # fmt: skip
+            return opened[0]
+
+    return queries
+
+
+def clickhouse_usage(settings: Settings) -> Callable[[], ClickHouseUsageQueries]:
+    """Usage queries on ClickHouse, connected on first use as ``analytics``."""
+    opened: list[ClickHouseUsageQueries] = []
+    lock = threading.Lock()
+    if settings.analytics_socket:
+        remote = RemoteClickHouse(settings.analytics_socket)
+        opened.append(ClickHouseUsageQueries(remote, settings.clickhouse_database))
+
+    def queries() -> ClickHouseUsageQueries:
+        with lock:
+            if not opened:
+                connections = clickhouse()
+                usage_view(settings, connections)  # applies ClickHouse migrations
+                opened.append(ClickHouseUsageQueries(connections.get(settings),
+                                                     settings.clickhouse_database))  # fmt: skip
             return opened[0]
 
     return queries

@@ -7,9 +7,9 @@ mints the credentials, and then runs the production roles as children of one sup
 - ``api``: ``serve`` (ingest, GraphQL, metrics);
 - ``writer``: ``ingest-writer``, the group commit the API hands every hook to over a Unix
   socket (``OBSERVATORY_INGEST_SOCKET``), as ``serve --workers N`` runs it;
-- ``analytics``: ``project event_analytics``, which holds chDB (one process per data path) and
-  answers the API's analytics queries over a Unix socket (with ``OBSERVATORY_CLICKHOUSE_URL``
-  it is a server, and the projection runs with the others);
+- ``analytics``: ``project event_analytics usage_analytics``, which holds chDB (one process
+  per data path) and answers the API's analytics queries over a Unix socket (with
+  ``OBSERVATORY_CLICKHOUSE_URL`` it is a server, and these projections run with the others);
 - ``project``: every other projection, the policies and dispatchers;
 - ``relay`` and ``score``: the NATS relay and the ML scoring worker.
 
@@ -40,8 +40,8 @@ from workers.supervisor import ChildSpec, child_environment, role_argv
 WORKER_NICE = 10
 """The projectors, relay and scoring yield the CPU to the API (an agent waits on every hook;
 the workers catch up from their positions)."""
-ANALYTICS = "event_analytics"
-"""The projection that runs in its own child: chDB lets one process hold its data path, and
+ANALYTICS = ("event_analytics", "usage_analytics")
+"""The projections that run in their own child: chDB lets one process hold its data path, and
 that process also answers the API's analytics queries."""
 UNIX_PATH_MAX = 100
 """Longest socket path we use (Linux allows 107 bytes)."""
@@ -159,14 +159,14 @@ def children(settings: Settings, url: str, leading: Callable[[], bool]) -> list[
         auth_mode=settings.auth_mode, host=settings.host, port=str(settings.port),
         redis_url=settings.redis_url, nats_url=settings.nats_url,
     )  # fmt: skip
-    apart = [] if settings.clickhouse_url else [ANALYTICS]  # a server: no one-process rule
+    apart = [] if settings.clickhouse_url else list(ANALYTICS)  # a server: no one-process rule
     others = [n for n, spec in PROJECTIONS.items() if spec.enabled(settings) and n not in apart]
     api_environment = environment
     specs = [ChildSpec("project", role_argv("project", *others), environment, WORKER_NICE)]
     if apart:
         socket_path = analytics_socket(settings)
         api_environment = {**environment, "OBSERVATORY_ANALYTICS_SOCKET": socket_path}
-        argv = role_argv("project", ANALYTICS, f"--analytics-socket={socket_path}")
+        argv = role_argv("project", *apart, f"--analytics-socket={socket_path}")
         specs.append(ChildSpec("analytics", argv, environment, WORKER_NICE))
     if settings.nats_url:
         specs += [ChildSpec("relay", role_argv("relay", "--quiet"), environment, WORKER_NICE),

@@ -44,7 +44,15 @@ GRAINS: dict[str, tuple[str, ...]] = {
 """What each rollup keeps, narrowest first: a question reads the narrowest that holds every
 dimension it groups or filters by (team per day: a few thousand rows a month, not a million)."""
 
-usage_minute = _table("usage_minute", "session_id", *_ROLLUP_KEYS)
+usage_minute = Table(
+    "usage_minute", metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("bucket", DateTime(timezone=True), primary_key=True),
+    *(Column(k, Text, primary_key=True) for k in ("session_id", "user_id", "team", "model")),
+    *_counts(),
+    # added by migration 0015, so after the counts in the migrated table
+    *(Column(k, Text, primary_key=True) for k in ("project", "agent")),
+)  # fmt: skip
 usage_sessions = Table(
     "usage_sessions", metadata,
     Column("tenant_id", Text, primary_key=True), Column("session_id", Text, primary_key=True),

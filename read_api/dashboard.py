@@ -38,7 +38,10 @@ NOT_BUILT = (
 def dashboard_handlers(dist: Path = DIST) -> list[Any]:
     """The asset router and the page handler for the build in ``dist``."""
 
-    @get(["/", "/{path:path}"], opt=PUBLIC, include_in_schema=False, sync_to_thread=False)
+    @get(
+        ["/", "/{path:path}"], opt=PUBLIC, include_in_schema=False, sync_to_thread=False,
+        cache_control=REVALIDATE,
+    )  # fmt: skip
     def page(path: str = "/") -> Response[Any]:
         first = path.strip("/").partition("/")[0]
         if first in API_PREFIXES:
@@ -48,13 +51,18 @@ def dashboard_handlers(dist: Path = DIST) -> list[Any]:
             return Response(NOT_BUILT, media_type="text/html", status_code=503)
         wanted = (dist / path.lstrip("/")).resolve()
         if wanted.is_file() and wanted.is_relative_to(dist.resolve()):
-            return File(wanted, content_disposition_type="inline", cache_control=REVALIDATE)
+            return _inline(wanted)
         if Path(path).suffix:  # a missing file (favicon.ico, a stale asset), not a page
             raise NotFoundException(f"no file {path}")
-        return File(index, content_disposition_type="inline", cache_control=REVALIDATE)
+        return _inline(index)
 
     assets = create_static_files_router(
         path="/assets", directories=[dist / "assets"], cache_control=FOREVER, opt=PUBLIC,
         name="dashboard_assets",
     )  # fmt: skip
     return [page, assets]
+
+
+def _inline(path: Path) -> File:
+    """The file shown in the browser, its type told by its name (``index.html``, ``app.js``)."""
+    return File(path, filename=path.name, content_disposition_type="inline")

@@ -81,7 +81,7 @@ export interface Fleet {
 const RULING = "position sessionId toolName agentId decision ruleId policyVersion message decidedAt";
 const ALERT = "id sessionId agent severity status reason score modelKind raisedAt acknowledgedBy";
 
-export const FLEET = `query($filter: SessionFilter) {
+export const FLEET = `query($filter: SessionFilter, $after: Position) {
   sessions(filter: $filter, first: 50) { edges { node {
     id status project model lastEventAt eventCount toolCallCount deniedCount askedCount
     subagents { agentType } } } }
@@ -89,7 +89,7 @@ export const FLEET = `query($filter: SessionFilter) {
   liveSessions(first: 100) { sessionId agent }
   denies: guardrailDecisions(filter: {decision: DENY}, first: 8) { edges { node { ${RULING} } } }
   asks: guardrailDecisions(filter: {decision: ASK}, first: 8) { edges { node { ${RULING} } } }
-  alerts(filter: {status: OPEN}, first: 10) { edges { node { ${ALERT} } } }
+  alerts(filter: {status: OPEN}, first: 10, minPosition: $after) { edges { node { ${ALERT} } } }
 }`;
 
 export type Attribution = "EXPLICIT" | "INFERRED";
@@ -169,8 +169,8 @@ export const EVENT_PAGE = `query($id: String!, $after: String) { session(id: $id
     edges { cursor node { position hook receivedAt agentId attribution toolName } }
     pageInfo { hasNextPage endCursor } } } }`;
 
-export const ALERTS = `query($status: AlertStatus) {
-  alerts(filter: {status: $status}, first: 100) { edges { node { ${ALERT} } } } }`;
+export const ALERTS = `query($status: AlertStatus, $after: Position) {
+  alerts(filter: {status: $status}, first: 100, minPosition: $after) { edges { node { ${ALERT} } } } }`;
 
 export const ACKNOWLEDGE = `mutation($id: String!, $note: String!) {
   acknowledgeAlert(id: $id, note: $note) { alertId position } }`;

@@ -15,6 +15,7 @@ from typing import Any
 from litestar import Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import File
 from litestar.static_files import create_static_files_router
 
@@ -35,14 +36,11 @@ NOT_BUILT = (
 )
 
 
-def dashboard_handlers(dist: Path = DIST) -> list[Any]:
-    """The asset router and the page handler for the build in ``dist``."""
+def dashboard_handlers(dist: Path | None = None) -> list[Any]:
+    """The asset router and the page handler for the build in ``dist`` (default ``DIST``)."""
+    dist = dist or DIST
 
-    @get(
-        ["/", "/{path:path}"], opt=PUBLIC, include_in_schema=False, sync_to_thread=False,
-        cache_control=REVALIDATE,
-    )  # fmt: skip
-    def page(path: str = "/") -> Response[Any]:
+    def answer(path: str) -> Response[Any]:
         first = path.strip("/").partition("/")[0]
         if first in API_PREFIXES:
             raise NotFoundException(f"no route {path}")
@@ -56,11 +54,22 @@ def dashboard_handlers(dist: Path = DIST) -> list[Any]:
             raise NotFoundException(f"no file {path}")
         return _inline(index)
 
+    @get("/", opt=PUBLIC, include_in_schema=False, sync_to_thread=False, cache_control=REVALIDATE)
+    def root() -> Response[Any]:
+        return answer("/")
+
+    @get(
+        "/{path:path}", opt=PUBLIC, include_in_schema=False, sync_to_thread=False,
+        cache_control=REVALIDATE,
+    )  # fmt: skip
+    def page(path: FromPath[str]) -> Response[Any]:
+        return answer(path)
+
     assets = create_static_files_router(
         path="/assets", directories=[dist / "assets"], cache_control=FOREVER, opt=PUBLIC,
         name="dashboard_assets",
     )  # fmt: skip
-    return [page, assets]
+    return [root, page, assets]
 
 
 def _inline(path: Path) -> File:

@@ -193,3 +193,14 @@ export const GUARDRAILS = `{
   quarantines { kind targetId mode reason imposedBy imposedAt } }`;
 
 export const AUDIT = `{ auditLog(first: 100) { edges { node { position at actor action target } } } }`;
+
+export interface SearchHit {
+  position: number;
+  at: string;
+  sessionId: string;
+  hook: string;
+  toolName: string | null;
+}
+
+export const SEARCH = `query($text: String!) { searchEvents(text: $text, first: 20) {
+  position at sessionId hook toolName } }`;

@@ -43,7 +43,8 @@ test.describe.serial("the dashboard", () => {
     await expect(page.getByRole("heading", { name: "Sign in to Observatory" })).toBeVisible();
     await page.getByLabel("Token").fill("not-a-real-token");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByTestId("refusal")).toContainText("The server refused the token:");
+    // The reason is the server's own words (its 401 problem document), not a generic message.
+    await expect(page.getByTestId("refusal")).toContainText("The server refused the token: the token cannot be accepted");
     await expect(page.getByTestId("who")).toHaveCount(0);
     await shot(page, "sign-in");
   });

@@ -1,10 +1,12 @@
 """The web dashboard (``dashboard/``, built by ``make up`` into ``dashboard_dist/`` beside this
-module) served at ``/``: hashed assets cached for a year, every other page answered with
-``index.html`` so the single-page app routes it (``/sessions/<id>`` reloads fine).
+module) served at ``/``: hashed assets cached for a year, every other page a browser asks for
+(``Accept: text/html``) answered with ``index.html`` so the single-page app routes it
+(``/sessions/<id>`` reloads fine).
 
 The pages and their scripts hold no data and need no credentials (the app asks for a token and
-sends it to ``/graphql``); a path under an API prefix is never answered with the app, so a
-mistyped API call still gets the API's 404. With no build present ``/`` says how to make one.
+sends it to ``/graphql``); a path under an API prefix, or asked for by a client that is not
+a browser navigating, is never answered with the app, so a mistyped API call still gets the
+API's 404. With no build present ``/`` says how to make one.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -40,7 +42,7 @@ def dashboard_handlers(dist: Path | None = None) -> list[Any]:
     """The asset router and the page handler for the build in ``dist`` (default ``DIST``)."""
     dist = dist or DIST
 
-    def answer(path: str) -> Response[Any]:
+    def answer(path: str, accept: str) -> Response[Any]:
         first = path.strip("/").partition("/")[0]
         if first in API_PREFIXES:
             raise NotFoundException(f"no route {path}")
@@ -52,18 +54,22 @@ def dashboard_handlers(dist: Path | None = None) -> list[Any]:
             return _inline(wanted)
         if Path(path).suffix:  # a missing file (favicon.ico, a stale asset), not a page
             raise NotFoundException(f"no file {path}")
+        if path != "/" and "text/html" not in accept:
+            # Only a browser navigating gets the app for an unknown path; an API client that
+            # mistyped a route gets the 404 problem document it would get without a dashboard.
+            raise NotFoundException(f"no route {path}")
         return _inline(index)
 
     @get("/", opt=PUBLIC, include_in_schema=False, sync_to_thread=False, cache_control=REVALIDATE)
     def root() -> Response[Any]:
-        return answer("/")
+        return answer("/", "")
 
     @get(
         "/{path:path}", opt=PUBLIC, include_in_schema=False, sync_to_thread=False,
         cache_control=REVALIDATE,
     )  # fmt: skip
-    def page(path: FromPath[str]) -> Response[Any]:
-        return answer(path)
+    def page(path: FromPath[str], request: Request[Any, Any, Any]) -> Response[Any]:
+        return answer(path, request.headers.get("accept", ""))
 
     assets = create_static_files_router(
         path="/assets", directories=[dist / "assets"], cache_control=FOREVER, opt=PUBLIC,

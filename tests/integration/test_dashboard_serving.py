@@ -50,6 +50,11 @@ def test_pages_are_the_app_without_credentials_and_revalidated(secure: TestClien
         assert page.headers["content-type"].startswith("text/html")
         assert page.headers["cache-control"] == "no-cache"
     assert secure.get("/robots.txt").text == "User-agent: *\n"
+    assert secure.get("/").text == INDEX  # curl http://…/ too
+    # Not a browser navigating (httpx, curl): an unknown path is the API's 404, not the app.
+    missing = secure.get("/sessions/3f6b2c1e", headers={"accept": "*/*"})
+    assert missing.status_code == 404
+    assert missing.headers["content-type"].startswith("application/problem+json")
 
 
 def test_hashed_assets_are_cached_for_a_year_and_a_missing_one_is_404(secure: TestClient[Any]):

@@ -3,7 +3,9 @@ real ``observatory serve`` and ``project`` (PostgreSQL, Redis for live state), s
 way users start them. The browser-side steps are in ``dashboard/e2e/dashboard.spec.ts``: the
 sample session replayed over HTTP appears on an open Fleet page, its Explore lane and denied
 call's rule show, an operator acknowledges an alert, a viewer sees no operator buttons, a wrong
-token gets the sign-in page with the reason. Each page's screenshot lands in docs/screenshots/.
+token gets the sign-in page with the reason. Each page's screenshot is taken; with
+``UPDATE_SCREENSHOTS=1`` they replace docs/screenshots/ (the README links them), otherwise they
+go to the test's temporary folder so that a test run leaves the work tree as it was.
 
 It needs the built dashboard and its node modules (``make test`` builds both; ``.ci/run``
 installs chromium): without them it is skipped on a developer's machine and fails in CI.
@@ -91,13 +93,14 @@ def test_the_dashboard_in_a_browser(pg_url, schema, tmp_path):
     log = tmp_path / "processes.log"
     api = start(["serve"], environment, log)
     projector = start(["project"], environment, log)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    screenshots = SCREENSHOTS if os.environ.get("UPDATE_SCREENSHOTS") else tmp_path / "shots"
+    screenshots.mkdir(parents=True, exist_ok=True)
     try:
         wait_until_ready(base, api, log)
         browser_env = {
             **environment, "OBS_BASE_URL": base, "OBS_ADMIN_TOKEN": admin,
             "OBS_VIEWER_TOKEN": viewer, "OBS_AGENT_KEY": key, "OBS_CORPUS": str(CORPUS),
-            "OBS_SCREENSHOTS": str(SCREENSHOTS), "OBS_ALERT_ID": alert, "CHROMIUM": CHROMIUM,
+            "OBS_SCREENSHOTS": str(screenshots), "OBS_ALERT_ID": alert, "CHROMIUM": CHROMIUM,
             "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
         }  # fmt: skip
         run = subprocess.run(

@@ -79,6 +79,10 @@ test.describe.serial("the dashboard", () => {
     await rulings.getByRole("button").first().click();
     await expect(page.getByTestId("call-details")).toContainText("rule");
     await expect(page.getByTestId("timeline")).toContainText("SessionStart");
+    // Keyboard: a call on a lane is a button; Enter picks it.
+    await explore.locator(".call").first().focus();
+    await page.keyboard.press("Enter");
+    await expect(page.getByTestId("call-details")).toContainText("Explore");
     await shot(page, "session");
   });
 
@@ -109,6 +113,11 @@ test.describe.serial("the dashboard", () => {
   test("guardrails, audit, dark theme and a phone-sized screen", async ({ page }) => {
     await signIn(page, ADMIN, "/guardrails");
     await expect(page.getByRole("heading", { name: "Guardrails" })).toBeVisible();
+    await page.reload();
+    await page.keyboard.press("Tab"); // the first stop skips the navigation
+    await expect(page.getByRole("link", { name: "Skip to content" })).toBeFocused();
+    await page.keyboard.press("Enter");
+    await expect(page.locator("main")).toBeFocused();
     await shot(page, "guardrails");
     await page.getByRole("link", { name: "Audit" }).click();
     await expect(page.getByTestId("audit")).toContainText("alert");

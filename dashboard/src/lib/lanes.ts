@@ -43,3 +43,23 @@ export function placement(call: ToolCall, start: number, end: number): { left: n
   const width = Math.min(Math.max((to - from) / span, 0.004), 1 - left);
   return { left, width };
 }
+
+export const MAX_ROWS = 6;
+
+/** A row for each call so that calls running at the same time (the Agent call that spans its
+ * subagent's work, parallel calls) sit one above the other instead of hiding each other:
+ * greedy, in order of start; past ``MAX_ROWS`` rows the last row takes the rest. */
+export function rowsOf(calls: ToolCall[], start: number, end: number): { rows: Map<string, number>; count: number } {
+  const placed = calls
+    .map((call) => ({ id: call.toolUseId, ...placement(call, start, end) }))
+    .sort((a, b) => a.left - b.left);
+  const ends: number[] = [];
+  const rows = new Map<string, number>();
+  for (const { id, left, width } of placed) {
+    let row = ends.findIndex((until) => until <= left);
+    if (row === -1) row = ends.length < MAX_ROWS ? ends.length : MAX_ROWS - 1;
+    ends[row] = Math.max(ends[row] ?? 0, left + width);
+    rows.set(id, row);
+  }
+  return { rows, count: Math.max(1, ends.length) };
+}

@@ -33,6 +33,7 @@ from read_api.graphql.types.analytics import (
     ToolLatency,
 )
 from read_api.graphql.types.audit import AuditEntry, AuditFilter
+from read_api.graphql.types.caller import Caller
 from read_api.graphql.types.guardrails import (
     DecisionFilter,
     GuardrailDecision,
@@ -50,6 +51,13 @@ from read_api.graphql.types.usage import Usage, UsageBucket, UsageFilter, UsageG
 
 @strawberry.type
 class Query:
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Who you are: your roles and permissions (a client hides what you may not do).",
+    )
+    def whoami(self, info: ReadInfo) -> Caller:
+        return Caller.of(info.context.principal)
+
     @strawberry.field(
         permission_classes=[CanRead], description="Sessions, newest first (Relay-style paging)."
     )

@@ -31,6 +31,7 @@ from infra.problems import http_problem
 from infra.settings import Settings
 from infra.version import version
 from read_api.app import read_handlers
+from read_api.dashboard import dashboard_handlers
 from workers.bootstrap.otlp_grpc import serve_otlp_grpc
 from workers.bootstrap.sides import authenticator, follow, start_read_side, start_write_side
 from workers.serve import healthz, readyz
@@ -81,7 +82,7 @@ def api_app(
     if write:
         handlers += write_handlers()
     if read:
-        handlers += read_handlers()
+        handlers += read_handlers() + dashboard_handlers()
     prometheus = PrometheusConfig(
         # Ingest has its own, cheaper metrics (observatory_ingest_*): keep this off its hot path.
         app_name="observatory", prefix="observatory_http",

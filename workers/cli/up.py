@@ -348,6 +348,7 @@ def _banner(settings: Settings, credentials: list[str]) -> str:
         [
             "",
             "Observatory is running.",
+            f"  Dashboard (sign in: admin token) {base}/",
             f"  Ingest (Claude Code http hooks)  {base}{HOOK_PATH}",
             f"  send_event.py envelopes          {base}/events",
             f"  GraphQL + GraphiQL               {base}/graphql",

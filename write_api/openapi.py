@@ -51,6 +51,7 @@ OTLP_LOGS = obj(
                         description="OTLP/JSON ExportLogsServiceRequest (or send protobuf)"),
 )  # fmt: skip
 NOTE = obj(note=Schema(type=OpenAPIType.STRING, max_length=2_000))
+REASON = obj(reason=Schema(type=OpenAPIType.STRING, max_length=2_000))
 
 
 def with_body(schema: Schema, *, required: bool = True, yaml: bool = False) -> type[Operation]:
@@ -66,4 +67,14 @@ def with_body(schema: Schema, *, required: bool = True, yaml: bool = False) -> t
     return WithBody
 
 
-__all__ = ["ENVELOPE", "HOOK", "MODE", "NOTE", "OTLP_LOGS", "QUARANTINE", "RULE", "with_body"]
+__all__ = [
+    "ENVELOPE",
+    "HOOK",
+    "MODE",
+    "NOTE",
+    "OTLP_LOGS",
+    "QUARANTINE",
+    "REASON",
+    "RULE",
+    "with_body",
+]

@@ -211,9 +211,12 @@ class TokenVerifier:
         tenant = claims.get(self._tenant_claim)
         if not isinstance(tenant, str) or not tenant:
             raise CredentialsRejectedError(f"the token has no {self._tenant_claim!r} claim")
+        teams = claims.get("teams")
         principal = Principal(
-            str(claims["sub"]), tenant, parse_roles(claims.get(self._roles_claim)), "token"
-        )
+            str(claims["sub"]), tenant, parse_roles(claims.get(self._roles_claim)), "token",
+            frozenset(t for t in teams if isinstance(t, str)) if isinstance(teams, list)
+            else frozenset(),
+        )  # fmt: skip
         with self._lock:
             self._cache[token] = (principal, float(claims["exp"]))
             while len(self._cache) > self._cache_size:

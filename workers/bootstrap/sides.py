@@ -91,6 +91,7 @@ async def start_write_side(
         screener=screener,
         decider=Decider(follower),
         sealer=sealer,
+        approvals=app.state.approval_hold,
     )
 
 
@@ -127,6 +128,7 @@ async def start_read_side(
         waiter, settings.tenant, AgentMetricsQueries(engine), live,
         analytics(settings), settings.min_position_timeout_seconds,
         AlertQueries(engine), app.state.alert_actions, UsageQueries(engine),
+        app.state.approval_actions,
     )  # fmt: skip
 
 

@@ -80,13 +80,16 @@ class TokenSigner:
         ttl: timedelta,
         *,
         now: float | None = None,
+        teams: list[str] | None = None,
     ) -> str:
         issued = int(now if now is not None else time.time())
-        claims = {
+        claims: dict[str, object] = {
             "iss": self.issuer, "aud": self.audience, "sub": subject, "tenant": tenant_id,
             "roles": [r.value for r in roles], "iat": issued, "nbf": issued,
             "exp": issued + int(ttl.total_seconds()), "jti": uuid.uuid4().hex,
         }  # fmt: skip
+        if teams:
+            claims["teams"] = list(teams)
         header = {"alg": LOCAL_ALGORITHM, "kid": self._key.kid, "typ": "JWT"}
         return jwt.encode(header, claims, self._key, algorithms=[LOCAL_ALGORITHM])
 

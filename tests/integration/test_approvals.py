@@ -119,11 +119,12 @@ def graphql(base: str, headers: dict[str, str], query: str, **variables: Any) ->
     return dict(answer.json())
 
 
-def cli(settings: Any, *args: str) -> Any:
+def cli(settings: Any, *args: str, env: dict[str, str] | None = None) -> Any:
     environment = {
         "OBSERVATORY_DATABASE_URL": settings.database_url,
         "OBSERVATORY_DATABASE_SCHEMA": settings.database_schema,
         "OBSERVATORY_DATA_DIR": str(settings.data_dir),
+        **(env or {}),
     }
     return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=False)
 
@@ -153,6 +154,12 @@ def test_a_held_hook_is_approved_from_another_replica_and_everything_is_recorded
         listed = httpx.get(f"{b.server.base_url}/v1/approvals", headers=who["mallory"]).json()
         assert listed == {"approvals": []}
 
+        as_bob = {"OBSERVATORY_TOKEN": who["bob"]["authorization"].removeprefix("Bearer ")}
+        listed_cli = cli(secure_settings, "approvals", "list", "--json", "--url",
+                         b.server.base_url, env=as_bob)  # fmt: skip
+        assert listed_cli.exit_code == 0, listed_cli.output
+        assert request in [p["requestId"] for p in json.loads(listed_cli.output)]
+
         approved = graphql(b.server.base_url, who["bob"], APPROVE, id=request,
                            why="change window CHG-1234")  # fmt: skip
         assert approved["data"]["approve"]["requestId"] == request, approved
@@ -165,6 +172,9 @@ def test_a_held_hook_is_approved_from_another_replica_and_everything_is_recorded
 
     twice = httpx.post(f"{b.server.base_url}/v1/approvals/{request}/deny", headers=who["bob"])
     assert twice.status_code == 409, twice.text
+    refused = cli(secure_settings, "approvals", "deny", request, "--url", b.server.base_url,
+                  env=as_bob)  # fmt: skip
+    assert refused.exit_code == 1 and "granted already" in refused.output, refused.output
     # The agent's retry (same Idempotency-Key) through the other replica: the recorded answer.
     again = send(b.server.base_url, hook, who["dana"], key)
     assert again.headers.get("idempotent-replayed") == "true"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from workers.cli.approvals import approvals
 from workers.cli.audit import audit
 from workers.cli.auth import auth
 from workers.cli.guardrails import guardrails
@@ -56,6 +57,7 @@ def main() -> None:
 
 
 main.add_command(up)
+main.add_command(approvals)
 main.add_command(usage)
 main.add_command(serve)
 main.add_command(project)

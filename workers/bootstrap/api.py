@@ -145,7 +145,10 @@ async def _start_common(
     alerts = await asyncio.to_thread(AlertDesk, env)
     stack.callback(alerts.close)
     app.state.alert_actions = AlertActions(alerts)
-    approvals = await asyncio.to_thread(ApprovalDesk, env)
+    # People answer at human pace: one connection (the follower reads through it too).
+    approvals = await asyncio.to_thread(
+        ApprovalDesk, eventsourcing_env(url, settings.database_schema, 1)
+    )
     stack.callback(approvals.close)
     inbox = ApprovalFollower(approvals)
     await follow(stack, inbox, url)

@@ -9,7 +9,9 @@ Phases, against one ``observatory serve`` (one worker) on a fresh schema:
    the phase starts once the inbox (``GET /v1/approvals``) lists all of them;
 3. *with*: the same open loop while they are held;
 4. the 1,000 are denied through the REST command API; each held hook must answer ``deny``
-   (time from the answers to the last released hook is reported).
+   (time from the answers to the last released hook is reported);
+5. *after*: the same open loop again, none held (on a shared machine, the spread between
+   *without* and *after* is the noise the *with* figure must be read against).
 
 Usage:  python benchmarks/approvals.py [--held 1000] [--rate 200] [--seconds 15]
 """
@@ -132,8 +134,10 @@ async def run(base: str, key: str, operator: str, held: int, rate: int,
             statuses = await asyncio.gather(*(deny(p["requestId"]) for p in pending))
             outcomes = await asyncio.gather(*waiting)
             released_s = time.perf_counter() - answered
+        after = await allowed_load(client, rate, seconds, "after")
     return {
         "held": held, "still_pending_after_load": still, "without": without, "with": during,
+        "after": after,
         "deny_statuses": sorted(set(statuses)), "held_answers": sorted(set(outcomes)),
         "deny_all_and_release_s": round(released_s, 2),
     }  # fmt: skip
@@ -158,10 +162,11 @@ def main() -> None:
     result.update(rate=args.rate, seconds=args.seconds,
                   when=datetime.now(UTC).isoformat(timespec="seconds"))  # fmt: skip
     print(json.dumps(result, indent=2))
-    w, d = result["without"], result["with"]
+    w, d, a = result["without"], result["with"], result["after"]
     print(f"\n| allowed PreToolUse at {args.rate}/s | p50 ms | p99 ms |")
     print("|---|---|---|")
-    for name, phase in (("without held hooks", w), (f"with {args.held} held", d)):
+    for name, phase in (("without held hooks", w), (f"with {args.held} held", d),
+                        ("after, none held", a)):  # fmt: skip
         c, s = phase["client_ms"], phase["server_total_ms"]  # type: ignore[index]
         print(f"| {name}: round trip | {c['p50']:.2f} | {c['p99']:.2f} |")
         print(f"| {name}: server whole request | {s['p50']:.2f} | {s['p99']:.2f} |")

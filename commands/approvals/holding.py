@@ -13,6 +13,7 @@ recorded outcome.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -21,6 +22,8 @@ from commands.approvals.service import NOTIFY_CHANNEL, ApprovalDesk
 from commands.store.following import announce
 from domain.sessions.errors import ApprovalAnsweredError
 from infra.metrics import APPROVALS_HELD
+
+log = logging.getLogger(__name__)
 
 SETTLE_SECONDS = 5.0
 """How long to wait for the log to show the answer that refused our expiry."""
@@ -40,6 +43,27 @@ class ApprovalHold:
     def __init__(self, desk: ApprovalDesk, follower: ApprovalFollower) -> None:
         self.desk = desk
         self.follower = follower
+        self._announcing: asyncio.Task[None] | None = None
+        self._again = False
+
+    def _announce(self) -> None:
+        """Wakes every replica's inbox; many new requests at once share a few NOTIFYs (a
+        follower reads up to the head on each wake-up), never one thread hop each."""
+        if self._announcing is not None and not self._announcing.done():
+            self._again = True
+            return
+        self._announcing = asyncio.get_running_loop().create_task(self._announce_all())
+
+    async def _announce_all(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await asyncio.to_thread(announce, self.desk, NOTIFY_CHANNEL, 0)
+            except Exception:  # a wake-up only: followers also poll
+                log.warning("approvals: cannot notify the other replicas", exc_info=True)
+                return
+            if not self._again:
+                return
 
     async def settle(self, tenant_id: str, held: Held, *, fresh: bool) -> Outcome:
         """The request's outcome: a person's answer, or the expiry once the wait is over.
@@ -48,7 +72,7 @@ class ApprovalHold:
         inbox is told at once.
         """
         if fresh:
-            await asyncio.to_thread(announce, self.desk, NOTIFY_CHANNEL, 0)
+            self._announce()
         APPROVALS_HELD.inc()
         try:
             remaining = (held.expires_at - datetime.now(UTC)).total_seconds()

@@ -218,3 +218,28 @@ def test_nobody_answering_gives_the_rules_default_once(replicas, who, store):
                       f"{list(store.events.get(stream))[3].request_id}/approve",
                       headers=who["bob"])  # fmt: skip
     assert late.status_code == 409, late.text
+
+
+def test_a_permission_request_is_held_and_denied_with_the_approvers_reason(replicas, who, store):
+    """The corpus' PermissionRequest (a git push), held by an approve rule on git."""
+    from tests.conftest import SESSION_DIR
+
+    a, b = replicas
+    add_rule(replicas, who, {**RULE, "id": "pushes", "when": {"command": {"program": "git"}}})
+    request_hook = json.loads((SESSION_DIR / "023_PermissionRequest_Bash.json").read_bytes())
+    session = f"perm-{uuid.uuid4().hex[:8]}"
+    request_hook["session_id"] = session
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        held = pool.submit(send, a.server.base_url, request_hook, who["dana"], uuid.uuid4().hex)
+        pending = wait_for_pending(b.server.base_url, who["bob"], session)
+        assert pending["summary"] == "git push -u origin fix/refund-double-charge"
+        denied = httpx.post(f"{b.server.base_url}/v1/approvals/{pending['requestId']}/deny",
+                            json={"reason": "push through the merge queue"},
+                            headers=who["bob"])  # fmt: skip
+        assert denied.status_code == 202, denied.text
+        answer = held.result(timeout=60)
+    decision = answer.json()["hookSpecificOutput"]["decision"]
+    assert decision["behavior"] == "deny"
+    assert decision["message"].startswith("Denied by bob: push through the merge queue")
+    kinds = [type(e).__name__ for e in store.events.get(session_stream_id("default", session))]
+    assert kinds[-3:] == ["ToolCallDecided", "ApprovalRequested", "ApprovalDenied"]

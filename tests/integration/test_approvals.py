@@ -26,9 +26,14 @@ from websockets.sync.client import connect
 from domain.sessions.values import session_stream_id
 from infra.access.principal import Role
 from infra.access.tokens import signer_for
+from infra.database import connect as connect_db
 from infra.embedded.postgres import free_port
+from projections.audit_log.postgres import PostgresAuditLogView
+from projections.audit_log.projection import NAME as AUDIT_LOG
+from projections.audit_log.projection import AuditLogProjection
 from tests.live import LiveServer
 from workers.cli import main
+from workers.projector import ProjectorRunner
 
 HOOK = "/v1/hooks/claude-code"
 RULE = {"id": "prod-deploys", "tools": ["Bash"], "when": {"command": {"program": "kubectl"}},
@@ -130,7 +135,7 @@ def cli(settings: Any, *args: str, env: dict[str, str] | None = None) -> Any:
 
 
 def test_a_held_hook_is_approved_from_another_replica_and_everything_is_recorded(
-    replicas, who, store, secure_settings, tmp_path
+    replicas, who, store, secure_settings, tmp_path, timeline, guardrails, pg_url, schema
 ):
     a, b = replicas
     add_rule(replicas, who, RULE)
@@ -195,6 +200,30 @@ def test_a_held_hook_is_approved_from_another_replica_and_everything_is_recorded
     granted = [r for r in rows if "ApprovalGranted" in json.dumps(r)]
     assert granted and "bob" in json.dumps(granted[0])
     assert cli(secure_settings, "audit", "verify-export", str(out)).exit_code == 0
+
+    # The read models take the new events: the ruling is an APPROVE decision, the answer an
+    # audit-log entry naming who gave it.
+    timeline.catch_up()
+    guardrails.catch_up()
+    with connect_db(pg_url, schema, autocommit=True) as conn:
+        ProjectorRunner(
+            AUDIT_LOG, store, AuditLogProjection(), PostgresAuditLogView(conn)
+        ).catch_up()
+    read = graphql(b.server.base_url, who["bob"], """query($s: String!) {
+      guardrailDecisions(filter: {sessionId: $s}) { edges { node { decision ruleId } } } }""",
+                   s=session)  # fmt: skip
+    decisions = [e["node"] for e in read["data"]["guardrailDecisions"]["edges"]]
+    assert decisions == [{"decision": "APPROVE", "ruleId": "prod-deploys"}], read
+    entries = [
+        e["node"]
+        for e in graphql(
+            b.server.base_url,
+            who["admin"],
+            """{
+      auditLog(first: 5) { edges { node { actor action target } } } }""",
+        )["data"]["auditLog"]["edges"]
+    ]
+    assert {"actor": "bob", "action": "approval.granted", "target": request} in entries
 
 
 def test_nobody_answering_gives_the_rules_default_once(replicas, who, store):

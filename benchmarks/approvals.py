@@ -60,6 +60,7 @@ async def allowed_load(client: aiohttp.ClientSession, rate: int, seconds: int,
     client_ms: list[float] = []
     total_ms: list[float] = []
     wrong = failed = 0
+    reasons: dict[str, int] = {}
 
     async def one(n: int) -> None:
         nonlocal wrong, failed
@@ -68,12 +69,14 @@ async def allowed_load(client: aiohttp.ClientSession, rate: int, seconds: int,
             async with client.post(HOOK, data=hook(f"{tag}-{n % 50}", n, "npm test")) as answer:
                 content, status = await answer.read(), answer.status
                 timing = server_timing(answer.headers.get("server-timing", ""))
-        except (aiohttp.ClientError, TimeoutError):
+        except (aiohttp.ClientError, TimeoutError) as error:
             failed += 1
+            reasons[type(error).__name__] = reasons.get(type(error).__name__, 0) + 1
             return
         client_ms.append((time.perf_counter() - started) * 1000)
         if status != 200:
             failed += 1
+            reasons[str(status)] = reasons.get(str(status), 0) + 1
             return
         total_ms.append(timing.get("total", float("nan")))
         decision = json.loads(content)["hookSpecificOutput"]["permissionDecision"]
@@ -89,7 +92,7 @@ async def allowed_load(client: aiohttp.ClientSession, rate: int, seconds: int,
     await asyncio.gather(*tasks)
     return {
         "sent": len(tasks), "achieved_rate": round(len(tasks) / (time.perf_counter() - start)),
-        "failed": failed, "wrong": wrong,
+        "failed": failed, "failures": reasons, "wrong": wrong,
         "client_ms": {"p50": percentile(client_ms, 50), "p99": percentile(client_ms, 99)},
         "server_total_ms": {"p50": percentile(total_ms, 50), "p99": percentile(total_ms, 99)},
     }  # fmt: skip

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -86,9 +86,13 @@ class ApprovalFollower(LogFollower):
         self._fresh: list[Outcome] = []
 
     def pending(self, tenant_id: str) -> list[Pending]:
-        """The tenant's requests waiting for an answer, oldest first."""
+        """The tenant's requests waiting for an answer, oldest first. A request past its
+        wait is left out even before its expiry is recorded (its holder may have died and
+        the agent not retried): an answer to it would be refused anyway."""
+        now = datetime.now(UTC)
         with self._guard:
-            found = [p for p in self._pending.values() if p.tenant_id == tenant_id]
+            found = [p for p in self._pending.values()
+                     if p.tenant_id == tenant_id and p.expires_at > now]  # fmt: skip
         return sorted(found, key=lambda p: p.requested_at)
 
     def outcome(self, request_id: str) -> Outcome | None:

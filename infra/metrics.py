@@ -126,3 +126,20 @@ SCORING_SECONDS = Histogram(
     "Time to score one pulled batch and record its assessments.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
 )
+
+APPROVALS = Counter(
+    "observatory_approvals",
+    "Approval requests that ended, by rule and outcome (granted, denied, expired).",
+    ["rule", "outcome"],
+)
+APPROVAL_ANSWER_SECONDS = Histogram(
+    "observatory_approval_answer_seconds",
+    "Time from an approval request to a person's answer.",
+    ["outcome"],
+    buckets=(1, 2, 5, 10, 15, 20, 30, 45, 60, 120),
+)
+APPROVALS_HELD = Gauge(
+    "observatory_approvals_held",
+    "Hooks this process holds open, waiting for an approval.",
+    multiprocess_mode="livesum",
+)

@@ -10,6 +10,7 @@ from typing import Any
 
 from write_api.controllers.access import AccessController
 from write_api.controllers.alerts import AlertsController
+from write_api.controllers.approvals import ApprovalsController
 from write_api.controllers.audit import AuditController
 from write_api.controllers.claude_code import ClaudeCodeHooksController
 from write_api.controllers.envelopes import EnvelopesController
@@ -22,4 +23,5 @@ def write_handlers() -> list[Any]:
     return [
         ClaudeCodeHooksController, EnvelopesController, GuardrailsController, AccessController,
         PrivacyController, AuditController, AlertsController, OtlpController,
+        ApprovalsController,
     ]  # fmt: skip

@@ -14,6 +14,7 @@ from litestar import Request
 from commands.access.follower import KeyFollower
 from commands.access.service import AccessDesk
 from commands.alerts.service import AlertActions
+from commands.approvals.actions import ApprovalActions
 from commands.guardrails.service import PolicyDesk
 from commands.privacy.service import PrivacyDesk
 from infra.keyring import Keyring
@@ -52,4 +53,9 @@ def keyring_of(request: Request[Any, Any, Any]) -> Keyring:
 
 def alert_actions_of(request: Request[Any, Any, Any]) -> AlertActions:
     actions: AlertActions = request.app.state.alert_actions
+    return actions
+
+
+def approval_actions_of(request: Request[Any, Any, Any]) -> ApprovalActions:
+    actions: ApprovalActions = request.app.state.approval_actions
     return actions

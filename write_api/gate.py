@@ -14,7 +14,10 @@ for one request:
    when the body is large (the ruling too), sealing the originals with the session's data key;
 5. the group-commit writer makes it durable (ruling, reply and idempotency record with it);
 6. the answer: the door's body, ``Observatory-Position``, ``Idempotent-Replayed`` on a
-   redelivery, ``Server-Timing``.
+   redelivery, ``Server-Timing``;
+7. an ``approve`` ruling: the recorded question is held (``commands.approvals.holding``)
+   until a person answers or the wait ends, and the outcome is answered (a redelivery holds
+   the recorded question again, or finds its recorded outcome).
 
 Anything refused before the writer is kept in quarantine (redacted) and answered 4xx; nothing
 of it reaches a session.
@@ -34,6 +37,7 @@ from typing import Any, NoReturn, Protocol
 
 from eventsourcing.persistence import PersistenceError
 
+from commands.approvals.holding import ApprovalHold
 from commands.guardrails.decider import Decider
 from commands.ingest.group_commit import (
     GroupCommitter,
@@ -46,12 +50,13 @@ from domain.privacy.screening import Screened
 from domain.sessions.errors import HookPayloadInvalidError
 from domain.sessions.hooks import HookFacts
 from domain.sessions.ruling import Ruling
-from infra.access.principal import tenant_of
+from infra.access.principal import principal_of, tenant_of
 from infra.keyring import KeyDestroyedError
 from infra.metrics import INGEST_QUEUE, INGEST_REJECTED, INGEST_REPLAYED, INGESTED_EVENTS
 from infra.screening_pool import ScreeningPool
 from write_api.call import Call, Origin
 from write_api.errors import BodyTooLargeError, HookRefusedError, IngestRefusedError
+from write_api.hook_output import held_of, outcome_output
 from write_api.parsing import BodyRejectedError, parse_object
 from write_api.quarantine import CanQuarantine, Quarantined
 from write_api.responses import Answer, receipt_answer
@@ -64,6 +69,11 @@ class Sealer(Protocol):
 
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def _caller(call: Call) -> str | None:
+    principal = principal_of(call)
+    return principal.actor if principal is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +108,9 @@ class IngestGate:
         screener: ScreeningPool,
         decider: Decider | None = None,
         sealer: Sealer | None = None,
+        approvals: ApprovalHold | None = None,
     ) -> None:
+        self.approvals = approvals
         self.screener = screener
         self.decider = decider
         self.sealer = sealer
@@ -137,7 +149,18 @@ class IngestGate:
         key = self._idempotency_key(call)
         # The ruling sees the original (a rule on ``.env`` must see the path); what is stored,
         # ruling included, is screened.
-        ruling = self.decider.rule(tenant_id, facts, payload, started) if self.decider else None
+        ruling = (
+            self.decider.rule(
+                tenant_id,
+                facts,
+                payload,
+                started,
+                received_at=received_at,
+                requested_by=_caller(call),
+            )
+            if self.decider
+            else None
+        )
         screened = await self.screener.screen_hook(payload, text, context, ruling, size=len(body))
         command = RecordHook(
             tenant_id=tenant_id,
@@ -155,6 +178,11 @@ class IngestGate:
         )
         receipt = await self.record(command)
         reply = receipt.reply if door.receipt_body is None else door.receipt_body(receipt, facts)
+        if self.approvals is not None and (held := held_of(reply)) is not None:
+            # 7. an approval: the hook waits (recorded already) for its answer or its expiry.
+            hook, question = held
+            outcome = await self.approvals.settle(tenant_id, question, fresh=not receipt.replayed)
+            reply = outcome_output(hook, outcome)
         return receipt_answer(receipt, reply, started, screened.ruling)
 
     async def read_body(

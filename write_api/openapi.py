@@ -68,6 +68,7 @@ OTLP_TRACES = obj(
                          description="OTLP/JSON ExportTraceServiceRequest (or send protobuf)"),
 )  # fmt: skip
 NOTE = obj(note=Schema(type=OpenAPIType.STRING, max_length=2_000))
+REASON = obj(reason=Schema(type=OpenAPIType.STRING, max_length=2_000))
 
 
 def with_body(schema: Schema, *, required: bool = True, yaml: bool = False) -> type[Operation]:
@@ -84,4 +85,4 @@ def with_body(schema: Schema, *, required: bool = True, yaml: bool = False) -> t
 
 
 __all__ = ["ENVELOPE", "HOOK", "MODE", "NOTE", "OTLP_LOGS", "OTLP_METRICS", "OTLP_TRACES",
-           "QUARANTINE", "RULE", "with_body"]  # fmt: skip
+           "QUARANTINE", "REASON", "RULE", "with_body"]  # fmt: skip

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import secrets
 import time
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from commands.guardrails.budgets import SpendLedger
 from commands.guardrails.follower import PolicyFollower
 from domain.guardrails.rules import evaluate
-from domain.guardrails.values import ToolCall
+from domain.guardrails.values import Approval, ToolCall
 from domain.sessions.hooks import HookFacts
-from domain.sessions.ruling import Ruling
+from domain.sessions.ruling import ApprovalAsk, Ruling
+from domain.sessions.values import session_stream_id
 
 DECIDED_HOOKS = frozenset({"PreToolUse", "PermissionRequest"})
 
@@ -25,12 +29,21 @@ class Decider:
         self.ledger = ledger
 
     def rule(
-        self, tenant_id: str, facts: HookFacts, payload: Mapping[str, Any], started: float
+        self,
+        tenant_id: str,
+        facts: HookFacts,
+        payload: Mapping[str, Any],
+        started: float,
+        *,
+        received_at: datetime | None = None,
+        requested_by: str | None = None,
     ) -> Ruling | None:
         """The ruling for a hook that asks for one (None for every other hook).
 
         ``started`` is ``time.perf_counter()`` when the request arrived: the recorded latency
-        covers parsing, checking and deciding.
+        covers parsing, checking and deciding. An ``approve`` ruling carries its question
+        (``ApprovalAsk``), due ``wait_seconds`` after ``received_at``; ``requested_by`` is the
+        caller, who may not answer it unless the rule allows self-approval.
         """
         if facts.hook not in DECIDED_HOOKS:
             return None
@@ -60,4 +73,36 @@ class Decider:
                 for hit in verdict.shadow
             ),
             intervention=verdict.intervention,
+            approval=(
+                None
+                if verdict.approval is None or received_at is None
+                else _ask(tenant_id, facts, call, verdict.approval, received_at, requested_by)
+            ),
         )
+
+
+def _ask(
+    tenant_id: str, facts: HookFacts, call: ToolCall, approval: Approval, at: datetime,
+    requested_by: str | None,
+) -> ApprovalAsk:  # fmt: skip
+    """The question; its id names the session's stream, so any replica finds the request."""
+    stream = session_stream_id(tenant_id, facts.session_id)
+    return ApprovalAsk(
+        request_id=f"{stream.hex}.{secrets.token_hex(8)}",
+        summary=summary(call),
+        roles=approval.roles,
+        teams=approval.teams,
+        expires_at=at + timedelta(seconds=approval.wait_seconds),
+        on_timeout=approval.on_timeout.value,
+        self_approval=approval.self_approval,
+        requested_by=requested_by,
+    )
+
+
+def summary(call: ToolCall, limit: int = 500) -> str:
+    """What the approver reads: the command line, the file, or the tool's input."""
+    for key in ("command", "file_path", "path", "url"):
+        value = call.tool_input.get(key)
+        if isinstance(value, str):
+            return value[:limit]
+    return json.dumps(dict(call.tool_input), ensure_ascii=False, default=str)[:limit]

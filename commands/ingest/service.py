@@ -124,6 +124,7 @@ class Ingestor(EventStoreApplication):
             )
             if command.ruling is not None:
                 session.decide(command.ruling, at=command.received_at)
+                session.request_approval(command.ruling, at=command.received_at)
             last_event[index] = (session.id, session.version)
 
         touched = [s for s in sessions.values() if s.pending_events]

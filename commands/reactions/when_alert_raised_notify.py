@@ -74,12 +74,12 @@ class NotifyDispatch(tracking.Tracked):
 
     def __init__(self, conn: psycopg.Connection[Any], sender: Callable[[], Sender],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 window: timedelta = REPLAY_WINDOW) -> None:  # fmt: skip
+                 window: timedelta = REPLAY_WINDOW, name: str = NAME) -> None:  # fmt: skip
         self._sender = sender
         self._send: Send | None = None
         self._close: Callable[[], None] = lambda: None
         self._clock, self._window = clock, window
-        super().__init__(conn, NAME)
+        super().__init__(conn, name)
 
     def apply(self, notices: list[Notice], start: int, end: int) -> None:
         with self.batch(start, end):

@@ -6,7 +6,14 @@ A rule, as a team writes it (JSON or YAML)::
     tools: [Bash]                     # tool-name patterns (fnmatch); default: every tool
     when:                             # the condition, see below
       command: {program: kubectl, args_any: ["--context=prod", "prod"]}
-    decision: deny                    # deny | ask | allow
+    decision: deny                    # deny | approve | ask | allow
+    approve:                          # only with decision: approve (see ``_approval``)
+      roles: [operator]               # who may answer (default: operator, admin)
+      teams: [platform]               # and of which team (default: any)
+      wait_seconds: 45                # how long the hook is held (< hook timeout - 5 s)
+      hook_timeout_seconds: 60        # the hook's ``timeout`` in Claude Code's settings
+      on_timeout: deny                # the answer when nobody does: deny | ask | allow
+      self_approval: false            # may the agent's own user answer?
     message: Use the staging context. # shown to Claude (deny) or the user (ask)
     priority: 500                     # higher runs first; the defaults sit at 900-1000
     mode: enforce                     # enforce | shadow (record only)
@@ -21,7 +28,7 @@ every string with ``field: "*"``), and ``any`` / ``all`` / ``not`` to combine th
 
 The first matching ``enforce`` rule decides; every matching ``shadow`` rule is recorded with
 what it would have decided. A quarantine of the session or agent answers too; the strictest
-answer wins (deny > ask > allow).
+answer wins (deny > approve > ask > allow).
 """
 
 from __future__ import annotations
@@ -37,7 +44,15 @@ from domain.guardrails.budgets import Budget, parse_budget
 from domain.guardrails.detectors import DETECTORS, PARAMETERS
 from domain.guardrails.errors import RuleDefinitionError
 from domain.guardrails.sql import KINDS
-from domain.guardrails.values import Decision, Mode, ShadowHit, ToolCall, Verdict
+from domain.guardrails.values import (
+    HOOK_TIMEOUT_MARGIN_SECONDS,
+    Approval,
+    Decision,
+    Mode,
+    ShadowHit,
+    ToolCall,
+    Verdict,
+)
 
 Condition = Callable[[ToolCall], str | None]
 """Returns what matched (for the reason), or None."""
@@ -45,7 +60,12 @@ Condition = Callable[[ToolCall], str | None]
 _RULE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _RULE_KEYS = {
     "id", "tools", "when", "budget", "decision", "message", "priority", "mode", "description",
+    "approve",
 }  # fmt: skip
+_APPROVAL_KEYS = {
+    "roles", "teams", "wait_seconds", "hook_timeout_seconds", "on_timeout", "self_approval",
+}  # fmt: skip
+_ROLES = ("viewer", "operator", "auditor", "admin")
 
 
 @dataclass(frozen=True)
@@ -61,6 +81,8 @@ class Rule:
     description: str = ""
     budget: Budget | None = None
     """Set on a budget rule (its ``condition`` is then never used)."""
+    approval: Approval | None = None
+    """Who may answer and how long the hook waits (``decision: approve`` only)."""
 
     def applies_to(self, tool_name: str) -> bool:
         if self.tools == ("*",):  # every budget rule, and most written ones: skip fnmatch
@@ -79,6 +101,8 @@ class Rule:
             data["budget"] = self.budget.as_data()
         if self.description:
             data["description"] = self.description
+        if self.approval is not None:
+            data["approve"] = self.approval.as_data()
         return data
 
     def with_mode(self, mode: Mode) -> Rule:
@@ -125,6 +149,7 @@ def parse_rule(data: Any, where: str = "rule") -> Rule:
     if not isinstance(description, str):
         problems.append(f"{where}.description: expected text")
         description = ""
+    approval = _approval(data.get("approve"), decision, f"{where}.approve", problems)
     when = data.get("when")
     condition: Condition = _never
     budget: Budget | None = None
@@ -147,6 +172,59 @@ def parse_rule(data: Any, where: str = "rule") -> Rule:
         message=message or (f"The spend budget of rule {rule_id} is used up." if budget
                             else f"Blocked by guardrail rule {rule_id}."),
         priority=priority, mode=mode, description=description, budget=budget,
+        approval=approval,
+    )  # fmt: skip
+
+
+def _approval(
+    spec: Any, decision: Decision | None, where: str, problems: list[str]
+) -> Approval | None:
+    """The ``approve`` block: required shape checked, and a wait the hook can survive."""
+    if decision is not Decision.APPROVE:
+        if spec is not None:
+            problems.append(f"{where}: only a rule with decision: approve takes an approve block")
+        return None
+    if spec is None:
+        spec = {}
+    if not isinstance(spec, Mapping):
+        problems.append(f"{where}: expected an object (roles, teams, wait_seconds, on_timeout…)")
+        return None
+    for key in sorted(set(spec) - _APPROVAL_KEYS):
+        problems.append(
+            f"{where}.{key}: unknown field (known: {', '.join(sorted(_APPROVAL_KEYS))})"
+        )
+    default = Approval()
+    roles = _strings(spec.get("roles", list(default.roles)), f"{where}.roles", problems)
+    if not roles or any(role not in _ROLES for role in roles):
+        problems.append(f"{where}.roles: expected some of {', '.join(_ROLES)}")
+    teams = _strings(spec.get("teams", []), f"{where}.teams", problems)
+    numbers: dict[str, int] = {}
+    for key, fallback in (("wait_seconds", default.wait_seconds),
+                          ("hook_timeout_seconds", default.hook_timeout_seconds)):  # fmt: skip
+        value = spec.get(key, fallback)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            problems.append(f"{where}.{key}: expected a whole number of seconds, at least 1")
+            value = fallback
+        numbers[key] = value
+    wait, timeout = numbers["wait_seconds"], numbers["hook_timeout_seconds"]
+    if wait > timeout - HOOK_TIMEOUT_MARGIN_SECONDS:
+        problems.append(
+            f"{where}.wait_seconds: {wait} s does not fit the hook's timeout of {timeout} s: "
+            f"wait at most {timeout - HOOK_TIMEOUT_MARGIN_SECONDS} s (the timeout minus a "
+            f"{HOOK_TIMEOUT_MARGIN_SECONDS} s margin for the answer to reach the agent), or "
+            "raise the hook's timeout in Claude Code's settings and hook_timeout_seconds here"
+        )
+    on_timeout = _enum(Decision, spec.get("on_timeout", "deny"), f"{where}.on_timeout", problems,
+                       required=True)  # fmt: skip
+    if on_timeout is Decision.APPROVE:
+        problems.append(f"{where}.on_timeout: expected deny, ask or allow")
+    self_approval = spec.get("self_approval", False)
+    if not isinstance(self_approval, bool):
+        problems.append(f"{where}.self_approval: expected true or false")
+        self_approval = False
+    return Approval(
+        roles=roles, teams=teams, wait_seconds=wait, hook_timeout_seconds=timeout,
+        on_timeout=on_timeout or Decision.DENY, self_approval=self_approval,
     )  # fmt: skip
 
 
@@ -388,7 +466,13 @@ def evaluate(
         elif decided is None:
             decided = (rule, found)
     if decided:
-        verdict = Verdict(decided[0].decision, decided[0].id, _reason(*decided), tuple(shadow))
+        verdict = Verdict(
+            decided[0].decision,
+            decided[0].id,
+            _reason(*decided),
+            tuple(shadow),
+            approval=decided[0].approval,
+        )
     elif warned:
         verdict = Verdict(None, warned[0].id, f"Budget warning (rule {warned[0].id}): "
                           f"{warned[1]}", tuple(shadow))  # fmt: skip
@@ -400,6 +484,7 @@ def evaluate(
                 quarantine.decision, "quarantine",
                 f"This {quarantine.target.split(':')[0]} is quarantined: {quarantine.reason}",
                 tuple(shadow), quarantine.target,
+                Approval() if quarantine.decision is Decision.APPROVE else None,
             )  # fmt: skip
     return verdict
 

@@ -15,15 +15,20 @@ if TYPE_CHECKING:
 
 
 class Decision(StrEnum):
-    """What a rule answers. Strictest wins: deny > ask > allow."""
+    """What a rule answers. Strictest wins: deny > approve > ask > allow.
+
+    ``approve`` holds the hook until a person on duty answers (see ``Approval``): stricter
+    than ``ask`` (the agent's own user cannot wave it through), laxer than ``deny``.
+    """
 
     ALLOW = "allow"
     ASK = "ask"
+    APPROVE = "approve"
     DENY = "deny"
 
     @property
     def strictness(self) -> int:
-        return {"allow": 0, "ask": 1, "deny": 2}[self.value]
+        return {"allow": 0, "ask": 1, "approve": 2, "deny": 3}[self.value]
 
 
 class Mode(StrEnum):
@@ -75,6 +80,37 @@ class ToolCall:
         return frozenset(kinds)
 
 
+HOOK_TIMEOUT_SECONDS = 60
+"""Claude Code's default timeout of an ``http`` hook: past it the agent stops waiting."""
+HOOK_TIMEOUT_MARGIN_SECONDS = 5
+"""What an approval's wait leaves of the hook's timeout, so the answer reaches the agent."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """Who may answer an ``approve`` rule, how long the hook waits, and the answer then."""
+
+    roles: tuple[str, ...] = ("operator", "admin")
+    """Roles whose members may answer (any of them)."""
+    teams: tuple[str, ...] = ()
+    """Teams whose members may answer (empty: any team)."""
+    wait_seconds: int = 45
+    """How long the hook is held; below the hook's timeout minus the margin."""
+    hook_timeout_seconds: int = HOOK_TIMEOUT_SECONDS
+    """The ``timeout`` the hook has in Claude Code's settings (60 s by default)."""
+    on_timeout: Decision = Decision.DENY
+    """The answer when nobody answers in time: deny (default), ask or allow."""
+    self_approval: bool = False
+    """Whether the person who runs the agent may answer its own request."""
+
+    def as_data(self) -> dict[str, object]:
+        return {
+            "roles": list(self.roles), "teams": list(self.teams),
+            "wait_seconds": self.wait_seconds, "hook_timeout_seconds": self.hook_timeout_seconds,
+            "on_timeout": self.on_timeout.value, "self_approval": self.self_approval,
+        }  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ShadowHit:
     """A shadow rule that matched: what it would have decided."""
@@ -95,6 +131,8 @@ class Verdict:
     shadow: tuple[ShadowHit, ...] = ()
     intervention: str | None = None
     """The quarantine that decided, e.g. ``session:3f6b…`` or ``agent:a3f9…``."""
+    approval: Approval | None = None
+    """Who may answer, when ``decision`` is ``approve``."""
 
     @classmethod
     def nothing(cls, shadow: tuple[ShadowHit, ...] = ()) -> Verdict:

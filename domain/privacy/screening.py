@@ -99,7 +99,10 @@ def _screen_ruling(
         {**hit, "message": clean(f"/shadow/{index}/message", hit.get("message")) or ""}
         for index, hit in enumerate(ruling.shadow)
     )
+    approval = ruling.approval
+    if approval is not None:
+        approval = replace(approval, summary=clean("/approval/summary", approval.summary) or "")
     if not kept:
         return ruling
     originals["ruling"] = kept
-    return replace(ruling, message=message, shadow=shadow)
+    return replace(ruling, message=message, shadow=shadow, approval=approval)

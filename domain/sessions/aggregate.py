@@ -29,6 +29,11 @@ from eventsourcing.domain import Aggregate
 
 from domain.audit.chain import GENESIS, event_digest
 from domain.sessions.attribution import Attributed, SubagentWindows
+from domain.sessions.errors import (
+    ApprovalAnsweredError,
+    ApprovalForbiddenError,
+    ApprovalNotFoundError,
+)
 from domain.sessions.hooks import HookFacts
 from domain.sessions.metrics import MetricPoint, observe
 from domain.sessions.ruling import Ruling
@@ -39,7 +44,7 @@ from domain.sessions.values import Attribution, SessionStatus, session_stream_id
 class AgentSession(Aggregate):
     """An agent session as the hooks describe it."""
 
-    class_version = 3
+    class_version = 4
     """The shape of a snapshot's state; bump it and add an upcaster when ``__init__`` changes."""
 
     class Opened(Aggregate.Created):
@@ -122,6 +127,72 @@ class AgentSession(Aggregate):
         prev_hash: str
 
         def apply(self, aggregate: AgentSession) -> None:
+            aggregate.head_hash = event_digest(self)
+
+    class ApprovalRequested(Aggregate.Event):
+        """An ``approve`` ruling asked the people on duty (``roles``/``teams``) to answer the
+        tool call before ``expires_at``; ``on_timeout`` is the answer if nobody does."""
+
+        tenant_id: str
+        session_id: str
+        request_id: str
+        hook: str
+        tool_name: str | None
+        tool_use_id: str | None
+        agent_id: str | None
+        summary: str
+        rule_id: str | None
+        roles: list[str]
+        teams: list[str]
+        expires_at: datetime
+        on_timeout: str
+        self_approval: bool
+        requested_by: str | None
+        prev_hash: str
+
+        def apply(self, aggregate: AgentSession) -> None:
+            aggregate.approvals[self.request_id] = {
+                "outcome": "pending", "roles": list(self.roles), "teams": list(self.teams),
+                "expires_at": self.expires_at.isoformat(), "self_approval": self.self_approval,
+                "requested_by": self.requested_by, "on_timeout": self.on_timeout,
+                "rule_id": self.rule_id, "requested_at": self.timestamp.isoformat(),
+            }  # fmt: skip
+            aggregate.head_hash = event_digest(self)
+
+    class ApprovalAnswered(Aggregate.Event):
+        """Base of a person's answer; not triggered itself."""
+
+        tenant_id: str
+        session_id: str
+        request_id: str
+        rule_id: str | None
+        by: str
+        reason: str
+        prev_hash: str
+
+        def apply(self, aggregate: AgentSession) -> None:
+            outcome = "granted" if isinstance(self, AgentSession.ApprovalGranted) else "denied"
+            aggregate.approvals[self.request_id]["outcome"] = outcome
+            aggregate.head_hash = event_digest(self)
+
+    class ApprovalGranted(ApprovalAnswered):
+        """A person on duty allowed the tool call."""
+
+    class ApprovalDenied(ApprovalAnswered):
+        """A person on duty refused the tool call."""
+
+    class ApprovalExpired(Aggregate.Event):
+        """Nobody answered in time: ``decision`` (the rule's ``on_timeout``) is the answer."""
+
+        tenant_id: str
+        session_id: str
+        request_id: str
+        rule_id: str | None
+        decision: str
+        prev_hash: str
+
+        def apply(self, aggregate: AgentSession) -> None:
+            aggregate.approvals[self.request_id]["outcome"] = "expired"
             aggregate.head_hash = event_digest(self)
 
     class Erased(Aggregate.Event):
@@ -379,6 +450,11 @@ class AgentSession(Aggregate):
         state.setdefault("metric_series", {})
 
     @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """Snapshots taken before approvals existed."""
+        state.setdefault("approvals", {})
+
+    @staticmethod
     def create_id(tenant_id: str, session_id: str) -> UUID:
         return session_stream_id(tenant_id, session_id)
 
@@ -393,6 +469,9 @@ class AgentSession(Aggregate):
         self.erased = False
         self.metric_series: dict[str, list[Any]] = {}
         """Last counted point per metric series (``domain.sessions.metrics.observe``)."""
+        self.approvals: dict[str, dict[str, Any]] = {}
+        """Approval requests by id: ``outcome`` (pending, granted, denied, expired) and who
+        may answer."""
 
     @classmethod
     def open(cls, tenant_id: str, session_id: str, at: datetime) -> AgentSession:
@@ -557,3 +636,69 @@ class AgentSession(Aggregate):
             intervention=ruling.intervention,
             prev_hash=self.head_hash,
         )
+
+    def request_approval(self, ruling: Ruling, *, at: datetime) -> None:
+        """Records the question of an ``approve`` ruling (right after the ruling)."""
+        ask = ruling.approval
+        if ask is None:
+            return
+        self.trigger_event(
+            AgentSession.ApprovalRequested, timestamp=at,
+            tenant_id=self.tenant_id, session_id=self.session_id, request_id=ask.request_id,
+            hook=ruling.hook, tool_name=ruling.tool_name, tool_use_id=ruling.tool_use_id,
+            agent_id=self.last_hook.get("agent_id"), summary=ask.summary,
+            rule_id=ruling.rule_id, roles=list(ask.roles), teams=list(ask.teams),
+            expires_at=ask.expires_at, on_timeout=ask.on_timeout,
+            self_approval=ask.self_approval, requested_by=ask.requested_by,
+            prev_hash=self.head_hash,
+        )  # fmt: skip
+
+    def _pending(self, request_id: str) -> dict[str, Any]:
+        request = self.approvals.get(request_id)
+        if request is None:
+            raise ApprovalNotFoundError(f"no approval request {request_id}")
+        if request["outcome"] != "pending":
+            raise ApprovalAnsweredError(request_id, request["outcome"])
+        return request
+
+    def answer_approval(
+        self, request_id: str, *, grant: bool, by: str, roles: frozenset[str],
+        teams: frozenset[str], reason: str, at: datetime,
+    ) -> None:  # fmt: skip
+        """A person's answer. Refused when answered already, when it came too late (the
+        hook has stopped waiting: the expiry is the answer), when the person holds none of
+        the rule's roles or teams, or when it is their own agent's request and the rule
+        does not allow self-approval."""
+        request = self._pending(request_id)
+        if at >= datetime.fromisoformat(request["expires_at"]):
+            raise ApprovalAnsweredError(request_id, "expired")
+        if not roles & set(request["roles"]):
+            raise ApprovalForbiddenError(
+                f"answering request {request_id} takes one of the roles "
+                f"{', '.join(request['roles'])}"
+            )
+        if request["teams"] and not teams & set(request["teams"]):
+            raise ApprovalForbiddenError(
+                f"answering request {request_id} takes a member of {', '.join(request['teams'])}"
+            )
+        if not request["self_approval"] and by == request["requested_by"]:
+            raise ApprovalForbiddenError(
+                f"{by} sent request {request_id} (their own agent's call) and its rule does "
+                "not allow self-approval"
+            )
+        self.trigger_event(
+            AgentSession.ApprovalGranted if grant else AgentSession.ApprovalDenied,
+            timestamp=at, tenant_id=self.tenant_id, session_id=self.session_id,
+            request_id=request_id, rule_id=request.get("rule_id"), by=by, reason=reason,
+            prev_hash=self.head_hash,
+        )  # fmt: skip
+
+    def expire_approval(self, request_id: str, *, at: datetime) -> None:
+        """Records that nobody answered; refused (``ApprovalAnsweredError``) when someone
+        did, so that of several replicas giving up at once exactly one records it."""
+        request = self._pending(request_id)
+        self.trigger_event(
+            AgentSession.ApprovalExpired, timestamp=at, tenant_id=self.tenant_id,
+            session_id=self.session_id, request_id=request_id, rule_id=request.get("rule_id"),
+            decision=request["on_timeout"], prev_hash=self.head_hash,
+        )  # fmt: skip

@@ -63,6 +63,9 @@ class Principal:
     roles: frozenset[Role] = field(default_factory=frozenset)
     via: str = "token"
     """``token``, ``key`` or ``insecure`` (authentication switched off)."""
+    teams: frozenset[str] = field(default_factory=frozenset)
+    """The teams the caller belongs to (the token's ``teams`` claim): who may answer an
+    approval rule that names teams."""
 
     def can(self, permission: Permission | str) -> bool:
         wanted = Permission(permission)

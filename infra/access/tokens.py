@@ -80,13 +80,16 @@ class TokenSigner:
         ttl: timedelta,
         *,
         now: float | None = None,
+        teams: list[str] | None = None,
     ) -> str:
         issued = int(now if now is not None else time.time())
-        claims = {
+        claims: dict[str, object] = {
             "iss": self.issuer, "aud": self.audience, "sub": subject, "tenant": tenant_id,
             "roles": [r.value for r in roles], "iat": issued, "nbf": issued,
             "exp": issued + int(ttl.total_seconds()), "jti": uuid.uuid4().hex,
         }  # fmt: skip
+        if teams:
+            claims["teams"] = list(teams)
         header = {"alg": LOCAL_ALGORITHM, "kid": self._key.kid, "typ": "JWT"}
         return jwt.encode(header, claims, self._key, algorithms=[LOCAL_ALGORITHM])
 
@@ -211,9 +214,12 @@ class TokenVerifier:
         tenant = claims.get(self._tenant_claim)
         if not isinstance(tenant, str) or not tenant:
             raise CredentialsRejectedError(f"the token has no {self._tenant_claim!r} claim")
+        teams = claims.get("teams")
         principal = Principal(
-            str(claims["sub"]), tenant, parse_roles(claims.get(self._roles_claim)), "token"
-        )
+            str(claims["sub"]), tenant, parse_roles(claims.get(self._roles_claim)), "token",
+            frozenset(t for t in teams if isinstance(t, str)) if isinstance(teams, list)
+            else frozenset(),
+        )  # fmt: skip
         with self._lock:
             self._cache[token] = (principal, float(claims["exp"]))
             while len(self._cache) > self._cache_size:

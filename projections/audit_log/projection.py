@@ -73,6 +73,12 @@ class AuditLogProjection:
         if isinstance(event, AgentSession.Erased):
             return _row(position, event, event.erased_by, "session.erased", event.session_id,
                         {"reason": event.reason})  # fmt: skip
+        if isinstance(event, AgentSession.ApprovalAnswered):
+            granted = isinstance(event, AgentSession.ApprovalGranted)
+            return _row(position, event, event.by,
+                        "approval.granted" if granted else "approval.denied", event.request_id,
+                        {"session_id": event.session_id, "rule_id": event.rule_id,
+                         "reason": event.reason})  # fmt: skip
         if isinstance(event, Intervention.Imposed):
             return _row(position, event, event.by, "quarantine.imposed",
                         f"{event.kind}:{event.target_id}",

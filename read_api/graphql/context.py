@@ -4,8 +4,9 @@ from its arguments."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 import msgspec
@@ -51,6 +52,62 @@ class CanActOnAlerts(Protocol):
     def resolve(self, tenant_id: str, alert_id: str, by: str, note: object) -> AlertActed: ...
 
 
+class PendingApproval(Protocol):
+    """A request waiting for a person's answer (the approval inbox)."""
+
+    @property
+    def request_id(self) -> str: ...
+    @property
+    def session_id(self) -> str: ...
+    @property
+    def hook(self) -> str: ...
+    @property
+    def tool_name(self) -> str | None: ...
+    @property
+    def agent_id(self) -> str | None: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def rule_id(self) -> str | None: ...
+    @property
+    def roles(self) -> tuple[str, ...]: ...
+    @property
+    def teams(self) -> tuple[str, ...]: ...
+    @property
+    def requested_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime: ...
+    @property
+    def on_timeout(self) -> str: ...
+    @property
+    def requested_by(self) -> str | None: ...
+
+
+class ApprovalAnswered(Protocol):
+    """What an answer did: the recorded position, or why nothing was recorded."""
+
+    @property
+    def position(self) -> int: ...
+    @property
+    def refused(self) -> str | None:
+        """None, ``approval_not_found``, ``invalid_command``, ``conflict`` or ``forbidden``."""
+
+    @property
+    def detail(self) -> str: ...
+
+
+class CanAnswerApprovals(Protocol):
+    """The approval inbox of this process (followed from the log) and the answer command
+    the REST API issues too."""
+
+    def pending(self, tenant_id: str) -> Iterable[PendingApproval]: ...
+    async def changed(self) -> None: ...
+    def answer(
+        self, tenant_id: str, request_id: str, grant: bool, by: str, roles: Iterable[str],
+        teams: Iterable[str], reason: object,
+    ) -> ApprovalAnswered: ...  # fmt: skip
+
+
 @dataclass(frozen=True)
 class ReadSide:
     """What the read API needs, built once per process by the entry point."""
@@ -73,6 +130,8 @@ class ReadSide:
     activity: ActivityQueries | None = None
     usage_clickhouse: Callable[[], ClickHouseUsageQueries] | None = None
     """Set when usage is read from ClickHouse (``OBSERVATORY_USAGE_STORE=clickhouse``)."""
+    approvals: CanAnswerApprovals | None = None
+    """None: this process holds no approval inbox (the fields answer with an error)."""
 
 
 class ReadContext(BaseContext, kw_only=True):

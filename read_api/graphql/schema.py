@@ -17,6 +17,7 @@ from read_api.graphql.permissions import CanAudit, CanRead
 from read_api.graphql.resolvers import activity as activity_resolvers
 from read_api.graphql.resolvers import alerts as alert_resolvers
 from read_api.graphql.resolvers import analytics as analytics_resolvers
+from read_api.graphql.resolvers import approvals as approval_resolvers
 from read_api.graphql.resolvers import audit as audit_resolvers
 from read_api.graphql.resolvers import guardrails as guardrail_resolvers
 from read_api.graphql.resolvers import live as live_resolvers
@@ -32,6 +33,7 @@ from read_api.graphql.types.analytics import (
     ToolFailures,
     ToolLatency,
 )
+from read_api.graphql.types.approvals import PendingApproval
 from read_api.graphql.types.audit import AuditEntry, AuditFilter
 from read_api.graphql.types.caller import Caller
 from read_api.graphql.types.guardrails import (
@@ -309,6 +311,13 @@ class Query:
     async def search_events(self, info: ReadInfo, text: str, first: int = 50) -> list[SearchHit]:
         return await analytics_resolvers.search(info, text, first)
 
+    @strawberry.field(
+        permission_classes=[CanRead],
+        description="Tool calls held for a person's answer across the fleet, oldest first.",
+    )
+    def pending_approvals(self, info: ReadInfo) -> list[PendingApproval]:
+        return approval_resolvers.pending(info)
+
 
 @strawberry.type
 class Subscription:
@@ -329,6 +338,16 @@ class Subscription:
     async def fleet_activity(self, info: ReadInfo) -> AsyncGenerator[LiveEvent, None]:
         async for event in live_resolvers.events(info, None):
             yield event
+
+    @strawberry.subscription(
+        permission_classes=[CanRead],
+        description="The pending approvals now, then again at every request, answer or expiry.",
+    )
+    async def pending_approvals(
+        self, info: ReadInfo
+    ) -> AsyncGenerator[list[PendingApproval], None]:
+        async for found in approval_resolvers.watch(info):
+            yield found
 
 
 def build_schema() -> strawberry.Schema:

@@ -77,3 +77,29 @@ def test_destinations_follow_tenant_and_severity(jobs):
     assert [d.kind for d in notifier.destinations_for("acme", "critical")] == ["slack", "discord"]
     assert notifier.destinations_for("acme", "info") == []
     assert notifier.destinations_for("nobody", "critical") == []
+
+
+def test_an_approval_request_is_posted_once_with_a_link_to_the_inbox(jobs, receiver, settings):
+    from datetime import UTC, datetime, timedelta
+
+    from commands.reactions.when_approval_requested_notify import WhenApprovalRequestedNotify
+    from domain.sessions.aggregate import AgentSession
+    from domain.sessions.ruling import ApprovalAsk, Ruling
+
+    broker, actor, notifier = jobs
+    at = datetime.now(UTC)
+    session = AgentSession.open("acme", "s-2", at)
+    ask = ApprovalAsk(f"{uuid.uuid4().hex}.ab12", "kubectl delete ns prod", ("operator",), (),
+                      at + timedelta(seconds=40), "deny", False, "dana")  # fmt: skip
+    ruling = Ruling("PreToolUse", "Bash", "tu", "approve", "prod", 1, "held", 0.1, approval=ask)
+    session.decide(ruling, at=at)
+    session.request_approval(ruling, at=at)
+    events = list(enumerate(session.collect_events(), start=1))
+    (notice,) = WhenApprovalRequestedNotify().changes(events)
+    assert send_alert(actor, notifier, notice.alert) == 1  # acme's warning+ slack only
+    assert send_alert(actor, notifier, notice.alert) == 1
+    receiver.wait_for(("/slack",))
+    broker.join(QUEUE, timeout=30_000)
+    (posted,) = receiver.ok("/slack")
+    assert "kubectl delete ns prod" in posted["text"] and "rule prod" in posted["text"]
+    assert posted["text"].endswith(f"{settings.base_url}/approvals")

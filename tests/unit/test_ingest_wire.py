@@ -34,7 +34,7 @@ from commands.ingest.wire import (
 )
 from domain.sessions.hooks import HookFacts
 from domain.sessions.metrics import MetricPoint
-from domain.sessions.ruling import Ruling
+from domain.sessions.ruling import ApprovalAsk, Ruling
 from domain.sessions.telemetry import ModelUsage, TelemetryFacts
 from domain.sessions.values import ToolName
 from tests.conftest import session_files
@@ -66,18 +66,30 @@ facts = st.builds(
     cwd=maybe,
     model=maybe,
 )
+approvals = st.builds(
+    ApprovalAsk,
+    request_id=st.text(),
+    summary=text,
+    roles=st.lists(st.text(), max_size=3).map(tuple),
+    teams=st.lists(st.text(), max_size=3).map(tuple),
+    expires_at=st.datetimes(timezones=st.just(UTC)),
+    on_timeout=st.sampled_from(["deny", "ask", "allow"]),
+    self_approval=st.booleans(),
+    requested_by=maybe,
+)
 rulings = st.builds(
     Ruling,
     hook=st.text(),
     tool_name=maybe,
     tool_use_id=maybe,
-    decision=st.none() | st.sampled_from(["deny", "ask", "allow"]),
+    decision=st.none() | st.sampled_from(["deny", "approve", "ask", "allow"]),
     rule_id=maybe,
     policy_version=int64,
     message=st.none() | text,
     latency_ms=number,
     shadow=st.lists(shadow_hit, max_size=3).map(tuple),
     intervention=maybe,
+    approval=st.none() | approvals,
 )
 # Naive, UTC and other offsets: decoding keeps the instant (an offset comes back as UTC).
 moments = st.datetimes(

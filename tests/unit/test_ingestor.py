@@ -108,7 +108,15 @@ def test_a_snapshot_from_before_decisions_and_erasure_is_upcast_when_loaded():
     app.record([command(t) for t in texts[:2]])
     stream = session_stream_id("default", S1["id"])
     session = app.repository.get(stream)
-    internal = {"_id", "_version", "_pending_events", "last_hook", "erased"}
+    internal = {
+        "_id",
+        "_version",
+        "_pending_events",
+        "last_hook",
+        "erased",
+        "approvals",
+        "metric_series",
+    }
     v1_state = {k: v for k, v in vars(session).items() if k not in internal}
     assert app.snapshots is not None
     app.snapshots.put([Snapshot(originator_id=stream, originator_version=session.version,
@@ -117,8 +125,13 @@ def test_a_snapshot_from_before_decisions_and_erasure_is_upcast_when_loaded():
     assert b"class_version" not in stored.state
 
     reloaded = app.repository.get(stream)
-    assert (reloaded.last_hook, reloaded.erased) == ({}, False)  # from the snapshot, upcast
-    assert Snapshot.take(reloaded).state["class_version"] == AgentSession.class_version == 3
+    assert (reloaded.last_hook, reloaded.erased, reloaded.approvals, reloaded.metric_series) == (
+        {},
+        False,
+        {},
+        {},
+    )  # from the snapshot, upcast
+    assert Snapshot.take(reloaded).state["class_version"] == AgentSession.class_version == 4
     receipt = app.record([command(texts[2])])[0]  # the writer continues from that snapshot
     assert receipt.status == 200
     assert verify_chain(app.events.get(stream)).intact

@@ -38,7 +38,7 @@ AGGREGATES = (AgentSession, GuardrailPolicy, Intervention, ApiKey, AuditedAction
               ModelLineup, Assessment, Alert)  # fmt: skip
 BASES = (
     AgentSession.HookRecorded, AgentSession.ToolHookRecorded, AgentSession.TelemetryRecorded,
-    Assessment.Scored,
+    Assessment.Scored, AgentSession.ApprovalAnswered,
 )  # fmt: skip
 SEALED = "SEALED-ORIGINALS-never-public"
 

@@ -39,8 +39,18 @@ def alert_text(alert: Mapping[str, Any]) -> str:
             f"(tenant {alert.get('tenant_id')}, alert {alert.get('alert_id')})")  # fmt: skip
 
 
+def approval_text(approval: Mapping[str, Any], inbox: str) -> str:
+    """An approval request as people on duty read it: what, which rule, until when, where."""
+    return (f"[APPROVAL] {approval.get('tool_name') or 'a tool call'} waits for "
+            f"{'/'.join(approval.get('roles') or ['an operator'])}: "
+            f"`{str(approval.get('summary', ''))[:300]}` (rule {approval.get('rule_id')}, "
+            f"session {approval.get('session_id')}); {approval.get('on_timeout')} at "
+            f"{approval.get('expires_at')} unless answered — {inbox}")  # fmt: skip
+
+
 class Notifier:
     def __init__(self, settings: Settings, client: redis.Redis) -> None:
+        self._inbox = f"{settings.base_url.rstrip('/')}/approvals"
         self._destinations = {d.name: d for d in parse_destinations(settings.notify_webhooks)}
         self._redis = client
         self._prefix = settings.redis_prefix
@@ -62,7 +72,9 @@ class Notifier:
         if not self._redis.set(lock, "1", nx=True, ex=LOCK_TTL):
             raise DeliveryBusyError(f"{destination} is being posted by another worker")
         try:
-            post(target, alert_text(alert), self._timeout)
+            text = (approval_text(alert, self._inbox) if alert.get("kind") == "approval"
+                    else alert_text(alert))  # fmt: skip
+            post(target, text, self._timeout)
             self._redis.set(done, "1", ex=DELIVERED_TTL)
         finally:
             self._redis.delete(lock)

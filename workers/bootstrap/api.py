@@ -25,6 +25,10 @@ from psycopg_pool import AsyncConnectionPool
 from commands.access.follower import KeyFollower
 from commands.access.service import AccessDesk
 from commands.alerts.service import AlertActions, AlertDesk
+from commands.approvals.actions import ApprovalActions
+from commands.approvals.follower import ApprovalFollower
+from commands.approvals.holding import ApprovalHold
+from commands.approvals.service import ApprovalDesk
 from infra.access.middleware import PUBLIC_PATHS, AuthenticationMiddleware
 from infra.database import eventsourcing_env
 from infra.problems import http_problem
@@ -120,7 +124,8 @@ async def _start_common(
     app: Litestar, stack: contextlib.AsyncExitStack, settings: Settings, url: str
 ) -> AsyncConnectionPool[Any]:
     """What both sides use: the pool behind ``/readyz`` (and the quarantine), the access
-    desk and its key follower (authentication), the alert desk (REST and GraphQL)."""
+    desk and its key follower (authentication), the alert desk (REST and GraphQL), the
+    approval desk and its follower (held hooks, REST and GraphQL)."""
     pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
         make_conninfo(url, options=f"-c search_path={settings.database_schema}"),
         min_size=1, max_size=4, open=False, kwargs={"autocommit": True},
@@ -144,4 +149,13 @@ async def _start_common(
     alerts = await asyncio.to_thread(AlertDesk, env)
     stack.callback(alerts.close)
     app.state.alert_actions = AlertActions(alerts)
+    # People answer at human pace: one connection (the follower reads through it too).
+    approvals = await asyncio.to_thread(
+        ApprovalDesk, eventsourcing_env(url, settings.database_schema, 1)
+    )
+    stack.callback(approvals.close)
+    inbox = ApprovalFollower(approvals)
+    await follow(stack, inbox, url)
+    app.state.approval_hold = ApprovalHold(approvals, inbox)
+    app.state.approval_actions = ApprovalActions(approvals, inbox)
     return pool

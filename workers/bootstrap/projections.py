@@ -13,6 +13,7 @@ from commands.alerts.service import AlertDesk
 from commands.guardrails.service import PolicyDesk
 from commands.reactions import when_alert_raised_notify as notify_policy
 from commands.reactions import when_alert_raised_quarantine_session as quarantine_policy
+from commands.reactions import when_approval_requested_notify as approval_notify_policy
 from infra.database import eventsourcing_env
 from infra.redis_connections import redis_client
 from infra.settings import Settings
@@ -84,6 +85,14 @@ def _usage_analytics_view(
 
 def _notify_dispatch(conn: psycopg.Connection[Any], settings: Settings, _url: str) -> CanStoreView:
     return notify_policy.NotifyDispatch(conn, lambda: job_sender(settings))
+
+
+def _approval_dispatch(
+    conn: psycopg.Connection[Any], settings: Settings, _url: str
+) -> CanStoreView:
+    return notify_policy.NotifyDispatch(
+        conn, lambda: job_sender(settings), name=approval_notify_policy.NAME
+    )
 
 
 def job_sender(settings: Settings) -> notify_policy.Sender:
@@ -167,6 +176,13 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         "dispatch: every raised alert to its chat webhooks (notify_alert jobs; Redis)",
         notify_policy.WhenAlertRaisedNotify,
         _notify_dispatch,
+        enabled=_notifies,
+    ),
+    approval_notify_policy.NAME: ProjectionSpec(
+        approval_notify_policy.NAME,
+        "dispatch: every approval request to its chat webhooks, linking the approval inbox",
+        approval_notify_policy.WhenApprovalRequestedNotify,
+        _approval_dispatch,
         enabled=_notifies,
     ),
     agent_metrics.NAME: ProjectionSpec(

@@ -100,6 +100,7 @@ async def start_write_side(
         screener=screener,
         decider=Decider(follower, ledger),
         sealer=sealer,
+        approvals=app.state.approval_hold,
     )
 
 
@@ -138,6 +139,7 @@ async def start_read_side(
         AlertQueries(engine), app.state.alert_actions, UsageQueries(engine),
         ActivityQueries(engine),
         clickhouse_usage(settings) if settings.usage_store == "clickhouse" else None,
+        app.state.approval_actions,
     )  # fmt: skip
 
 

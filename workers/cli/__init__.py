@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from workers.cli.activity import activity
+from workers.cli.approvals import approvals
 from workers.cli.audit import audit
 from workers.cli.auth import auth
 from workers.cli.guardrails import guardrails
@@ -57,6 +58,7 @@ def main() -> None:
 
 
 main.add_command(up)
+main.add_command(approvals)
 main.add_command(usage)
 main.add_command(activity)
 main.add_command(serve)

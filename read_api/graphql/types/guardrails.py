@@ -17,9 +17,13 @@ from read_api.graphql.types.records import from_record
 from read_api.graphql.types.session import Position
 
 
-@strawberry.enum(description="What a guardrail answered (strictest wins: DENY > ASK > ALLOW).")
+@strawberry.enum(
+    description="What a guardrail answered (strictest wins: DENY > APPROVE > ASK > ALLOW; "
+    "APPROVE holds the call for a person on duty)."
+)
 class GuardDecision(Enum):
     DENY = "deny"
+    APPROVE = "approve"
     ASK = "ask"
     ALLOW = "allow"
 
@@ -27,6 +31,7 @@ class GuardDecision(Enum):
 @strawberry.enum(description="Decisions to list; NONE = calls no enforced rule matched.")
 class DecisionKind(Enum):
     DENY = "deny"
+    APPROVE = "approve"
     ASK = "ask"
     ALLOW = "allow"
     NONE = "none"

@@ -45,7 +45,10 @@ BUDGET = obj(
 RULE = obj(
     ("id", "decision"),
     id=STRING, when=Schema(type=OpenAPIType.OBJECT, description="the condition (or a budget)"),
-    budget=BUDGET, decision=Schema(type=OpenAPIType.STRING, enum=["allow", "ask", "deny"]),
+    budget=BUDGET,
+    decision=Schema(type=OpenAPIType.STRING, enum=["allow", "ask", "deny", "approve"]),
+    approve=Schema(type=OpenAPIType.OBJECT, description="who may answer and how long the hook "
+                   "waits (decision: approve only; docs/guardrails.md)"),
     tools=Schema(type=OpenAPIType.ARRAY, items=STRING),
     priority=Schema(type=OpenAPIType.INTEGER), message=STRING,
 )  # fmt: skip

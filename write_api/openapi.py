@@ -56,7 +56,7 @@ MODE = obj(("mode",), mode=Schema(type=OpenAPIType.STRING, enum=["enforce", "sha
 QUARANTINE = obj(
     ("id",),
     id=STRING, kind=Schema(type=OpenAPIType.STRING, enum=["session", "agent"]),
-    mode=Schema(type=OpenAPIType.STRING, enum=["ask", "deny"]), reason=STRING,
+    mode=Schema(type=OpenAPIType.STRING, enum=["ask", "deny", "approve"]), reason=STRING,
 )  # fmt: skip
 OTLP_LOGS = obj(
     resourceLogs=Schema(type=OpenAPIType.ARRAY, items=OBJECT,

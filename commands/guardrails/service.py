@@ -57,7 +57,7 @@ class PolicyDesk(EventStoreApplication):
         if kind not in TARGET_KINDS:
             raise ValueError(f"kind must be one of {', '.join(TARGET_KINDS)}")
         if mode is Decision.ALLOW:
-            raise ValueError("a quarantine answers ask or deny")
+            raise ValueError("a quarantine answers ask, deny or approve")
         return self._on_intervention(
             tenant_id, kind, target_id, lambda item: item.impose(mode, reason, by)
         )

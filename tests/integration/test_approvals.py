@@ -272,3 +272,33 @@ def test_a_permission_request_is_held_and_denied_with_the_approvers_reason(repli
     assert decision["message"].startswith("Denied by bob: push through the merge queue")
     kinds = [type(e).__name__ for e in store.events.get(session_stream_id("default", session))]
     assert kinds[-3:] == ["ToolCallDecided", "ApprovalRequested", "ApprovalDenied"]
+
+
+def test_a_session_quarantined_for_approval_holds_its_next_tool_call(replicas, who, store):
+    """Quarantines may use approval too: every tool call of the session waits for a person
+    (the default approvers: operator or admin), who answers it through the REST inbox."""
+    a, b = replicas
+    session = f"quar-{uuid.uuid4().hex[:8]}"
+    imposed = httpx.post(f"{b.server.base_url}/v1/guardrails/quarantines",
+                         json={"kind": "session", "id": session, "mode": "approve",
+                               "reason": "suspected prompt injection"},
+                         headers=who["bob"])  # fmt: skip
+    assert imposed.status_code == 202, imposed.text
+    a.follow()
+    b.follow()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        held = pool.submit(send, a.server.base_url, pre_tool_use(session, "ls -la"), who["dana"],
+                           uuid.uuid4().hex)  # fmt: skip
+        pending = wait_for_pending(b.server.base_url, who["bob"], session)
+        assert pending["ruleId"] == "quarantine"
+        approved = httpx.post(f"{b.server.base_url}/v1/approvals/{pending['requestId']}/approve",
+                              json={"reason": "checked the transcript"},
+                              headers=who["bob"])  # fmt: skip
+        assert approved.status_code == 202, approved.text
+        answer = held.result(timeout=60)
+    output = answer.json()["hookSpecificOutput"]
+    assert output["permissionDecision"] == "allow"
+    assert "bob" in output["permissionDecisionReason"]
+    assert "checked the transcript" in output["permissionDecisionReason"]
+    kinds = [type(e).__name__ for e in store.events.get(session_stream_id("default", session))]
+    assert kinds[-3:] == ["ToolCallDecided", "ApprovalRequested", "ApprovalGranted"]

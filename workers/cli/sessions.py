@@ -17,8 +17,9 @@ def sessions() -> None:
 @api_options
 @click.argument("target_id")
 @click.option("--agent", is_flag=True, help="TARGET_ID is an agent id, not a session id.")
-@click.option("--mode", type=click.Choice(["ask", "deny"]), default="ask", show_default=True,
-              help="What every tool call of the target gets.")  # fmt: skip
+@click.option("--mode", type=click.Choice(["ask", "deny", "approve"]), default="ask",
+              show_default=True, help="What every tool call of the target gets (approve: "
+              "held for a person on duty).")  # fmt: skip
 @click.option("--reason", default="quarantined by an operator", help="Shown with each decision.")
 def quarantine(
     url: str | None, port: int | None, actor: str | None, target_id: str, agent: bool,

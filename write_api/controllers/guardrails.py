@@ -150,7 +150,9 @@ class GuardrailsController(Controller):
         try:
             mode = Decision(body.get("mode", "ask"))
         except ValueError:
-            raise IngestRefusedError(400, "invalid_command", "mode must be ask or deny") from None
+            raise IngestRefusedError(
+                400, "invalid_command", "mode must be ask, deny or approve"
+            ) from None
         return await _run(request, commands_of(request).quarantine, kind, target, mode,
                           reason or "quarantined by an operator", actor_of(request))  # fmt: skip
 

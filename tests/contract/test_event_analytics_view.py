@@ -209,8 +209,10 @@ def test_an_empty_batch_moves_the_position(analytics):
 
 def test_migrations_run_once_and_are_recorded_in_clickhouse(analytics):
     assert migrate_clickhouse(analytics.conn, DB) == []
-    ran = analytics.conn.select(f"SELECT version, name FROM {DB}.schema_migrations FINAL")
-    assert ran == [["0001", "event_analytics"]]
+    ran = analytics.conn.select(
+        f"SELECT version, name FROM {DB}.schema_migrations FINAL ORDER BY version"
+    )
+    assert ran == [["0001", "event_analytics"], ["0002", "usage"]]
 
 
 def test_the_dump_reads_every_stored_row_and_never_the_sealed_originals(analytics):

@@ -118,7 +118,7 @@ def run_observatory(args: argparse.Namespace) -> dict[str, float]:
 def _count_calls(database_url: str, schema: str) -> int:
     with psycopg.connect(database_url, options=f"-c search_path={schema}") as conn:
         row = conn.execute(
-            "SELECT count(*) FROM observatory_events WHERE topic LIKE '%ModelCallRecorded'"
+            "SELECT count(*) FROM observatory_events WHERE topic LIKE '%ModelSpanRecorded'"
         ).fetchone()
     return int(row[0]) if row else 0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime
 
 import pytest
 import redis
@@ -41,10 +41,11 @@ def model_call(s: Stream, seconds: float) -> object:
 
 def test_a_model_call_after_session_end_is_published_and_not_stored(keys):
     s = Stream("acme", "s1")
+    now = (datetime.now(UTC) - T0).total_seconds()  # recent: keys expire a day after their event
     events = list(enumerate([
-        s.hook(AgentSession.Started, "SessionStart", 1),
-        s.hook(AgentSession.Ended, "SessionEnd", 2),
-        model_call(s, 5),
+        s.hook(AgentSession.Started, "SessionStart", now - 5),
+        s.hook(AgentSession.Ended, "SessionEnd", now - 4),
+        model_call(s, now - 1),
     ], start=1))  # fmt: skip
     client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
     listener = client.pubsub()
@@ -52,7 +53,7 @@ def test_a_model_call_after_session_end_is_published_and_not_stored(keys):
         listener.subscribe(keys.channel("acme"))
         subscribed = listener.get_message(timeout=5)
         assert subscribed is not None and subscribed["type"] == "subscribe"
-        view = RedisLiveStateView(client, keys, now=lambda: T0 + timedelta(seconds=10))
+        view = RedisLiveStateView(client, keys)
         view.apply(LiveStateProjection().changes(events), 0, 3)
         told = []
         while len(told) < 3 and (message := listener.get_message(timeout=5)) is not None:

@@ -9,6 +9,8 @@ export const router = createRouter({
     { path: "/", name: "fleet", component: FleetPage },
     { path: "/sessions/:id", name: "session", component: () => import("./pages/SessionPage.vue"), props: true },
     { path: "/alerts", name: "alerts", component: () => import("./pages/AlertsPage.vue") },
+    { path: "/usage", name: "usage", component: () => import("./pages/UsagePage.vue") },
+    { path: "/approvals", name: "approvals", component: () => import("./pages/ApprovalsPage.vue") },
     { path: "/guardrails", name: "guardrails", component: () => import("./pages/GuardrailsPage.vue") },
     { path: "/audit", name: "audit", component: () => import("./pages/AuditPage.vue") },
     { path: "/sign-in", name: "sign-in", component: SignInPage, meta: { public: true } },

@@ -25,7 +25,8 @@ class LiveEvent:
     position: int
     at: datetime
     kind: str
-    """The hook (``PreToolUse``...) or ``Decision`` for a guardrail ruling."""
+    """The hook (``PreToolUse``...), ``Decision`` for a guardrail ruling, or ``MODEL_CALL``
+    for a call to the model (the agent's telemetry; ``tool`` is then the model)."""
     tool: str
     agent: str
     decision: str
@@ -37,9 +38,16 @@ class LiveEvent:
                 "agent": self.agent, "decision": self.decision}  # fmt: skip
 
 
+MODEL_CALL = "ModelCall"
+
+
 @dataclass
 class LiveChanges:
     events: list[LiveEvent] = field(default_factory=list)
+    told: list[LiveEvent] = field(default_factory=list)
+    """Published to subscribers only, never stored: model calls. A model call is no hook, so
+    it neither moves its session's state (telemetry comes in batches, often after SessionEnd)
+    nor counts; it is told so that a usage page refetches when spend changes, not on a timer."""
 
 
 _COUNTED = {
@@ -67,6 +75,10 @@ class LiveStateProjection:
             item = self._live(position, event)
             if item is not None:
                 out.events.append(item)
+            elif isinstance(event, AgentSession.ModelCallRecorded):
+                out.told.append(LiveEvent(event.tenant_id, event.session_id, position,
+                                          event.timestamp, MODEL_CALL, event.model or "",
+                                          "main", ""))  # fmt: skip
         return out
 
     @staticmethod

@@ -55,6 +55,7 @@ class RedisLiveStateView:
                     raise StalePositionError(f"live_state is at {stored}, batch starts at {start}")
                 pipe.multi()
                 self._write(pipe, changes.events, now)
+                self._tell(pipe, changes.told, now)
                 pipe.set(self._keys.position, end)
                 pipe.publish(self._keys.positions, end)
                 pipe.execute()
@@ -107,6 +108,12 @@ class RedisLiveStateView:
             for counter, count in counts.items():
                 pipe.hincrby(k.counters(tenant), counter, count)
             pipe.zremrangebyscore(k.active(tenant), "-inf", cutoff)
+
+    def _tell(self, pipe: redis.client.Pipeline, events: list[LiveEvent], now: datetime) -> None:
+        """Publishes without storing (``LiveChanges.told``)."""
+        for event in events:
+            if now - event.at <= PUBLISH_WITHIN:
+                pipe.publish(self._keys.channel(event.tenant_id), json.dumps(event.public()))
 
     def reset(self) -> None:
         """Deletes every live-state key of this prefix and the position, atomically (a Lua

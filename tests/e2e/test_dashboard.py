@@ -3,7 +3,10 @@ real ``observatory serve`` and ``project`` (PostgreSQL, Redis for live state), s
 way users start them. The browser-side steps are in ``dashboard/e2e/dashboard.spec.ts``: the
 sample session replayed over HTTP appears on an open Fleet page, its Explore lane and denied
 call's rule show, an operator acknowledges an alert, a viewer sees no operator buttons, a wrong
-token gets the sign-in page with the reason. Each page's screenshot is taken; with
+token gets the sign-in page with the reason, the Usage page shows the cost of an OTLP logs
+export (``tests/corpus/otlp/claude_code_logs.json``) live with a budget's spend, and a call held
+by an ``approve`` rule is approved from the inbox, the held hook then answering allow. Each
+page's screenshot is taken; with
 ``UPDATE_SCREENSHOTS=1`` they replace docs/screenshots/ (the README links them), otherwise they
 go to the test's temporary folder so that a test run leaves the work tree as it was.
 
@@ -34,6 +37,7 @@ from tests.e2e.processes import cli, credentials, env, kill_group, start, wait_u
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD = ROOT / "dashboard"
 CORPUS = ROOT / "tests" / "corpus" / "claude_hooks" / "s1_ledger_api"
+OTLP_LOGS = ROOT / "tests" / "corpus" / "otlp" / "claude_code_logs.json"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 SESSION = "3f6b2c1e-8a47-4d9b-b0e2-71c5a9d4e8f0"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -100,6 +104,7 @@ def test_the_dashboard_in_a_browser(pg_url, schema, tmp_path):
         browser_env = {
             **environment, "OBS_BASE_URL": base, "OBS_ADMIN_TOKEN": admin,
             "OBS_VIEWER_TOKEN": viewer, "OBS_AGENT_KEY": key, "OBS_CORPUS": str(CORPUS),
+            "OBS_OTLP_LOGS": str(OTLP_LOGS),
             "OBS_SCREENSHOTS": str(screenshots), "OBS_ALERT_ID": alert, "CHROMIUM": CHROMIUM,
             "PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD": "1",
         }  # fmt: skip

@@ -204,3 +204,74 @@ export interface SearchHit {
 
 export const SEARCH = `query($text: String!) { searchEvents(text: $text, first: 20) {
   position at sessionId hook toolName } }`;
+
+export interface GuardrailRuleDefinition {
+  id: string;
+  decision: string;
+  mode: string;
+  message: string;
+  definition: Record<string, unknown>;
+}
+
+export const POLICY_RULES = `{ guardrailPolicy { version rules { id decision mode message definition } } }`;
+
+export interface UsageRow {
+  key: string;
+  calls: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheCreationTokens: number;
+  totalTokens: number;
+  costUsd: number;
+  bucket: string | null;
+}
+
+export interface UsageFilter {
+  team?: string;
+  userId?: string;
+  model?: string;
+}
+
+export const USAGE_ROW = "key calls errors inputTokens outputTokens cacheReadTokens cacheCreationTokens totalTokens costUsd bucket";
+
+export interface UsageAnswer {
+  days: UsageRow[];
+  teams: UsageRow[];
+  users: UsageRow[];
+  models: UsageRow[];
+}
+
+/** The range per day (the chart and the totals) and per team, user and model, one request;
+ * ``after``: the position of the latest model call seen live, which the usage view must hold. */
+export const USAGE = `query($since: DateTime!, $filter: UsageFilter, $after: Position) {
+  days: usage(since: $since, per: DAY, filter: $filter, first: 100, minPosition: $after) { ${USAGE_ROW} }
+  teams: usage(since: $since, by: TEAM, filter: $filter, first: 20, minPosition: $after) { ${USAGE_ROW} }
+  users: usage(since: $since, by: USER, filter: $filter, first: 20, minPosition: $after) { ${USAGE_ROW} }
+  models: usage(since: $since, by: MODEL, filter: $filter, first: 20, minPosition: $after) { ${USAGE_ROW} } }`;
+
+export interface PendingApproval {
+  requestId: string;
+  sessionId: string;
+  hook: string;
+  toolName: string | null;
+  agentId: string | null;
+  summary: string;
+  ruleId: string | null;
+  roles: string[];
+  teams: string[];
+  requestedAt: string;
+  expiresAt: string;
+  onTimeout: string;
+  requestedBy: string | null;
+}
+
+export const PENDING_APPROVALS = `subscription { pendingApprovals {
+  requestId sessionId hook toolName agentId summary ruleId roles teams requestedAt expiresAt
+  onTimeout requestedBy } }`;
+
+export const APPROVE = `mutation($id: String!, $reason: String!) {
+  approve(requestId: $id, reason: $reason) { requestId position } }`;
+export const DENY_APPROVAL = `mutation($id: String!, $reason: String!) {
+  denyApproval(requestId: $id, reason: $reason) { requestId position } }`;

@@ -18,7 +18,10 @@ class LiveEvent:
     position: Position
     at: datetime
     session_id: str
-    kind: str = strawberry.field(description="The hook (`PreToolUse`…) or `Decision`.")
+    kind: str = strawberry.field(
+        description="The hook (`PreToolUse`…), `Decision`, or `ModelCall` (a model call of "
+        "the agent's telemetry; `tool` is its model)."
+    )
     tool: str
     agent: str
     decision: str = strawberry.field(description="deny, ask or allow for a Decision, else empty.")

@@ -31,7 +31,7 @@ def test_http_mode_posts_to_the_ingest_url_and_uses_the_shim_where_http_is_unsup
     settings = install(tmp_path)
     pre = settings["hooks"]["PreToolUse"][0]["hooks"][0]
     assert pre == {
-        "type": "http", "url": "http://obs:8470/v1/hooks/claude-code", "timeout": 5,
+        "type": "http", "url": "http://obs:8470/v1/hooks/claude-code", "timeout": 60,
         # Claude Code substitutes only the variables allowedEnvVars lists.
         "headers": {"Authorization": "Bearer $OBSERVATORY_KEY"},
         "allowedEnvVars": ["OBSERVATORY_KEY"],
@@ -74,3 +74,17 @@ def test_a_broken_settings_file_is_reported_not_overwritten(tmp_path):
     assert result.exit_code != 0
     assert "not valid JSON" in result.output
     assert path.read_text() == "{not json"
+
+
+def test_the_hooks_an_approval_may_hold_wait_as_long_as_an_approve_rule_assumes(tmp_path):
+    """A held PreToolUse must not be abandoned by Claude Code (which then runs the tool): its
+    timeout is the approve rule's default hook_timeout_seconds; observation hooks stay short."""
+    http = install(tmp_path)["hooks"]
+    assert http["PreToolUse"][0]["hooks"][0]["timeout"] == 60
+    assert http["PermissionRequest"][0]["hooks"][0]["timeout"] == 60
+    assert http["PostToolUse"][0]["hooks"][0]["timeout"] == 5
+    command = install(tmp_path, "--mode", "command", "--hold-timeout", "50")["hooks"]
+    pre = command["PreToolUse"][0]["hooks"][0]
+    assert pre["command"].endswith("--timeout 50") and pre["timeout"] == 52
+    post = command["PostToolUse"][0]["hooks"][0]
+    assert "--timeout" not in post["command"] and post["timeout"] == 7

@@ -18,6 +18,13 @@ import click
 
 from workers.cli.common import HOOK_PATH, api_url, load_settings, port_option
 
+HELD = frozenset({"PreToolUse", "PermissionRequest"})
+"""The hooks an ``approve`` rule (or quarantine) may hold open until a person answers."""
+HOLD_TIMEOUT = 60
+"""Their timeout: Claude Code's own default for a hook, and what an approve rule assumes
+(``hook_timeout_seconds``); with a shorter one Claude Code would give up on a held hook and
+run the tool (http hooks fail open)."""
+
 KEY_ENV = "OBSERVATORY_KEY"
 """The environment variable Claude Code reads the agent key from (``allowedEnvVars``)."""
 
@@ -75,6 +82,10 @@ def hooks() -> None:
               help="command mode: block tool calls when Observatory cannot decide.")  # fmt: skip
 @click.option("--timeout", type=click.IntRange(1, 600), default=5, show_default=True,
               help="Seconds Claude Code waits for Observatory per hook.")  # fmt: skip
+@click.option("--hold-timeout", type=click.IntRange(1, 600), default=HOLD_TIMEOUT,
+              show_default=True,
+              help="Seconds Claude Code waits on PreToolUse and PermissionRequest, which an "
+              "approve rule may hold for a person (the rule's hook_timeout_seconds).")  # fmt: skip
 @click.option("--settings-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write this file instead of the scope's.")  # fmt: skip
 @click.option("--dry-run", is_flag=True, help="Print the resulting settings instead of writing.")
@@ -85,6 +96,7 @@ def install(
     port: int | None,
     fail_closed: bool,
     timeout: int,
+    hold_timeout: int,
     settings_file: Path | None,
     dry_run: bool,
 ) -> None:
@@ -98,7 +110,7 @@ def install(
     current = _read_settings(path)
     updated = with_observatory_hooks(
         current, base=base, mode=mode, fail_closed=fail_closed, timeout=timeout,
-        executable=_executable(),
+        executable=_executable(), hold_timeout=hold_timeout,
     )  # fmt: skip
     text = json.dumps(updated, indent=2) + "\n"
     if dry_run:
@@ -137,21 +149,26 @@ def with_observatory_hooks(
     fail_closed: bool,
     timeout: int,
     executable: str,
+    hold_timeout: int = 0,
 ) -> dict[str, Any]:
+    """``hold_timeout`` (0: ``HOLD_TIMEOUT``) is the timeout of the hooks an approval holds."""
     updated = without_observatory_hooks(settings)
     table: dict[str, Any] = updated.setdefault("hooks", {})
     for event in INSTALL_EVENTS:
+        wait = (hold_timeout or HOLD_TIMEOUT) if event in HELD else timeout
         if mode == "http" and event not in COMMAND_ONLY:
             handler: dict[str, Any] = {
-                "type": "http", "url": base + HOOK_PATH, "timeout": timeout,
+                "type": "http", "url": base + HOOK_PATH, "timeout": wait,
                 # Claude Code fills $OBSERVATORY_KEY only for variables listed here.
                 "headers": {"Authorization": f"Bearer ${KEY_ENV}"}, "allowedEnvVars": [KEY_ENV],
             }  # fmt: skip
         else:
             command = f"{executable} hook --url {base}"
+            if event in HELD:  # the shim's own HTTP wait must outlast a held answer too
+                command += f" --timeout {wait}"
             if fail_closed:
                 command += " --fail-closed"
-            handler = {"type": "command", "command": command, "timeout": timeout + 2}
+            handler = {"type": "command", "command": command, "timeout": wait + 2}
         table.setdefault(event, []).append({"hooks": [handler]})
     return updated
 

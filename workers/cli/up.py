@@ -335,7 +335,8 @@ def _banner(settings: Settings, credentials: list[str]) -> str:
 
     base = settings.base_url
     prefix = command_prefix()
-    http_hook: dict[str, Any] = {"type": "http", "url": base + HOOK_PATH, "timeout": 5}
+    # PreToolUse may be held for a person's approval: Claude Code's own default timeout
+    http_hook: dict[str, Any] = {"type": "http", "url": base + HOOK_PATH, "timeout": 60}
     if settings.auth_mode != "insecure":
         http_hook["headers"] = {"Authorization": "Bearer $OBSERVATORY_KEY"}
         http_hook["allowedEnvVars"] = ["OBSERVATORY_KEY"]

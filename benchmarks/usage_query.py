@@ -188,9 +188,10 @@ def load_postgres(url: str, calls: Calls) -> float:
         conn.execute("CREATE INDEX usage_minute_tenant_bucket ON usage_minute (tenant_id, bucket)")
         conn.execute("CREATE INDEX usage_minute_session ON usage_minute"
                      " (tenant_id, session_id, bucket)")  # fmt: skip
-        for (unit, grain), table in ROLLUPS.items():  # days from hours, hours from minutes
+        finer = {"hour": "minute", "day": "hour", "month": "day"}
+        for (unit, grain), table in ROLLUPS.items():  # months from days … hours from minutes
             keys = ", ".join(GRAINS[grain])
-            source = "usage_minute" if unit == "hour" else rollup_name("hour", grain)
+            source = "usage_minute" if unit == "hour" else rollup_name(finer[unit], grain)
             conn.execute(f"""
                 INSERT INTO {table.name} (tenant_id, bucket, {keys}, {", ".join(COUNTS)})
                 SELECT tenant_id, date_trunc('{unit}', bucket, 'UTC'), {keys},

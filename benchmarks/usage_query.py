@@ -15,7 +15,8 @@ what GraphQL ``usage`` calls), ``--runs`` timed runs of each typical question af
 
 - ``team_per_day``: cost by team per day over the last 30 days (ragged ends: minutes and hours
   at both ends, days in between);
-- ``top_users_month``: the 10 costliest users since the first of the month;
+- ``top_users_month``: the 10 costliest users since the first of the month (PostgreSQL: the
+  month's rows less the rest of the month, which is empty future);
 - ``one_session``: one (random) session's cost, by model.
 
 and the same questions as a raw scan of the same rows (``usage_minute`` in PostgreSQL,

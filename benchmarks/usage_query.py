@@ -15,7 +15,8 @@ what GraphQL ``usage`` calls), ``--runs`` timed runs of each typical question af
 
 - ``team_per_day``: cost by team per day over the last 30 days (ragged ends: minutes and hours
   at both ends, days in between);
-- ``top_users_month``: the 10 costliest users since the first of the month;
+- ``top_users_month``: the 10 costliest users since the first of the month (PostgreSQL: the
+  month's rows less the rest of the month, which is empty future);
 - ``one_session``: one (random) session's cost, by model.
 
 and the same questions as a raw scan of the same rows (``usage_minute`` in PostgreSQL,
@@ -188,9 +189,10 @@ def load_postgres(url: str, calls: Calls) -> float:
         conn.execute("CREATE INDEX usage_minute_tenant_bucket ON usage_minute (tenant_id, bucket)")
         conn.execute("CREATE INDEX usage_minute_session ON usage_minute"
                      " (tenant_id, session_id, bucket)")  # fmt: skip
-        for (unit, grain), table in ROLLUPS.items():  # days from hours, hours from minutes
+        finer = {"hour": "minute", "day": "hour", "month": "day"}
+        for (unit, grain), table in ROLLUPS.items():  # months from days … hours from minutes
             keys = ", ".join(GRAINS[grain])
-            source = "usage_minute" if unit == "hour" else rollup_name("hour", grain)
+            source = "usage_minute" if unit == "hour" else rollup_name(finer[unit], grain)
             conn.execute(f"""
                 INSERT INTO {table.name} (tenant_id, bucket, {keys}, {", ".join(COUNTS)})
                 SELECT tenant_id, date_trunc('{unit}', bucket, 'UTC'), {keys},

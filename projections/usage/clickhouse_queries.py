@@ -20,7 +20,7 @@ from projections.event_analytics.connections import (
     parse_time,
 )
 from projections.usage.clickhouse_tables import GRAINS, rollup_table
-from projections.usage.counts import COUNTS, Unit
+from projections.usage.counts import COUNTS, Rollup, Unit
 from projections.usage.queries import DIMENSIONS, MAX_ROWS, UsageAsk, UsageRow, row_of
 from projections.usage.ranges import segments
 
@@ -82,7 +82,7 @@ class ClickHouseUsageQueries:
                 for r in rows]  # fmt: skip
 
 
-def _source(unit: Unit, needed: set[str]) -> tuple[str, str]:
+def _source(unit: Rollup, needed: set[str]) -> tuple[str, str]:
     """(table, its time column): the calls for minutes, else the narrowest rollup holding
     every dimension in ``needed``."""
     if unit == "minute":

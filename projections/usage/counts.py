@@ -7,6 +7,9 @@ from datetime import datetime
 from typing import Any, Literal
 
 Unit = Literal["minute", "hour", "day"]
+"""A bucket a question may ask for (``per``)."""
+Rollup = Literal["minute", "hour", "day", "month"]
+"""A unit PostgreSQL stores rows of: the buckets, and months (totals over long ranges only)."""
 
 
 @dataclass
@@ -31,9 +34,10 @@ class UsageCounts:
 COUNTS = tuple(f.name for f in fields(UsageCounts))
 
 
-def truncate(at: datetime, unit: Unit) -> datetime:
+def truncate(at: datetime, unit: Rollup) -> datetime:
     if unit == "minute":
         return at.replace(second=0, microsecond=0)
     if unit == "hour":
         return at.replace(minute=0, second=0, microsecond=0)
-    return at.replace(hour=0, minute=0, second=0, microsecond=0)
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day.replace(day=1) if unit == "month" else day

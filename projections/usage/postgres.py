@@ -1,5 +1,5 @@
-"""The usage read model in PostgreSQL: minute rows, and on plain PostgreSQL the hour and day
-rollups, upserted (counters add) in the same transaction as the position, one statement per
+"""The usage read model in PostgreSQL: minute rows, and on plain PostgreSQL the hour, day and
+month rollups, upserted (counters add) in the same transaction as the position, one statement per
 table per batch. With TimescaleDB the rollups are continuous aggregates: they follow the
 minutes by themselves.
 
@@ -16,7 +16,7 @@ import psycopg
 from sqlalchemy import Table
 
 from projections.statements import column_types
-from projections.usage.counts import COUNTS, Unit
+from projections.usage.counts import COUNTS, Rollup
 from projections.usage.projection import NAME, SessionProject, UsageChanges, buckets
 from projections.usage.tables import ROLLUPS, metadata, usage_minute, usage_sessions
 from projections.view_tracking import TrackedView
@@ -49,7 +49,7 @@ def _keys(table: Table) -> tuple[str, ...]:
     return tuple(c.name for c in table.primary_key.columns)[2:]
 
 
-_TABLES: tuple[tuple[Unit, Table], ...] = (
+_TABLES: tuple[tuple[Rollup, Table], ...] = (
     ("minute", usage_minute), *((unit, t) for (unit, _), t in ROLLUPS.items()),
 )  # fmt: skip
 _UPSERTS = {table.name: _upsert(table) for _, table in _TABLES}

@@ -30,7 +30,7 @@ from domain.sessions.aggregate import AgentSession
 from projections import storable
 from projections.agent_metrics.projection import project_of
 from projections.event_analytics.projection import event_id_text
-from projections.usage.counts import COUNTS, Unit, UsageCounts, truncate
+from projections.usage.counts import COUNTS, Rollup, UsageCounts, truncate
 
 __all__ = ["COUNTS", "NAME", "UsageChanges", "UsageCounts", "UsageProjection", "UsageRecord"]
 
@@ -89,7 +89,7 @@ UsageKey = tuple[Any, ...]
 
 def buckets(
     records: Iterable[UsageRecord], projects: Mapping[tuple[str, str], SessionProject],
-    unit: Unit, keys: tuple[str, ...] = DIMENSIONS,
+    unit: Rollup, keys: tuple[str, ...] = DIMENSIONS,
 ) -> dict[UsageKey, UsageCounts]:  # fmt: skip
     """The records summed per (tenant, bucket, the dimensions named in ``keys``, in that
     order): every rollup is one choice of unit and keys."""

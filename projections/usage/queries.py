@@ -2,9 +2,11 @@
 grouped by a dimension (model, session, user, team, project, agent), per bucket (minute,
 hour, day), or both.
 
-Each query reads the coarsest rollup that answers it (``ranges.segments``): day rows for
-whole days, hour rows for whole hours, minutes for the ends; a query about sessions (grouped
-or filtered by one) reads the minute rows, the only ones that keep the session.
+Each query reads the coarsest rollup that answers it (``ranges.reads``): month rows for
+whole months (and, for totals, for most of a month, less the rows of the rest of it), day rows
+for whole days, hour rows for whole hours, minutes for the ends; a query per bucket reads
+nothing coarser than its bucket; a query about sessions (grouped or filtered by one) reads the
+minute rows, the only ones that keep the session.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import Any, Literal
 from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from projections.usage.counts import COUNTS, Unit
-from projections.usage.ranges import segments
+from projections.usage.counts import COUNTS, Rollup, Unit
+from projections.usage.ranges import Segment, reads
 from projections.usage.tables import source
 
 Dimension = Literal["model", "session_id", "user_id", "team", "project", "agent"]
@@ -65,14 +67,15 @@ class UsageAsk:
             raise ValueError("group usage by a dimension, per bucket, or both")
 
     @property
-    def coarsest(self) -> Unit:
+    def coarsest(self) -> Rollup:
         """The coarsest rollup that can answer: none but the minutes keep the session."""
         if self.by == "session_id" or "session_id" in (self.filters or {}):
             return "minute"
-        return self.per or "day"
+        return self.per or "month"
 
-    def segments(self) -> list[tuple[Unit, datetime, datetime]]:
-        return segments(self.since.astimezone(UTC), self.until.astimezone(UTC), self.coarsest)
+    def reads(self) -> tuple[list[Segment], list[Segment]]:
+        """(segments to add, segments to subtract): ``ranges.reads``."""
+        return reads(self.since.astimezone(UTC), self.until.astimezone(UTC), self.coarsest)
 
 
 class UsageQueries:
@@ -84,12 +87,13 @@ class UsageQueries:
         costliest first."""
         parts = []
         needed: set[str] = {*([ask.by] if ask.by else []), *(ask.filters or {})}
-        for unit, start, end in ask.segments():
+        added, subtracted = ask.reads()
+        for sign, (unit, start, end) in [*((1, s) for s in added), *((-1, s) for s in subtracted)]:
             c = source(unit, needed).c
             bucket = func.date_trunc(ask.per, c.bucket, "UTC") if ask.per else literal(None)
             part = select(
                 bucket.label("b"), (c[ask.by] if ask.by else literal("")).label("k"),
-                *(c[n].label(n) for n in COUNTS),
+                *((c[n] if sign > 0 else -c[n]).label(n) for n in COUNTS),
             ).where(c.tenant_id == ask.tenant_id, c.bucket >= start, c.bucket < end)  # fmt: skip
             for name, value in (ask.filters or {}).items():
                 part = part.where(c[name] == value)
@@ -103,6 +107,8 @@ class UsageQueries:
             select(u.c.b, u.c.k, *(func.sum(u.c[n]) for n in COUNTS))
             .group_by(u.c.b, u.c.k).order_by(*order).limit(min(ask.first, MAX_ROWS))
         )  # fmt: skip
+        if subtracted:  # a group whose every call lies in a subtracted part sums to nothing
+            query = query.having(func.sum(u.c.calls) != 0)
         async with self._engine.connect() as conn:
             rows = (await conn.execute(query)).all()
         return [row_of(r[0], r[1], r[2:], keyed=ask.by is not None) for r in rows]

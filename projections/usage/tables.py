@@ -1,18 +1,19 @@
 """The usage read model's tables (SQLAlchemy Core), for the view's writes and the queries.
 
-``usage_minute`` keeps the session; the hour and day rollups leave it out, and come in three
-grains (``GRAINS``). With TimescaleDB the rollups are continuous aggregates of the same shape.
-The DDL lives in ``migrations/postgres``; these objects never create anything.
+``usage_minute`` keeps the session; the hour, day and month rollups leave it out, and come in
+three grains (``GRAINS``); a month's bucket is its first day. With TimescaleDB the rollups are
+continuous aggregates of the same shape. The DDL lives in ``migrations/postgres``; these
+objects never create anything.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, DateTime, Float, Integer, MetaData, Table, Text
 
-from projections.usage.counts import Unit
+from projections.usage.counts import Rollup
 
 metadata = MetaData()
-_UNITS: tuple[Unit, ...] = ("hour", "day")
+_UNITS: tuple[Rollup, ...] = ("hour", "day", "month")
 
 _ROLLUP_KEYS = ("user_id", "team", "project", "agent", "model")
 
@@ -64,14 +65,14 @@ def rollup_name(unit: str, grain: str) -> str:
     return f"usage_{unit}" if grain == "all" else f"usage_{unit}_by_{grain}"
 
 
-ROLLUPS: dict[tuple[Unit, str], Table] = {
+ROLLUPS: dict[tuple[Rollup, str], Table] = {
     (unit, grain): _table(rollup_name(unit, grain), *keys)
     for unit in _UNITS for grain, keys in GRAINS.items()
 }  # fmt: skip
 """(unit, grain) -> table; the minute rows are ``usage_minute``."""
 
 
-def source(unit: Unit, needed: set[str]) -> Table:
+def source(unit: Rollup, needed: set[str]) -> Table:
     """The narrowest table of ``unit`` rows holding every dimension in ``needed``."""
     if unit == "minute" or "session_id" in needed:
         return usage_minute

@@ -1,5 +1,5 @@
-"""Usage rollups on real stores: PostgreSQL's minute, hour and day rows and chDB's calls and
-hourly rollup (``usage_analytics``) from the same log, the project from the session's hooks,
+"""Usage rollups on real stores: PostgreSQL's minute, hour, day and month rows (a month less
+its rest answering as reading forward) and chDB's calls and hourly rollup (``usage_analytics``) from the same log, the project from the session's hooks,
 rebuilds equal to incremental views, a replayed ClickHouse batch counted once, and GraphQL
 ``usage`` per bucket, by the new dimensions, from either store."""
 
@@ -38,6 +38,9 @@ TABLES = (
     "usage_day_by_user",
     "usage_hour_by_team",
     "usage_day_by_team",
+    "usage_month",
+    "usage_month_by_user",
+    "usage_month_by_team",
     "usage_sessions",
 )
 
@@ -129,6 +132,14 @@ ASKS = (
     UsageAsk(TENANT, SINCE, UNTIL, per="minute"),
     UsageAsk(TENANT, datetime(2026, 8, 18, 9, 12, 30, tzinfo=UTC), UNTIL, by="user_id"),
     UsageAsk(TENANT, SINCE, UNTIL, by="model", filters={"session_id": S1["id"]}),
+    # most of August: PostgreSQL reads its month less the rest, the rest holding some calls,
+    # none or all (on whole minutes: PostgreSQL's finest rows)
+    UsageAsk(TENANT, SINCE, datetime(2026, 8, 18, 9, 13, tzinfo=UTC), by="user_id"),
+    UsageAsk(TENANT, SINCE, datetime(2026, 8, 18, 10, tzinfo=UTC), by="team"),
+    UsageAsk(TENANT, SINCE, datetime(2026, 8, 18, tzinfo=UTC), by="team"),
+    UsageAsk(
+        TENANT, datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC), by="project"
+    ),
 )
 
 
@@ -166,6 +177,8 @@ def test_chdb_answers_as_postgres_and_a_rebuild_or_a_replay_changes_nothing(
     incremental = answers(queries)
     assert incremental == asyncio.run(postgres_answers(settings, pg_url))
     assert sum(r.calls for r in incremental[0]) == 8
+    calls = [sum(r.calls for r in answer) for answer in incremental]
+    assert 0 < calls[6] < calls[0] == calls[7] == calls[9] and incremental[8] == []
 
     view = usage_view(settings, clickhouse())
     end = view.position()

@@ -1,6 +1,7 @@
 """The usage projection (pure): one record per model call with its dimensions, the session's
 project from its first cwd counted only for later calls, sums that do not depend on batch
-boundaries, and the cutting of a time range into day, hour and minute segments."""
+boundaries, and the cutting of a time range into month, day, hour and minute segments (and
+months less their rest)."""
 
 from __future__ import annotations
 
@@ -13,14 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.sessions.aggregate import AgentSession
-from projections.usage.counts import UsageCounts
+from projections.usage.counts import UsageCounts, truncate
 from projections.usage.projection import (
     SessionProject,
     UsageChanges,
     UsageProjection,
     buckets,
 )
-from projections.usage.ranges import segments
+from projections.usage.ranges import reads, segments
 from tests.contract.analytics_fakes import T0, Stream
 
 
@@ -107,7 +108,7 @@ def test_any_batch_boundaries_give_the_same_sums(cuts):
         batches.append(events[start : start + size])
         start += size
     batches.append(events[start:])
-    for unit in ("minute", "hour", "day"):
+    for unit in ("minute", "hour", "day", "month"):
         assert fold(batches, unit) == fold([events], unit)
 
 
@@ -125,16 +126,64 @@ def test_a_range_is_read_from_whole_days_whole_hours_and_ragged_minutes():
     assert parts[-1] == ("minute", until.replace(minute=0), until)
 
 
-@given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 3, 1)),
-       st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=40)),
-       st.sampled_from(["minute", "hour", "day"]))  # fmt: skip
+@given(st.datetimes(min_value=datetime(2025, 11, 1), max_value=datetime(2026, 3, 1)),
+       st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=100)),
+       st.sampled_from(["minute", "hour", "day", "month"]))  # fmt: skip
 def test_segments_cover_the_range_once_in_order(start, length, coarsest):
     since = start.replace(tzinfo=UTC)
     parts = segments(since, since + length, coarsest)
     assert parts[0][1] == since and parts[-1][2] == since + length
     assert all(a[2] == b[1] for a, b in pairwise(parts))
-    order = ["minute", "hour", "day"]
+    order = ["minute", "hour", "day", "month"]
     assert all(order.index(p[0]) <= order.index(coarsest) for p in parts)
+    assert all(truncate(p[1], p[0]) == p[1] and truncate(p[2], p[0]) == p[2]
+               for p in parts if p[0] != "minute")  # fmt: skip
+
+
+def test_whole_months_are_read_from_month_rows_across_a_year_end():
+    since = datetime(2025, 11, 14, 8, 30, tzinfo=UTC)
+    until = datetime(2026, 2, 2, 0, 0, 10, tzinfo=UTC)
+    parts = segments(since, until, "month")
+    assert [p[0] for p in parts] == ["minute", "hour", "day", "month", "day", "minute"]
+    assert parts[3] == ("month", datetime(2025, 12, 1, tzinfo=UTC),
+                        datetime(2026, 2, 1, tzinfo=UTC))  # fmt: skip
+    assert parts[2] == ("day", datetime(2025, 11, 15, tzinfo=UTC),
+                        datetime(2025, 12, 1, tzinfo=UTC))  # fmt: skip
+    assert parts[4] == ("day", datetime(2026, 2, 1, tzinfo=UTC),
+                        datetime(2026, 2, 2, tzinfo=UTC))  # fmt: skip
+
+
+def test_this_month_until_now_is_the_month_less_the_rest_of_it():
+    month, now = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 30, 17, 23, 41, tzinfo=UTC)
+    assert reads(month, now, "month") == (
+        [("month", month, datetime(2026, 12, 1, tzinfo=UTC))],
+        [("minute", now, now.replace(hour=18, minute=0, second=0)),
+         ("hour", now.replace(hour=18, minute=0, second=0), datetime(2026, 12, 1, tzinfo=UTC))],
+    )  # fmt: skip
+
+
+def test_a_short_part_of_a_month_is_read_forward():
+    since, until = datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 9, 12, tzinfo=UTC)
+    assert reads(since, until, "month") == (segments(since, until, "day"), [])
+    assert reads(since, until, "day") == (segments(since, until, "day"), [])
+
+
+MINUTES = st.datetimes(min_value=datetime(2025, 12, 1), max_value=datetime(2026, 3, 1))
+
+
+@given(st.lists(MINUTES, max_size=30), MINUTES, st.timedeltas(
+    min_value=timedelta(seconds=1), max_value=timedelta(days=80)))  # fmt: skip
+def test_added_less_subtracted_segments_count_every_instant_of_the_range_once(
+    instants, start, length
+):
+    since, until = start.replace(tzinfo=UTC), start.replace(tzinfo=UTC) + length
+    added, subtracted = reads(since, until, "month")
+    for at in (i.replace(tzinfo=UTC) for i in [*instants, start, start + length]):
+        count = (sum(a <= at < b for _, a, b in added)
+                 - sum(a <= at < b for _, a, b in subtracted))  # fmt: skip
+        assert count == (since <= at < until)
+    assert all(truncate(p[1], p[0]) == p[1] and truncate(p[2], p[0]) == p[2]
+               for p in [*added, *subtracted] if p[0] != "minute")  # fmt: skip
 
 
 def test_a_short_range_is_read_from_minutes_only():
